@@ -1,0 +1,292 @@
+"""The rubric: a tree of indicators whose leaves hold rules, loaded from YAML and validated.
+
+Errors name the file, the line, the YAML path (``indicators[0].children[2].rules[1].per``),
+the field and the offending value.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Iterator
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import Problem, RubricError
+from .numbers import fmt
+from .rules import Dec, NonNeg, Rule, RuleBase
+from .yamlio import dotted, load_yaml
+
+RUBRIC_DIR = Path(__file__).parent / "rubrics"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where the rubric comes from: document title, issuer, 文号, the seed file, the part of it."""
+
+    title: str
+    issuer: str
+    doc_no: str
+    file: str
+    part: str | None = None
+
+
+class Period(_Model):
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start > self.end:
+            raise ValueError(f"考核期开始 {self.start} 晚于结束 {self.end}")
+        return self
+
+
+class Band(_Model):
+    grade: str
+    min: Dec | None = Field(default=None, description="inclusive lower bound; None for the lowest band")
+
+
+class Grades(_Model):
+    """Grade bands, half-open: a score is in the first band whose ``min`` it reaches."""
+
+    text: str
+    reading: str
+    bands: list[Band] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _descending(self):
+        mins = [b.min for b in self.bands]
+        if mins[-1] is not None or any(m is None for m in mins[:-1]):
+            raise ValueError("只有最后一个等次可以没有下限 min")
+        top = mins[:-1]
+        if any(a <= b for a, b in zip(top, top[1:])):
+            raise ValueError("等次下限必须从高到低排列")
+        return self
+
+    def grade(self, score: Decimal) -> str:
+        for band in self.bands:
+            if band.min is None or score >= band.min:
+                return band.grade
+        raise AssertionError("unreachable: the last band has no lower bound")
+
+
+class Excellent(_Model):
+    """年度优秀单位: the top ``quota`` units scoring at least ``min_score`` and not vetoed."""
+
+    text: str
+    min_score: Dec
+    quota: int = Field(ge=0)
+    reading: str | None = None
+
+
+class Awards(_Model):
+    excellent: Excellent | None = None
+
+
+class Veto(_Model):
+    """What a veto does to the year's result, as this rubric reads 一票否决."""
+
+    grade: str
+    reading: str
+
+
+class Reading(_Model):
+    """One entry of the assumptions log: a clause that can be read two ways, and the reading taken."""
+
+    id: str
+    about: str
+    reading: str
+
+
+class Node(_Model):
+    """An indicator or a section. ``points`` is its maximum; a node without points has no cap
+    of its own (its deductions count against the nearest ancestor that has one)."""
+
+    id: str = Field(min_length=1)
+    name: str
+    points: NonNeg | None = None
+    children: list[Node] = []
+    rules: list[Rule] = []
+    reading: str | None = None
+
+    @model_validator(mode="after")
+    def _leaf_or_branch(self):
+        if self.children and self.rules:
+            raise ValueError("一个节点不能同时有 children 和 rules")
+        return self
+
+    def walk(self) -> Iterator[Node]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Rubric(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    title: str
+    source: Source
+    period: Period
+    applies_to: list[str] = Field(min_length=1, description="roster categories this rubric scores")
+    points: NonNeg
+    grades: Grades
+    awards: Awards = Awards()
+    veto: Veto | None = None
+    readings: list[Reading] = []
+    indicators: list[Node] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        seen: set[str] = set()
+        for node in self.nodes:
+            for ident in [node.id, *(r.id for r in node.rules)]:
+                if ident in seen:
+                    raise ValueError(f"编号 {ident!r} 重复：节点与规则的编号在一个细则内必须唯一")
+                seen.add(ident)
+        return self
+
+    @cached_property
+    def nodes(self) -> list[Node]:
+        """Every node, depth first, in document order."""
+        return [n for top in self.indicators for n in top.walk()]
+
+    @cached_property
+    def rules(self) -> dict[str, RuleBase]:
+        """Every rule by id, in document order."""
+        return {r.id: r for n in self.nodes for r in n.rules}
+
+    @cached_property
+    def rule_node(self) -> dict[str, Node]:
+        return {r.id: n for n in self.nodes for r in n.rules}
+
+    @cached_property
+    def parents(self) -> dict[str, Node | None]:
+        out: dict[str, Node | None] = {top.id: None for top in self.indicators}
+        for n in self.nodes:
+            for c in n.children:
+                out[c.id] = n
+        return out
+
+    def ancestors(self, node: Node) -> list[Node]:
+        """``node`` and its ancestors, innermost first."""
+        chain = [node]
+        while (p := self.parents[chain[-1].id]) is not None:
+            chain.append(p)
+        return chain
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def rubric_path(id_or_path: str | Path) -> Path:
+    """A bundled rubric id (``hengnan-2020-township``) or a path to a YAML file."""
+    p = Path(id_or_path)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        return p
+    candidate = RUBRIC_DIR / f"{id_or_path}.yaml"
+    if not candidate.exists():
+        known = "、".join(list_rubrics()) or "（无）"
+        raise RubricError([Problem(str(id_or_path), None, None, str(id_or_path), "unknown_rubric",
+                                   f"找不到细则 {id_or_path!r}；内置细则有：{known}")])
+    return candidate
+
+
+def list_rubrics() -> list[str]:
+    return sorted(p.stem for p in RUBRIC_DIR.glob("*.yaml"))
+
+
+def load_rubric(id_or_path: str | Path) -> Rubric:
+    """Load and validate a rubric; every problem in the file is reported at once.
+
+    Raises:
+        RubricError: with one :class:`~kaohe.errors.Problem` per invalid field.
+    """
+    path = rubric_path(id_or_path)
+    data, lines = load_yaml(path)
+    try:
+        return Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError([_problem(str(path), data, lines, err) for err in exc.errors()]) from None
+
+
+_MESSAGES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段（拼写是否有误？）",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "string_type": "应为文字",
+    "list_type": "应为列表",
+    "model_type": "应为映射（键: 值）",
+    "dict_type": "应为映射（键: 值）",
+    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "date_parsing": "应为日期 YYYY-MM-DD",
+    "date_type": "应为日期 YYYY-MM-DD",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than_equal": "应不大于 {le}",
+    "too_short": "至少需要 {min_length} 项",
+    "string_too_short": "不能为空",
+    "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
+    "literal_error": "取值应为 {expected} 之一",
+    "union_tag_invalid": "未知的规则类型 kind {tag}；可用的类型：{expected_tags}",
+    "union_tag_not_found": "缺少规则类型字段 kind",
+}
+
+
+def _problem(file: str, data, lines, err) -> Problem:
+    # pydantic puts the discriminator tag into the location; drop it to get the YAML path.
+    loc, node = [], data
+    for part in err["loc"]:
+        if isinstance(node, dict) and isinstance(part, str) and part not in node and node.get("kind") == part:
+            continue
+        loc.append(part)
+        node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+    line = None
+    for i in range(len(loc), -1, -1):
+        if tuple(loc[:i]) in lines:
+            line = lines[tuple(loc[:i])]
+            break
+    template = _MESSAGES.get(err["type"])
+    ctx = {k: (fmt(v) if isinstance(v, Decimal) else v) for k, v in (err.get("ctx") or {}).items()}
+    try:
+        message = template.format(**ctx) if template else err["msg"]
+    except (KeyError, IndexError):
+        message = err["msg"]
+    if err["type"] in ("value_error", "assertion_error"):
+        message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    value = err.get("input")
+    shown = None if err["type"] == "missing" or isinstance(value, (dict, list)) else str(value)
+    field = next((p for p in reversed(loc) if isinstance(p, str)), None)
+    rule_id = _enclosing_rule_id(data, loc)
+    return Problem(file, line, dotted(tuple(loc)) or "(根)", shown, err["type"],
+                   f"字段 {field}：{message}" if field else message, rule_id)
+
+
+def _has(node, part) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(part, int) and 0 <= part < len(node)
+
+
+def _enclosing_rule_id(data, loc) -> str | None:
+    node, found = data, None
+    for part in loc:
+        if not (isinstance(node, (dict, list)) and _has(node, part)):
+            break
+        node = node[part]
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            found = node["id"]
+    return found
+
+
+def describe_points(node: Node) -> str:
+    return "无单独分值" if node.points is None else f"{fmt(node.points)} 分"

@@ -1,0 +1,131 @@
+"""Rule kinds: one module each, a pydantic parameter model plus one pure function.
+
+A kind is registered with :func:`register`, keyed by the ``kind`` literal of its model;
+registering a kind twice is an error. The rubric model builds its discriminated union
+from this registry, so adding a kind touches one new file (and its import below).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Callable, ClassVar, Literal, Union, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from ..numbers import to_decimal
+
+
+def _dec(value):
+    # YAML gives floats; build the Decimal from their shortest text (0.1 stays 0.1).
+    if isinstance(value, (int, float, str, Decimal)) and not isinstance(value, bool):
+        try:
+            return to_decimal(value)
+        except ValueError:
+            return value  # let pydantic report it as "not a number"
+    return value
+
+
+Dec = Annotated[Decimal, BeforeValidator(_dec)]
+NonNeg = Annotated[Decimal, BeforeValidator(_dec), Field(ge=0)]
+Pos = Annotated[Decimal, BeforeValidator(_dec), Field(gt=0)]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One parsed evidence row (see :mod:`kaohe.ledger`)."""
+
+    id: str
+    unit: str
+    rule: str
+    date: date
+    count: int | None = None
+    value: Decimal | None = None
+    level: str | None = None
+    points: Decimal | None = None
+    note: str = ""
+    source: str = ""
+    attachment: str = ""
+    recorded_by: str = ""
+    file: str = ""
+    row: int | None = None
+
+
+class RuleBase(BaseModel):
+    """Fields every rule has.
+
+    ``text`` is the shortest verbatim span of the source document that states this one
+    rule; ``reading`` states how an ambiguous clause is read; ``cap`` is the most this rule
+    may take in a year (累计不超过).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    cap: NonNeg | None = None
+    reading: str | None = None
+    note: str | None = None
+
+    #: Evidence column that carries this kind's input: count, value, points, level or None.
+    uses: ClassVar[str | None] = None
+    #: A measurement (a rate, a count of items): only the latest row per unit counts.
+    measurement: ClassVar[bool] = False
+
+    def describe(self) -> str:  # pragma: no cover - every kind overrides it
+        raise NotImplementedError
+
+    def effective_cap(self) -> Decimal | None:
+        """The declared cap, or the kind's own (a flat deduction is taken once)."""
+        return self.cap
+
+    def check(self, finding: Finding) -> list[tuple[str, object, str]]:
+        """Kind-specific problems with one evidence row, as (column, value, message)."""
+        return []
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    name: str
+    model: type[RuleBase]
+    amount: Callable[[RuleBase, Finding], Decimal]
+
+
+_REGISTRY: dict[str, RuleKind] = {}
+
+
+def register(model: type[RuleBase]):
+    """Register ``fn(rule, finding) -> Decimal`` as the amount function of ``model``'s kind."""
+    (name,) = get_args(model.model_fields["kind"].annotation)
+
+    def deco(fn):
+        if name in _REGISTRY:
+            raise ValueError(f"rule kind {name!r} registered twice")
+        _REGISTRY[name] = RuleKind(name, model, fn)
+        return fn
+
+    return deco
+
+
+def get_kind(name: str) -> RuleKind:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown rule kind {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def kinds() -> dict[str, RuleKind]:
+    return dict(_REGISTRY)
+
+
+def amount(rule: RuleBase, finding: Finding) -> Decimal:
+    """The raw amount (before caps) that ``finding`` costs under ``rule``."""
+    return _REGISTRY[rule.kind].amount(rule, finding)
+
+
+# Import order is the order kinds are listed in messages.
+from . import discretionary, flat, per_count, rate_shortfall, shortfall, threshold, unscored, veto  # noqa: E402,F401
+
+Rule = Annotated[Union[tuple(k.model for k in _REGISTRY.values())], Field(discriminator="kind")]
+__all__ = ["Finding", "Rule", "RuleBase", "Literal", "amount", "get_kind", "kinds", "register"]

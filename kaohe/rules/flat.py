@@ -1,0 +1,26 @@
+"""未…的扣 x 分: a fixed amount, taken once a year however many rows record it."""
+
+from decimal import Decimal
+from typing import Literal
+
+from . import Finding, Pos, RuleBase, register
+from ..numbers import fmt
+
+
+class FlatRule(RuleBase):
+    """E.g. 未实行好差评扣5分 → ``amount: 5``."""
+
+    kind: Literal["flat"]
+    amount: Pos
+
+    def describe(self) -> str:
+        return f"扣 {fmt(self.amount)} 分（一次性，全年只扣一次）"
+
+    def effective_cap(self) -> Decimal:
+        # A state, not an event: a second finding of the same state costs nothing more.
+        return self.cap if self.cap is not None else self.amount
+
+
+@register(FlatRule)
+def flat(rule: FlatRule, finding: Finding) -> Decimal:
+    return rule.amount

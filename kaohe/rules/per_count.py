@@ -1,0 +1,27 @@
+"""每次/每件/每项扣 x 分: the amount is ``per`` × the count in the evidence row."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from . import Finding, Pos, RuleBase, register
+from ..numbers import fmt as _f
+
+
+class PerCountRule(RuleBase):
+    """E.g. 业务办件超期，预警每次扣0.5分 → ``per: 0.5``; a blank count means one occurrence."""
+
+    kind: Literal["per_count"]
+    per: Pos
+    uses: ClassVar[str] = "count"
+
+    def describe(self) -> str:
+        return f"每次（件、项）扣 {_f(self.per)} 分，按次数累计"
+
+
+@register(PerCountRule)
+def per_count(rule: PerCountRule, finding: Finding) -> Decimal:
+    """>>> per_count(PerCountRule(kind="per_count", id="r", text="t", per=0.5), Finding("1", "u", "r", None, count=3))
+    Decimal('1.5')
+    """
+    return rule.per * (finding.count or 1)
+

@@ -1,0 +1,60 @@
+"""低于 r%，每下降 1 个百分点扣 x 分: how a part of a step counts is declared per rule."""
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from . import Finding, NonNeg, Pos, RuleBase, register
+from ..numbers import fmt, round_half_up
+
+ROUNDING_TEXT = {
+    "proportional": "按比例折算（不足 1 个百分点按实际比例扣分）",
+    "whole_steps_down": "按整步计（不足 1 个百分点的部分不扣）",
+    "whole_steps_up": "按整步计（不足 1 个百分点按 1 个百分点扣）",
+}
+
+
+class RateShortfallRule(RuleBase):
+    """E.g. 接通率低于 98%，每下降 1 个百分点，扣 0.5 分 → ``target: 98, step: 1, per: 0.5``.
+
+    ``rounding`` has no default on purpose: the clause does not say whether 97.5% is half a
+    step, a whole step or none, so each rubric must say which reading it takes.
+    """
+
+    kind: Literal["rate_shortfall"]
+    target: NonNeg
+    step: Pos = Decimal(1)
+    per: Pos
+    rounding: Literal["proportional", "whole_steps_down", "whole_steps_up"]
+    decimals: int = Field(default=2, ge=0, le=4)
+    uses: ClassVar[str] = "value"
+    measurement: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return (f"低于 {fmt(self.target)}% 时，每下降 {fmt(self.step)} 个百分点扣 {fmt(self.per)} 分；"
+                f"{ROUNDING_TEXT[self.rounding]}")
+
+    def check(self, finding: Finding):
+        v = finding.value
+        if v is not None and not (0 <= v <= 100):
+            return [("value", v, "百分率应在 0 至 100 之间（96.5、96.5% 均表示 96.5%）")]
+        return []
+
+
+@register(RateShortfallRule)
+def rate_shortfall(rule: RateShortfallRule, finding: Finding) -> Decimal:
+    """>>> r = dict(kind="rate_shortfall", id="r", text="t", target=98, per=0.5)
+    >>> f = Finding("1", "u", "r", None, value=Decimal("96.5"))
+    >>> [rate_shortfall(RateShortfallRule(rounding=m, **r), f) for m in
+    ...  ("proportional", "whole_steps_down", "whole_steps_up")]
+    [Decimal('0.75'), Decimal('0.5'), Decimal('1.0')]
+    """
+    gap = rule.target - finding.value
+    if gap <= 0:
+        return Decimal(0)
+    steps = gap / rule.step
+    if rule.rounding == "proportional":
+        return round_half_up(steps * rule.per, rule.decimals)
+    mode = ROUND_FLOOR if rule.rounding == "whole_steps_down" else ROUND_CEILING
+    return steps.to_integral_value(rounding=mode) * rule.per

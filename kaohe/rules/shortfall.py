@@ -1,0 +1,36 @@
+"""低于 N 项，每少一项扣 x 分: the evidence gives the number actually reached."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from . import Finding, NonNeg, Pos, RuleBase, register
+from ..numbers import fmt
+
+
+class ShortfallRule(RuleBase):
+    """E.g. 乡镇（街道）可办事项低于61项…每少一项扣0.1分 → ``target: 61, per: 0.1``."""
+
+    kind: Literal["shortfall"]
+    target: NonNeg
+    per: Pos
+    unit: str = "项"
+    uses: ClassVar[str] = "value"
+    measurement: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return f"低于 {fmt(self.target)} {self.unit}时，每少一{self.unit}扣 {fmt(self.per)} 分"
+
+    def check(self, finding: Finding):
+        v = finding.value
+        if v is not None and (v < 0 or v != v.to_integral_value()):
+            return [("value", v, f"应为不小于 0 的整数（{self.unit}数）")]
+        return []
+
+
+@register(ShortfallRule)
+def shortfall(rule: ShortfallRule, finding: Finding) -> Decimal:
+    """>>> r = ShortfallRule(kind="shortfall", id="r", text="t", target=61, per=0.1)
+    >>> shortfall(r, Finding("1", "u", "r", None, value=Decimal(55)))
+    Decimal('0.6')
+    """
+    return max(Decimal(0), rule.target - finding.value) * rule.per

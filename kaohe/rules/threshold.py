@@ -1,0 +1,33 @@
+"""低于 N 扣 x 分: a fixed amount when the measured value is strictly below the bound."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from . import Finding, NonNeg, Pos, RuleBase, register
+from ..numbers import fmt
+
+
+class ThresholdRule(RuleBase):
+    """E.g. 年度办件量低于500扣2分 → ``below: 500, amount: 2`` (500 itself costs nothing)."""
+
+    kind: Literal["threshold"]
+    below: NonNeg
+    amount: Pos
+    percent: bool = False
+    uses: ClassVar[str] = "value"
+    measurement: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        unit = "%" if self.percent else ""
+        return f"低于 {fmt(self.below)}{unit} 扣 {fmt(self.amount)} 分（等于 {fmt(self.below)}{unit} 不扣）"
+
+    def check(self, finding: Finding):
+        v = finding.value
+        if v is not None and (v < 0 or (self.percent and v > 100)):
+            return [("value", v, "百分率应在 0 至 100 之间" if self.percent else "应不小于 0")]
+        return []
+
+
+@register(ThresholdRule)
+def threshold(rule: ThresholdRule, finding: Finding) -> Decimal:
+    return rule.amount if finding.value < rule.below else Decimal(0)
