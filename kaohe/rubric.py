@@ -208,10 +208,14 @@ def load_rubric(id_or_path: str | Path) -> Rubric:
     Raises:
         RubricError: with one :class:`~kaohe.errors.Problem` per invalid field.
     """
-    path = rubric_path(id_or_path)
+    return load_model(Rubric, rubric_path(id_or_path))
+
+
+def load_model(model: type[BaseModel], path: Path):
+    """Load a YAML file into ``model``; every invalid field becomes a located Problem."""
     data, lines = load_yaml(path)
     try:
-        return Rubric.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise RubricError([_problem(str(path), data, lines, err) for err in exc.errors()]) from None
 

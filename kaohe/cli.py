@@ -1,0 +1,211 @@
+"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 2 invalid input (nothing written)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .config import Run
+from .errors import InputError, KaoheError, Problem
+from .ledger import load_evidence, load_roster
+from .lint import lint
+from .numbers import fmt
+from .rubric import describe_points, list_rubrics, load_rubric
+from .scoring import Result, _effective_points, _score
+from .validate import check
+
+SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KaoheError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `kaohe rubric show X | head`: stop quietly
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kaohe", description="政务公开/政务服务年度考核：校验台账、计分、排名。")
+    p.add_argument("--version", action="version", version=f"kaohe {__version__}")
+    sub = p.add_subparsers(metavar="命令")
+
+    def inputs(sp):
+        sp.add_argument("--params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml），给出细则、单位名单和台账")
+        sp.add_argument("--rubric", metavar="ID_OR_PATH", help="细则编号（如 hengnan-2020-township）或 YAML 文件")
+        sp.add_argument("--roster", metavar="FILE", help="单位名单（CSV 或 XLSX）：单位, 类别")
+        sp.add_argument("--evidence", metavar="FILE", action="append", help="台账（CSV 或 XLSX），可重复")
+        sp.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录，如季度通报 2020-03-31")
+
+    s = sub.add_parser("score", help="计分并写出得分表 CSV")
+    inputs(s)
+    s.add_argument("--out", metavar="FILE.csv", required=True, help="得分表：unit,category,total,grade,rank,vetoed,excellent")
+    s.set_defaults(func=cmd_score)
+
+    v = sub.add_parser("validate", help="只校验输入，列出全部问题")
+    inputs(v)
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("rubric", help="查看细则")
+    rsub = r.add_subparsers(metavar="子命令")
+    rl = rsub.add_parser("list", help="列出内置细则")
+    rl.set_defaults(func=cmd_rubric_list)
+    rs = rsub.add_parser("show", help="显示细则的指标树、分值和原文")
+    rs.add_argument("id")
+    rs.set_defaults(func=cmd_rubric_show)
+    rn = rsub.add_parser("lint", help="找出原文自身的不一致：分值不合计、无扣分额度、无分值的项")
+    rn.add_argument("id")
+    rn.add_argument("--strict", action="store_true", help="有警告时以退出码 1 结束")
+    rn.set_defaults(func=cmd_rubric_lint)
+    return p
+
+
+def _load(args):
+    """Rubrics, roster, evidence from --params or from the three options; all problems at once."""
+    if args.params:
+        if args.rubric or args.roster or args.evidence:
+            raise KaoheError("--params 与 --rubric/--roster/--evidence 不能同时使用")
+        run = Run(args.params)
+        roster, evidence = run.load_inputs()
+        rubrics, every = run.rubrics, True
+        as_of_text = args.as_of or run.config.as_of
+    else:
+        missing = [o for o, v in (("--rubric", args.rubric), ("--roster", args.roster), ("--evidence", args.evidence)) if not v]
+        if missing:
+            raise KaoheError(f"缺少参数 {' '.join(missing)}（或改用 --params PARAMS.yaml）")
+        rubrics, every = [load_rubric(args.rubric)], False
+        roster, evidence = load_roster(args.roster), load_evidence(args.evidence)
+        as_of_text = args.as_of
+    as_of = None
+    if as_of_text:
+        try:
+            as_of = date.fromisoformat(str(as_of_text))
+        except ValueError:
+            raise InputError([Problem("--as-of", None, None, str(as_of_text), "bad_date",
+                                      "不是有效日期，应为 YYYY-MM-DD，如 2020-03-31")]) from None
+    problems = check(rubrics, roster, evidence, every_category_scored=every)
+    return rubrics, roster, evidence, as_of, problems
+
+
+def cmd_validate(args) -> int:
+    rubrics, roster, evidence, _, problems = _load(args)
+    if problems:
+        raise InputError(problems)
+    print(f"校验通过：{len(roster.units)} 个单位，{len(evidence.findings)} 条台账记录，"
+          f"细则 {'、'.join(r.ref for r in rubrics)}。")
+    return 0
+
+
+def cmd_score(args) -> int:
+    rubrics, roster, evidence, as_of, problems = _load(args)
+    if problems:
+        raise InputError(problems)
+    results = [_score(r, roster, evidence, as_of) for r in rubrics]
+    results = [r for r in results if len(r.units)]
+    table = pd.concat([r.table() for r in results], ignore_index=True)
+    write_csv_atomic(Path(args.out), table[SCORE_HEADER])
+    _print_ranking(results, as_of)
+    for r in results:
+        for _, d in r.decisions.iterrows():
+            print(f"注意（{r.rubric.title}）：{d['award']}——{d['reason']}：{d['units']}", file=sys.stderr)
+    print(f"已写出 {args.out}", file=sys.stderr)
+    return 0
+
+
+def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
+    """Write to a temporary file beside ``path`` and rename it: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _print_ranking(results: list[Result], as_of) -> None:
+    with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
+                           "display.width", 200):
+        for r in results:
+            u = r.units
+            shown = pd.DataFrame({
+                "排名": u["rank"], "单位": u["unit"], "类别": u["category"], "得分": u["total"].map(fmt),
+                "等次": u["grade"], "一票否决": u["vetoed"].map({True: "是", False: ""}),
+                "年度优秀": [("待定" if p else ("是" if e else "")) for e, p in zip(u["excellent"], u["excellent_pending"])],
+            })
+            when = f"（截至 {as_of}）" if as_of else ""
+            print(f"\n{r.rubric.title}{when}  细则 {r.rubric.ref}，{len(u)} 个单位")
+            print(shown.to_string(index=False))
+
+
+def cmd_rubric_list(args) -> int:
+    for rid in list_rubrics():
+        r = load_rubric(rid)
+        print(f"{r.id}\t第 {r.version} 版\t{fmt(r.points)} 分\t{r.title}（{r.source.doc_no}）")
+    return 0
+
+
+def cmd_rubric_show(args) -> int:
+    r = load_rubric(args.id)
+    print(f"{r.title}\n{r.source.issuer} {r.source.doc_no}  {r.source.part or ''}\n"
+          f"细则 {r.ref}，满分 {fmt(r.points)} 分，考核期 {r.period.start} 至 {r.period.end}，适用：{'、'.join(r.applies_to)}")
+
+    points = _effective_points(r)
+
+    def show(nodes, depth):
+        for n in nodes:
+            pad = "  " * depth
+            p = points[n.id]
+            shown = describe_points(n) if n.points is not None or p is None else f"{fmt(p)} 分，下级合计"
+            print(f"{pad}{n.id} {n.name}（{shown}）")
+            for rule in n.rules:
+                print(f"{pad}  [{rule.id}] {rule.kind}：{rule.describe()}\n{pad}      原文：{rule.text}")
+            show(n.children, depth + 1)
+
+    show(r.indicators, 0)
+    print("等次：" + "；".join(f"{b.grade} ≥{fmt(b.min)}" if b.min is not None else b.grade for b in r.grades.bands))
+    print(f"等次读法：{r.grades.reading}")
+    if r.awards.excellent:
+        e = r.awards.excellent
+        print(f"年度优秀：得分 ≥{fmt(e.min_score)} 且未被否决的前 {e.quota} 名。{e.reading or ''}")
+    for rd in r.readings:
+        print(f"读法 {rd.id}（{rd.about}）：{rd.reading}")
+    return 0
+
+
+def cmd_rubric_lint(args) -> int:
+    r = load_rubric(args.id)
+    found = lint(r)
+    for f in found:
+        print(f)
+    warnings = sum(f.severity == "警告" for f in found)
+    print(f"{r.ref}：{warnings} 个警告，{len(found) - warnings} 个提示。", file=sys.stderr)
+    return 1 if (args.strict and warnings) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The evidence ledger and the roster: parsed from files, every cell problem collected.
+
+Canonical evidence columns, with the Chinese headers office staff use:
+``id`` 编号, ``unit`` 单位, ``rule`` 规则编号, ``date`` 日期, ``count`` 次数/数量, ``value`` 数值,
+``level`` 级别, ``points`` 分值/扣分, ``note`` 情况说明, ``source`` 依据/来源,
+``attachment`` 佐证材料, ``recorded_by`` 记录人. Required: id, unit, rule, date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem
+from .numbers import to_decimal
+from .rules import Finding
+from .tables import read_table
+
+EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("编号", "序号", "记录编号"),
+    "unit": ("单位", "被考核单位", "单位名称"),
+    "rule": ("规则编号", "规则", "细则编号"),
+    "date": ("日期", "发现日期", "记录日期"),
+    "count": ("次数/数量", "次数", "数量", "件数"),
+    "value": ("数值", "测量值"),
+    "level": ("级别", "通报级别"),
+    "points": ("分值/扣分", "分值", "扣分"),
+    "note": ("情况说明", "说明", "备注"),
+    "source": ("依据/来源", "依据", "来源"),
+    "attachment": ("佐证材料", "附件"),
+    "recorded_by": ("记录人",),
+}
+EVIDENCE_REQUIRED = ("id", "unit", "rule", "date")
+#: Chinese header shown in messages for each canonical column.
+LABELS = {k: v[0] for k, v in EVIDENCE_COLUMNS.items()}
+
+ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "unit": ("单位", "单位名称"),
+    "category": ("类别", "单位类别", "类型"),
+}
+
+LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": "国家", "省": "省", "省级": "省",
+          "市": "市", "市级": "市", "县": "县", "县级": "县", "区": "县", "县区": "县"}
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+@dataclass
+class Evidence:
+    """Parsed evidence rows plus the problems found while parsing them."""
+
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    #: file -> {canonical column: header as written}, so problems name the column as the user wrote it
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def header(self, file: str, column: str) -> str:
+        return self.headers.get(file, {}).get(column, LABELS[column])
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The findings as a DataFrame with the canonical columns plus ``file`` and ``row``."""
+        return pd.DataFrame([vars(f) for f in self.findings], columns=[f.name for f in fields(Finding)])
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    category: str
+    file: str = ""
+    row: int | None = None
+
+
+@dataclass
+class Roster:
+    units: list[Unit] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    file: str = ""
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([(u.name, u.category) for u in self.units], columns=["unit", "category"])
+
+    def category_of(self) -> dict[str, str]:
+        return {u.name: u.category for u in self.units}
+
+
+def load_roster(path: str | Path) -> Roster:
+    """Read a roster (``unit, category`` / 单位, 类别) from CSV or XLSX."""
+    table, problems = read_table(path, ROSTER_COLUMNS, ("unit", "category"), label="单位名单")
+    roster = Roster(problems=problems, file=table.file)
+    seen: dict[str, int] = {}
+    for row, cells in table.rows:
+        name, cat = text(cells.get("unit")), text(cells.get("category"))
+        for col, val in (("unit", name), ("category", cat)):
+            if not val:
+                roster.problems.append(Problem(table.file, row, table.headers[col], "", "missing_value",
+                                               f"「{table.headers[col]}」不能为空"))
+        if not (name and cat):
+            continue
+        if name in seen:
+            roster.problems.append(Problem(table.file, row, table.headers["unit"], name, "duplicate_unit",
+                                           f"单位重复（第 {seen[name]} 行已有）"))
+            continue
+        seen[name] = row
+        roster.units.append(Unit(name, cat, table.file, row))
+    return roster
+
+
+def roster_from_frame(frame: pd.DataFrame, file: str = "<DataFrame>") -> Roster:
+    """A roster from a DataFrame with ``unit`` and ``category`` columns (rows numbered from 2)."""
+    return Roster([Unit(text(r.unit), text(r.category), file, i + 2) for i, r in enumerate(frame.itertuples())],
+                  file=file)
+
+
+def load_evidence(paths: str | Path | list[str | Path]) -> Evidence:
+    """Read one or more ledger files; every cell problem is collected, none raised."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    ev = Evidence()
+    first_id: dict[str, tuple[str, int]] = {}
+    for path in paths:
+        table, problems = read_table(path, EVIDENCE_COLUMNS, EVIDENCE_REQUIRED, label="台账")
+        ev.files.append(table.file)
+        ev.headers[table.file] = table.headers
+        ev.problems += problems
+        if problems and not table.rows:
+            continue
+        for row, cells in table.rows:
+            finding, row_problems = parse_row(cells, table.file, row, table.headers)
+            ev.problems += row_problems
+            if finding.id:
+                if finding.id in first_id:
+                    f0, r0 = first_id[finding.id]
+                    where = f"第 {r0} 行" if f0 == table.file else f"{f0} 第 {r0} 行"
+                    ev.problems.append(Problem(table.file, row, table.headers.get("id", "编号"), finding.id,
+                                               "duplicate_id", f"编号重复（{where}已使用）", finding.rule))
+                else:
+                    first_id[finding.id] = (table.file, row)
+            ev.findings.append(finding)
+    return ev
+
+
+def evidence_from_frame(frame: pd.DataFrame, file: str = "<DataFrame>") -> Evidence:
+    """Evidence from a DataFrame with canonical columns; rows are numbered as in Excel (from 2)."""
+    headers = {c: c for c in frame.columns}
+    ev = Evidence(files=[file], headers={file: headers})
+    seen: set[str] = set()
+    for i, rec in enumerate(frame.to_dict("records")):
+        f, problems = parse_row(rec, file, i + 2, headers)
+        ev.problems += problems
+        if f.id in seen:
+            ev.problems.append(Problem(file, i + 2, "id", f.id, "duplicate_id", "编号重复", f.rule))
+        seen.add(f.id)
+        ev.findings.append(f)
+    return ev
+
+
+def text(cell) -> str:
+    """A cell as text: codes stay strings (an xlsx 1.0 id becomes '1'); NA, 无, - stay text."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (datetime, date)):
+        return cell.isoformat()
+    return str(cell).strip().strip("\u3000").strip()
+
+
+def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tuple[Finding, list[Problem]]:
+    """Parse one ledger row. Blank optional cells are None; bad cells become problems."""
+    problems: list[Problem] = []
+    rule = text(cells.get("rule"))
+
+    def problem(col, value, code, message):
+        problems.append(Problem(file, row, headers.get(col, LABELS[col]), text(value) if value is not None else "",
+                                code, message, rule or None))
+
+    for col in EVIDENCE_REQUIRED:
+        if col in headers and not text(cells.get(col)):
+            problem(col, "", "missing_value", f"「{LABELS[col]}」不能为空")
+    when = parse_date(cells.get("date"))
+    if when is None and text(cells.get("date")):
+        problem("date", cells.get("date"), "bad_date", "不是有效日期（应为 2020-03-31、2020/3/31 或 2020年3月31日）")
+
+    count = None
+    if text(cells.get("count")):
+        try:
+            d = to_decimal(cells["count"])
+            if d <= 0 or d != d.to_integral_value():
+                raise ValueError
+            count = int(d)
+        except ValueError:
+            problem("count", cells["count"], "bad_count", "「次数/数量」应为正整数（1、2、3……）")
+    nums: dict[str, Decimal | None] = {}
+    for col in ("value", "points"):
+        nums[col] = None
+        if text(cells.get(col)):
+            try:
+                nums[col] = to_decimal(cells[col])
+            except ValueError:
+                problem(col, cells[col], "not_a_number", f"「{LABELS[col]}」不是数字（可写 96.5、96.5% 或 ９６．５％）")
+    level_text = text(cells.get("level"))
+    level = LEVELS.get(level_text.removesuffix("通报"), level_text) if level_text else None
+
+    return Finding(
+        id=text(cells.get("id")), unit=text(cells.get("unit")), rule=rule, date=when,
+        count=count, value=nums["value"], level=level, points=nums["points"],
+        note=text(cells.get("note")), source=text(cells.get("source")),
+        attachment=text(cells.get("attachment")), recorded_by=text(cells.get("recorded_by")),
+        file=file, row=row,
+    ), problems
+
+
+def parse_date(cell) -> date | None:
+    """A date from an Excel date cell or text such as 2020-03-31, 2020/3/31, 2020年3月31日."""
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    t = text(cell).translate(str.maketrans("０１２３４５６７８９－／．", "0123456789-/."))
+    m = _DATE.fullmatch(t)
+    if not m:
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None

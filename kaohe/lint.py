@@ -1,0 +1,72 @@
+"""``kaohe rubric lint``: the source document's own inconsistencies, surfaced rather than hidden."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .numbers import fmt
+from .rubric import Rubric
+from .scoring import _effective_points
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # 警告 (the document is inconsistent) or 提示 (a reading was needed)
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.where}：{self.message}"
+
+
+def lint(rubric: Rubric) -> list[Finding]:
+    out: list[Finding] = []
+    points = _effective_points(rubric)
+    top = [points[n.id] for n in rubric.indicators if points[n.id] is not None]
+    if sum(top, Decimal(0)) != rubric.points:
+        out.append(Finding("警告", rubric.id, f"各指标分值合计 {fmt(sum(top, Decimal(0)))} 分，与总分 {fmt(rubric.points)} 分不符"))
+    for node in rubric.nodes:
+        where = f"{node.id} {node.name}"
+        if node.points is not None and node.children:
+            kids = [points[c.id] for c in node.children]
+            written = [k for k in kids if k is not None]
+            if written and sum(written, Decimal(0)) != node.points:
+                out.append(Finding("警告", where, f"下级分值合计 {fmt(sum(written, Decimal(0)))} 分，与本项 {fmt(node.points)} 分不符"))
+        if node.rules and points[node.id] is None and any(r.kind not in ("veto",) for r in node.rules):
+            out.append(Finding("警告", where, "该项没有单独分值" + (f"（读法：{node.reading}）" if node.reading else "")))
+        cap = _nearest_points(rubric, node, points)
+        for r in node.rules:
+            rw = f"{r.id}（{where}）"
+            if r.kind == "unscored":
+                out.append(Finding("警告", rw, f"条款未规定扣分额度：「{r.text}」"))
+            biggest = getattr(r, "amount", None) or getattr(r, "max", None)
+            if biggest is not None and cap is not None and biggest > cap:
+                out.append(Finding("警告", rw, f"单项扣分 {fmt(biggest)} 分超过所在指标分值 {fmt(cap)} 分"))
+            if r.kind == "rate_shortfall":
+                out.append(Finding("提示", rw, f"“每下降1个百分点”的读法：{r.describe()}"))
+            if r.reading:
+                out.append(Finding("提示", rw, f"读法：{r.reading}"))
+    texts: dict[tuple[str, str], list[str]] = {}
+    for r in rubric.rules.values():
+        texts.setdefault((rubric.rule_node[r.id].id, r.text), []).append(r.id)
+    for (_, text), ids in texts.items():
+        if len(ids) > 1:
+            out.append(Finding("提示", "、".join(ids), f"同一原文拆为 {len(ids)} 条规则：「{text}」"))
+    vetoes = [r for r in rubric.rules.values() if r.kind == "veto"]
+    for v in vetoes:
+        for r in rubric.rules.values():
+            if r.kind != "veto" and "通报批评" in r.text:
+                hit = [lv for lv in v.levels if re.search(f"{lv}级?通报批评|被{lv}级", r.text)]
+                if hit:
+                    out.append(Finding("警告", r.id, f"「{r.text}」与一票否决条款「{v.text}」都涉及{'、'.join(hit)}级通报批评，"
+                                                     "同一通报应记在哪条规则需由记录人确定"))
+    return out
+
+
+def _nearest_points(rubric: Rubric, node, points) -> Decimal | None:
+    for n in rubric.ancestors(node):
+        if points[n.id] is not None:
+            return points[n.id]
+    return None

@@ -1,0 +1,254 @@
+"""``score()``: evidence in, a traceable result out. Pure and deterministic.
+
+Arithmetic is ``Decimal`` from the text as written (15 − 5.7 is 9.3); where a rule must
+round, it rounds 四舍五入 and says so. Deductions are taken in a fixed order — date, then the
+rule's place in the rubric, then the evidence id — so caps cut the same rows whatever the
+row order of the ledger, and a quarter's figures never change when later evidence arrives.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from .errors import InputError, Problem
+from .ledger import Evidence, Roster, evidence_from_frame, roster_from_frame
+from .numbers import fmt
+from .rubric import Node, Rubric
+from .rules import amount
+from .validate import check, in_scope
+
+LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "date", "raw", "applied",
+                  "capped_by", "reason", "file", "row"]
+NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score"]
+UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "grade", "rank", "vetoed",
+                "excellent", "excellent_pending"]
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`score` returns. Every table holds Decimals, never floats.
+
+    Attributes:
+        units: one row per roster unit in scope: total, grade, rank (ties share: 1, 1, 3),
+            vetoed, excellent, and ``excellent_pending`` for a tie across the quota boundary.
+        nodes: each node's points, deducted and score per unit (score None where the node
+            has no points of its own).
+        ledger: one row per evidence row that reached a rule: raw amount, applied amount after
+            caps and, where they differ, ``capped_by`` (rule or node id) and ``reason``.
+        decisions: ties across the excellent quota, for the office to decide (never broken here).
+    """
+
+    rubric: Rubric
+    as_of: date | None
+    units: pd.DataFrame
+    nodes: pd.DataFrame
+    ledger: pd.DataFrame
+    decisions: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """The scores in the CLI's contract: unit,category,total,grade,rank,vetoed,excellent as text."""
+        u = self.units
+        return pd.DataFrame({
+            "unit": u["unit"], "category": u["category"], "total": u["total"].map(fmt),
+            "grade": u["grade"], "rank": u["rank"].astype(int),
+            "vetoed": u["vetoed"].map(_bool), "excellent": u["excellent"].map(_bool),
+        })
+
+
+def _bool(v: bool) -> str:
+    return "true" if v else "false"
+
+
+def score(rubric: Rubric, roster, evidence, as_of: date | None = None) -> Result:
+    """Score every roster unit the rubric applies to.
+
+    Args:
+        rubric: a loaded :class:`~kaohe.rubric.Rubric`.
+        roster: a :class:`~kaohe.ledger.Roster` or a DataFrame with ``unit, category``.
+        evidence: an :class:`~kaohe.ledger.Evidence` or a DataFrame with the canonical columns.
+        as_of: only evidence dated up to this day counts (the quarterly year-to-date figures).
+
+    Raises:
+        InputError: with every problem in the inputs; nothing is scored.
+    """
+    roster = roster if isinstance(roster, Roster) else roster_from_frame(roster)
+    evidence = evidence if isinstance(evidence, Evidence) else evidence_from_frame(evidence)
+    problems = check([rubric], roster, evidence, every_category_scored=False)
+    if problems:
+        raise InputError(problems)
+    return _score(rubric, roster, evidence, as_of)
+
+
+def _natural(s: str):
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", s))
+
+
+def _score(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Result:
+    units = in_scope(rubric, roster)
+    category = roster.category_of()
+    rule_pos = {rid: i for i, rid in enumerate(rubric.rules)}
+    by_unit: dict[str, list] = defaultdict(list)
+    unit_set = set(units)
+    for f in evidence.findings:
+        if f.unit in unit_set and (as_of is None or f.date <= as_of):
+            by_unit[f.unit].append(f)
+
+    points = _effective_points(rubric)
+    ledger_rows, node_rows, unit_rows = [], [], []
+    for unit in units:
+        entries = _entries(rubric, by_unit[unit], rule_pos)
+        _apply_caps(rubric, entries, points)
+        vetoed = any(e["kind"] == "veto" for e in entries)
+        for e in entries:
+            e.update(unit=unit, category=category[unit])
+            ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
+        under = _applied_under(rubric, entries)
+        for node, depth in _with_depth(rubric.indicators):
+            p = points[node.id]
+            d = under[node.id]
+            node_rows.append({"unit": unit, "node": node.id, "name": node.name, "depth": depth,
+                              "points": p, "deducted": d, "score": None if p is None else p - d})
+        deducted = sum((e["applied"] for e in entries), ZERO)
+        total = rubric.points - deducted
+        grade = rubric.veto.grade if (vetoed and rubric.veto) else rubric.grades.grade(total)
+        unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.points,
+                          "deducted": deducted, "total": total, "grade": grade, "vetoed": vetoed})
+
+    units_df = pd.DataFrame(unit_rows, columns=[c for c in UNIT_COLUMNS if c not in
+                                                ("rank", "excellent", "excellent_pending")])
+    units_df["rank"] = _ranks(units_df)
+    units_df, decisions = _excellent(rubric, units_df)
+    order = sorted(units_df.index, key=lambda i: (units_df.at[i, "rank"], _natural(units_df.at[i, "unit"])))
+    units_df = units_df.loc[order].reset_index(drop=True)
+    ledger = pd.DataFrame(ledger_rows, columns=LEDGER_COLUMNS)
+    nodes = pd.DataFrame(node_rows, columns=NODE_COLUMNS)
+    return Result(rubric, as_of, units_df[UNIT_COLUMNS], nodes, ledger, decisions)
+
+
+def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[dict]:
+    """One entry per finding with its raw amount; superseded measurements are marked."""
+    findings = sorted(findings, key=lambda f: (f.date, rule_pos[f.rule], _natural(f.id)))
+    latest: dict[str, object] = {}
+    for f in findings:
+        if rubric.rules[f.rule].measurement:
+            latest[f.rule] = f  # sorted by date: the last one is the latest
+    entries = []
+    for f in findings:
+        rule = rubric.rules[f.rule]
+        raw = amount(rule, f)
+        e = {"node": rubric.rule_node[f.rule].id, "rule": rule.id, "kind": rule.kind, "evidence_id": f.id,
+             "date": f.date, "raw": raw, "applied": raw, "capped_by": "", "reason": "",
+             "file": f.file, "row": f.row, "_pos": rule_pos[f.rule]}
+        if rule.measurement and latest[f.rule] is not f:
+            newer = latest[f.rule]
+            e.update(applied=ZERO, capped_by=rule.id,
+                     reason=f"已被 {newer.date} 的较新测量值（编号 {newer.id}）取代，只计最新一条")
+        elif rule.kind == "veto":
+            e["reason"] = "一票否决：不扣分，该年考核结果否决"
+        elif rule.kind == "unscored":
+            e["reason"] = "原文未规定扣分额度：只记录，不扣分"
+        entries.append(e)
+    return entries
+
+
+def _cut(group: list[dict], cap: Decimal, by: str, why: str) -> None:
+    """Keep the running sum of ``applied`` within ``cap``, in the group's order."""
+    running = ZERO
+    for e in group:
+        if e["applied"] <= 0:
+            continue
+        room = max(cap - running, ZERO)
+        if e["applied"] > room:
+            e["applied"] = room
+            e["capped_by"] = by
+            e["reason"] = why
+        running += e["applied"]
+
+
+def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal | None]) -> None:
+    by_rule: dict[str, list[dict]] = defaultdict(list)
+    for e in entries:
+        by_rule[e["rule"]].append(e)
+    for rid, group in by_rule.items():
+        rule = rubric.rules[rid]
+        cap = rule.effective_cap()
+        if cap is not None:
+            why = (f"一次性扣分，全年只扣 {fmt(cap)} 分" if rule.kind == "flat" and rule.cap is None
+                   else f"规则 {rid} 全年累计不超过 {fmt(cap)} 分")
+            _cut(group, cap, rid, why)
+    # Innermost nodes first, so an outer (pooled) cap sees what the inner caps left.
+    for node in reversed(rubric.nodes):
+        p = points[node.id]
+        if p is None:
+            continue
+        ids = {r.id for n in node.walk() for r in n.rules}
+        group = [e for e in entries if e["rule"] in ids]
+        _cut(group, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
+    _cut(entries, rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
+
+
+def _effective_points(rubric: Rubric) -> dict[str, Decimal | None]:
+    """A node's points as written, else the sum of its children's when every child has some."""
+    out: dict[str, Decimal | None] = {}
+    for node in reversed(rubric.nodes):  # children before parents
+        if node.points is not None:
+            out[node.id] = node.points
+        elif node.children and all(out[c.id] is not None for c in node.children):
+            out[node.id] = sum((out[c.id] for c in node.children), ZERO)
+        else:
+            out[node.id] = None
+    return out
+
+
+def _applied_under(rubric: Rubric, entries: list[dict]) -> dict[str, Decimal]:
+    per_rule: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for e in entries:
+        per_rule[e["rule"]] += e["applied"]
+    return {n.id: sum((per_rule[r.id] for m in n.walk() for r in m.rules), ZERO) for n in rubric.nodes}
+
+
+def _with_depth(nodes: list[Node], depth: int = 0):
+    for n in nodes:
+        yield n, depth
+        yield from _with_depth(n.children, depth + 1)
+
+
+def _ranks(units: pd.DataFrame) -> list[int]:
+    """Competition ranks (1, 1, 3): vetoed units after every unit not vetoed."""
+    keys = [(bool(v), -t) for v, t in zip(units["vetoed"], units["total"])]
+    return [1 + sum(1 for other in keys if other < k) for k in keys]
+
+
+def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    units = units.copy()
+    units["excellent"] = False
+    units["excellent_pending"] = False
+    decisions = pd.DataFrame(columns=["award", "units", "total", "places", "reason"])
+    award = rubric.awards.excellent
+    if award is None:
+        return units, decisions
+    eligible = units[(~units["vetoed"]) & (units["total"] >= award.min_score)]
+    totals = sorted(eligible["total"], reverse=True)
+    if len(totals) <= award.quota:
+        units.loc[eligible.index, "excellent"] = True
+        return units, decisions
+    boundary = totals[award.quota - 1] if award.quota else None
+    above = eligible[eligible["total"] > boundary] if boundary is not None else eligible.iloc[0:0]
+    tied = eligible[eligible["total"] == boundary] if boundary is not None else eligible.iloc[0:0]
+    units.loc[above.index, "excellent"] = True
+    places = award.quota - len(above)
+    if len(tied) <= places:
+        units.loc[tied.index, "excellent"] = True
+    else:
+        units.loc[tied.index, "excellent_pending"] = True
+        names = sorted(tied["unit"], key=_natural)
+        decisions.loc[0] = ["年度优秀单位", "、".join(names), fmt(boundary), places,
+                            f"{len(names)} 个单位同为 {fmt(boundary)} 分，争剩余 {places} 个名额：按细则无法确定，需研究决定"]
+    return units, decisions

@@ -1,0 +1,209 @@
+"""Read the tables office staff keep (CSV from Excel or WPS, XLSX) into rows of raw cells.
+
+Nothing is guessed: CSV text is decoded by a fixed ladder (BOM → strict UTF-8 → strict
+GB18030 → error), headers are matched through an alias table, and every row keeps the
+number Excel shows for it (header = row 1), so problems can name it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .errors import Problem
+
+_SPACE = re.compile(r"[\s\u3000\ufeff]+")
+
+
+@dataclass
+class Table:
+    """Rows of one file: ``rows`` holds ``(excel_row, {canonical: cell})``."""
+
+    file: str
+    headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headers kaohe does not use
+
+
+def normalise_header(text: object) -> str:
+    return _SPACE.sub("", str(text or "")).lower()
+
+
+def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+               label: str = "表") -> tuple[Table, list[Problem]]:
+    """Read a CSV or XLSX file; return the table and every problem found.
+
+    Args:
+        aliases: canonical column -> accepted headers (canonical name included).
+        required: canonical columns that must be present.
+        label: what the file is, for messages (台账, 单位名单).
+    """
+    name = str(path)
+    p = Path(path)
+    if not p.exists():
+        return Table(name), [Problem(name, None, None, None, "file_not_found", f"找不到{label}文件")]
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        grid, problems = _xlsx_grid(p, name)
+    elif suffix in (".csv", ".txt"):
+        grid, problems = _csv_grid(p, name)
+    else:
+        return Table(name), [Problem(name, None, None, suffix, "unsupported_format",
+                                     f"{label}只支持 .csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")]
+    if problems:
+        return Table(name), problems
+    return _to_table(grid, name, aliases, required, label)
+
+
+def _lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    return {normalise_header(a): canon for canon, names in aliases.items() for a in (canon, *names)}
+
+
+def _to_table(grid, name, aliases, required, label):
+    problems: list[Problem] = []
+    table = Table(name)
+    header_row = None
+    for excel_row, cells in grid:
+        if any(_text(c) for c in cells):
+            header_row = (excel_row, cells)
+            break
+    if header_row is None:
+        return table, [Problem(name, None, None, None, "empty_file", f"{label}为空：没有表头")]
+    hrow, header = header_row
+    lookup = _lookup(aliases)
+    columns: dict[int, str] = {}
+    for i, h in enumerate(header):
+        written = _text(h)
+        if not written:
+            continue
+        canon = lookup.get(normalise_header(written))
+        if canon is None:
+            table.ignored.append(written)
+            continue
+        if canon in table.headers:
+            problems.append(Problem(name, hrow, written, written, "duplicate_column",
+                                    f"与「{table.headers[canon]}」是同一列（{canon}），表头重复"))
+            continue
+        table.headers[canon] = written
+        columns[i] = canon
+    for canon in required:
+        if canon not in table.headers:
+            accepted = "、".join(a for a in aliases[canon] if not a.isascii()) or canon
+            problems.append(Problem(name, hrow, canon, None, "missing_column",
+                                    f"缺少必需的列「{accepted}」（或 {canon}）；表中的列：{'、'.join(_text(h) for h in header if _text(h))}"))
+    for excel_row, cells in grid:
+        if excel_row <= hrow or not any(_text(c) for c in cells):
+            continue  # blank rows are skipped, their numbers kept
+        extra = [c for i, c in enumerate(cells) if i >= len(header) and _text(c)]
+        if extra:
+            problems.append(Problem(name, excel_row, None, _text(extra[0]), "ragged_row",
+                                    f"本行有 {len(header) + len(extra)} 个以上单元格，多于表头的 {len(header)} 列（是否多了逗号？）"))
+            continue
+        unnamed = [c for i, c in enumerate(cells) if i < len(header) and not _text(header[i]) and _text(c)]
+        if unnamed:
+            problems.append(Problem(name, excel_row, None, _text(unnamed[0]), "unnamed_column",
+                                    "没有表头的列中有数据"))
+            continue
+        table.rows.append((excel_row, {canon: (cells[i] if i < len(cells) else None)
+                                       for i, canon in columns.items()}))
+    return table, problems
+
+
+def _text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.strip().strip("\u3000")
+    return str(cell)
+
+
+def _csv_grid(path: Path, name: str):
+    data = path.read_bytes()
+    text, problem = decode(data, name)
+    if problem:
+        return [], [problem]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    grid = []
+    try:
+        for cells in reader:
+            grid.append((reader.line_num, cells))
+    except csv.Error as exc:
+        return [], [Problem(name, reader.line_num, None, None, "csv_syntax", f"CSV 格式错误：{exc}")]
+    # csv's line_num counts physical lines at the END of a record; Excel counts records.
+    return [(i + 1, cells) for i, (_, cells) in enumerate(grid)], []
+
+
+def decode(data: bytes, name: str) -> tuple[str, Problem | None]:
+    """BOM → strict UTF-8 → strict GB18030; a file mixing encodings is refused by line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            return "", _decode_problem(data, exc.start + 3, name, "UTF-8（带 BOM）")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        return "", _decode_problem(data, exc.start, name, "UTF-8 或 GB18030/GBK")
+    # A GBK file with UTF-8 lines appended decodes as GB18030 into mojibake: refuse it.
+    for i, line in enumerate(data.split(b"\n"), start=1):
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            return "", Problem(name, i, None, None, "mixed_encoding",
+                               "文件混用了两种编码：此行是 UTF-8，其他行是 GBK/GB18030。请在 Excel 中整体另存为“CSV UTF-8”")
+    return text, None
+
+
+def _decode_problem(data: bytes, offset: int, name: str, tried: str) -> Problem:
+    line = data.count(b"\n", 0, offset) + 1
+    return Problem(name, line, None, data[offset:offset + 4].hex(" "), "encoding",
+                   f"无法识别的文字编码（已尝试 {tried}）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx")
+
+
+# An xlsx cell past these bounds is refused rather than loaded (a cell at XFD1048576 in a
+# 5 KB file can otherwise cost hundreds of MiB).
+MAX_COLUMNS = 200
+MAX_ROWS = 200_000
+
+
+def _xlsx_grid(path: Path, name: str):
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return [], [Problem(name, None, None, None, "bad_xlsx", f"无法打开 Excel 文件：{exc}")]
+    try:
+        sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
+        if not sheets:
+            return [], [Problem(name, None, None, None, "bad_xlsx", "工作簿中没有可见的工作表")]
+        ws = sheets[0]  # the first visible sheet is the ledger: a stated policy, see README
+        grid = []
+        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            if i > MAX_ROWS:
+                return [], [Problem(name, i, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
+            cells = [_xlsx_cell(c) for c in row]
+            while cells and cells[-1] is None:
+                cells.pop()
+            grid.append((i, cells))
+        return grid, []
+    finally:
+        wb.close()
+
+
+def _xlsx_cell(value):
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date()  # a date cell; openpyxl gives midnight datetimes
+    return value

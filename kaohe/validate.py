@@ -1,0 +1,106 @@
+"""Check evidence against the roster and the rubrics; every problem is collected, none raised."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from datetime import date
+
+from .errors import Problem
+from .ledger import LABELS, Evidence, Roster
+from .numbers import fmt
+from .rubric import Rubric
+from .rules import amount
+
+
+def rubric_for(rubrics: list[Rubric], category: str) -> Rubric | None:
+    return next((r for r in rubrics if category in r.applies_to), None)
+
+
+def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
+          every_category_scored: bool = True) -> list[Problem]:
+    """All problems of one run: the files' own, then each finding against its unit's rubric.
+
+    Args:
+        every_category_scored: a roster category no rubric applies to is a problem (a run over
+            all rubrics); when False, units of other categories and their evidence are skipped
+            (scoring one rubric of several).
+    """
+    problems = list(roster.problems) + list(evidence.problems)
+    categories = roster.category_of()
+    if not any(rubric_for(rubrics, c) for c in categories.values()) and roster.units:
+        applies = "、".join(c for r in rubrics for c in r.applies_to)
+        problems.append(Problem(roster.file, None, "类别", None, "no_units",
+                                f"名单中没有适用本细则的单位（适用类别：{applies}）"))
+    if every_category_scored:
+        for u in roster.units:
+            if rubric_for(rubrics, u.category) is None:
+                applies = "、".join(c for r in rubrics for c in r.applies_to)
+                problems.append(Problem(u.file, u.row, "类别", u.category, "unknown_category",
+                                        f"没有适用于此类别的细则（可用类别：{applies}）"))
+    measured: dict[tuple, list] = defaultdict(list)
+    for f in evidence.findings:
+        if not f.unit or not f.rule:
+            continue  # already reported as missing
+        col = lambda c: _header(evidence, f, c)  # noqa: E731
+        if f.unit not in categories:
+            near = difflib.get_close_matches(f.unit, list(categories), n=3, cutoff=0.5)
+            hint = f"；是否为：{'、'.join(near)}" if near else ""
+            problems.append(Problem(f.file, f.row, col("unit"), f.unit, "unknown_unit",
+                                    f"单位不在名单 {roster.file} 中{hint}", f.rule))
+            continue
+        rubric = rubric_for(rubrics, categories[f.unit])
+        if rubric is None:
+            continue
+        rule = rubric.rules.get(f.rule)
+        if rule is None:
+            near = difflib.get_close_matches(f.rule, list(rubric.rules), n=3, cutoff=0.6)
+            hint = f"；相近的编号：{'、'.join(near)}" if near else ""
+            problems.append(Problem(f.file, f.row, col("rule"), f.rule, "unknown_rule",
+                                    f"细则 {rubric.ref} 中没有此规则编号{hint}", f.rule))
+            continue
+        if f.date is not None and not (rubric.period.start <= f.date <= rubric.period.end):
+            problems.append(Problem(f.file, f.row, col("date"), f.date.isoformat(), "date_outside_period",
+                                    f"日期不在考核期 {rubric.period.start} 至 {rubric.period.end} 内", f.rule))
+        needed = rule.uses
+        if needed in ("value", "points", "level") and getattr(f, needed) is None \
+                and not _has_parse_problem(evidence, f, needed):
+            what = {"value": "测量值（如实际项数、百分率）", "points": "酌情扣分的分值", "level": "通报级别（国家/省/市）"}[needed]
+            problems.append(Problem(f.file, f.row, col(needed), "", "missing_value",
+                                    f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule))
+            continue
+        for column, value, message in rule.check(f):
+            problems.append(Problem(f.file, f.row, col(column), fmt(value) if not isinstance(value, str) else value,
+                                    "out_of_range", message, f.rule))
+        if needed != "points" and f.points is not None:
+            computed = amount(rule, f) if (needed != "value" or f.value is not None) else None
+            if computed is not None and computed != f.points:
+                problems.append(Problem(f.file, f.row, col("points"), fmt(f.points), "points_mismatch",
+                                        f"填写的分值与细则计算的 {fmt(computed)} 分不符（此列可留空，由细则计算）", f.rule))
+        if rule.measurement and f.date is not None:
+            measured[(f.unit, f.rule, f.date)].append(f)
+    for (unit, rule_id, day), rows in measured.items():
+        if len(rows) > 1:
+            for f in rows[1:]:
+                problems.append(Problem(f.file, f.row, _header(evidence, f, "date"), day.isoformat(),
+                                        "duplicate_measurement",
+                                        f"{unit} 在同一天对规则 {rule_id} 有多条测量记录（另见第 {rows[0].row} 行），无法确定取哪一条",
+                                        rule_id))
+    return problems
+
+
+def in_scope(rubric: Rubric, roster: Roster) -> list[str]:
+    return [u.name for u in roster.units if u.category in rubric.applies_to]
+
+
+def _header(evidence: Evidence, f, column: str) -> str:
+    return evidence.header(f.file, column)
+
+
+def _has_parse_problem(evidence: Evidence, f, column: str) -> bool:
+    return any(p.file == f.file and p.row == f.row and p.column == evidence.header(f.file, column)
+               for p in evidence.problems)
+
+
+def as_of_ok(day: date | None, as_of: date | None) -> bool:
+    return as_of is None or (day is not None and day <= as_of)
