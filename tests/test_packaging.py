@@ -1,0 +1,22 @@
+"""environment.yml stays in step with pyproject.toml."""
+
+import re
+import tomllib
+
+import yaml
+
+from conftest import ROOT
+
+
+def _norm(spec: str) -> str:
+    name, rest = re.match(r"\s*([A-Za-z0-9_.-]+)\s*(.*)", spec).groups()
+    return name.lower().replace("_", "-") + rest.replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_norm(d) for d in project["dependencies"] + project["optional-dependencies"]["test"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    conda = {_norm(d) for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))}
+    assert conda == wanted
+    assert f"python>={project['requires-python'].removeprefix('>=')}" in env["dependencies"]
