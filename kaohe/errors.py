@@ -12,7 +12,7 @@ class Problem:
     Attributes:
         file: File name as given by the user.
         row: Row number as Excel or a text editor shows it (header = 1); for YAML, the line.
-        column: Column header as written in the file (or a YAML path such as
+        column: Column header as written in the file, trimmed (or a YAML path such as
             ``indicators[3].rules[1].per``).
         value: The offending value, as text.
         code: Stable machine-readable reason, e.g. ``unknown_rule``.

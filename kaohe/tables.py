@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from .errors import Problem
@@ -93,7 +94,7 @@ def _to_table(grid, name, aliases, required, label):
     for canon in required:
         if canon not in table.headers:
             accepted = "、".join(a for a in aliases[canon] if not a.isascii()) or canon
-            problems.append(Problem(name, hrow, canon, None, "missing_column",
+            problems.append(Problem(name, hrow, aliases[canon][0] if aliases[canon] else canon, None, "missing_column",
                                     f"缺少必需的列「{accepted}」（或 {canon}）；表中的列：{'、'.join(_text(h) for h in header if _text(h))}"))
     for excel_row, cells in grid:
         if excel_row <= hrow or not any(_text(c) for c in cells):
@@ -191,7 +192,7 @@ def _xlsx_grid(path: Path, name: str):
             return [], [Problem(name, None, None, None, "bad_xlsx", "工作簿中没有可见的工作表")]
         ws = sheets[0]  # the first visible sheet is the ledger: a stated policy, see README
         grid = []
-        for i, row in enumerate(ws.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+        for i, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
             if i > MAX_ROWS:
                 return [], [Problem(name, i, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
             cells = [_xlsx_cell(c) for c in row]
@@ -203,7 +204,12 @@ def _xlsx_grid(path: Path, name: str):
         wb.close()
 
 
-def _xlsx_cell(value):
+def _xlsx_cell(cell):
+    value = getattr(cell, "value", None)
     if isinstance(value, datetime) and value.time() == datetime.min.time():
         return value.date()  # a date cell; openpyxl gives midnight datetimes
+    if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and "%" in (getattr(cell, "number_format", "") or ""):
+        # Typed as 96.5% in Excel, stored as 0.965: kaohe rates are in percent.
+        return Decimal(repr(value)) * 100
     return value
