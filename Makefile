@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/kaohe score --params $(PARAMS) --out outputs/hengnan-2020/scores.csv
 
 test: $(STAMP)
+	$(BIN)/ruff check kaohe tests
 	$(BIN)/python -m pytest
 
 clean:

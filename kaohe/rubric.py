@@ -6,11 +6,12 @@ the field and the offending value.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
-from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -65,7 +66,7 @@ class Grades(_Model):
         if mins[-1] is not None or any(m is None for m in mins[:-1]):
             raise ValueError("只有最后一个等次可以没有下限 min")
         top = mins[:-1]
-        if any(a <= b for a, b in zip(top, top[1:])):
+        if any(a <= b for a, b in pairwise(top)):
             raise ValueError("等次下限必须从高到低排列")
         return self
 

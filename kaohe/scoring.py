@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .errors import InputError, Problem
+from .errors import InputError
 from .ledger import Evidence, Roster, evidence_from_frame, roster_from_frame
 from .numbers import fmt
 from .rubric import Node, Rubric

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from datetime import date
+from functools import partial
 
 from .errors import Problem
 from .ledger import LABELS, Evidence, Roster
@@ -42,7 +43,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
     for f in evidence.findings:
         if not f.unit or not f.rule:
             continue  # already reported as missing
-        col = lambda c: _header(evidence, f, c)  # noqa: E731
+        col = partial(_header, evidence, f)
         if f.unit not in categories:
             near = difflib.get_close_matches(f.unit, list(categories), n=3, cutoff=0.5)
             hint = f"；是否为：{'、'.join(near)}" if near else ""

@@ -52,13 +52,13 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
             for key_node, value_node in n.value:
                 key = build_scalar(key_node, loc)
                 if key in out:
-                    problems.append(Problem(name, key_node.start_mark.line + 1, _dotted(loc + (key,)), str(key),
+                    problems.append(Problem(name, key_node.start_mark.line + 1, _dotted((*loc, key)), str(key),
                                             "duplicate_key", f"键 {key!r} 重复出现（YAML 会静默保留后一个值）"))
                     continue
-                out[key] = build(value_node, loc + (key,))
+                out[key] = build(value_node, (*loc, key))
             return out
         if isinstance(n, yaml.SequenceNode):
-            return [build(item, loc + (i,)) for i, item in enumerate(n.value)]
+            return [build(item, (*loc, i)) for i, item in enumerate(n.value)]
         return build_scalar(n, loc)
 
     def build_scalar(n, loc: Loc):

@@ -166,7 +166,7 @@ class TestScore:
         """Every problem goes to stderr naming file, row, column and value; no CSV is written."""
         roster, ledger = bad
         out = tmp_path / "sub" / "得分.csv"
-        rc, stdout, err = run(capsys, "score", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger,
+        rc, _stdout, err = run(capsys, "score", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger,
                               "--out", out)
         assert rc == 2
         assert_every_problem_reported(err, roster, ledger)
@@ -177,7 +177,7 @@ class TestScore:
         """A pre-existing --out file is left byte-identical when the input is invalid."""
         roster, ledger = bad
         out = tmp_path / "得分.csv"
-        before = "unit,category,total\n旧,乡镇,88.5\n".encode("utf-8")
+        before = "unit,category,total\n旧,乡镇,88.5\n".encode()
         out.write_bytes(before)
         rc, _, _ = run(capsys, "score", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger,
                        "--out", out)
@@ -214,7 +214,7 @@ class TestValidate:
     def test_good_input_passes(self, capsys, good):
         """Valid inputs: exit 0 and a success message counting units and ledger rows."""
         roster, ledger = good
-        rc, out, err = run(capsys, "validate", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger)
+        rc, out, _err = run(capsys, "validate", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger)
         assert rc == 0
         assert "校验通过" in out and f"{len(LEDGER)} 条台账记录" in out
 

@@ -192,7 +192,7 @@ class TestEncodings:
         """A GBK file with one UTF-8 line appended is refused as mixed_encoding naming that line (3)."""
         path = tmp_path / "mixed.csv"
         gbk = "编号,单位,规则编号,日期\r\n1,云集镇,5.4,2020-03-01\r\n".encode("gbk")
-        path.write_bytes(gbk + "2,向阳街道,5.4,2020-03-02\r\n".encode("utf-8"))
+        path.write_bytes(gbk + "2,向阳街道,5.4,2020-03-02\r\n".encode())
         ev = load_evidence(path)
         assert where(ev.problems) == [(str(path), 3, None, None, "mixed_encoding")]
         assert ev.findings == []

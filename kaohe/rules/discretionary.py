@@ -5,8 +5,8 @@ from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
-from . import Finding, NonNeg, RuleBase, register
 from ..numbers import fmt
+from . import Finding, NonNeg, RuleBase, register
 
 
 class DiscretionaryRule(RuleBase):

@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import Literal
 
-from . import Finding, Pos, RuleBase, register
 from ..numbers import fmt
+from . import Finding, Pos, RuleBase, register
 
 
 class FlatRule(RuleBase):

@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from . import Finding, Pos, RuleBase, register
 from ..numbers import fmt as _f
+from . import Finding, Pos, RuleBase, register
 
 
 class PerCountRule(RuleBase):
@@ -20,7 +20,10 @@ class PerCountRule(RuleBase):
 
 @register(PerCountRule)
 def per_count(rule: PerCountRule, finding: Finding) -> Decimal:
-    """>>> per_count(PerCountRule(kind="per_count", id="r", text="t", per=0.5), Finding("1", "u", "r", None, count=3))
+    """Amount = per × count.
+
+    >>> rule = PerCountRule(kind="per_count", id="r", text="t", per=0.5)
+    >>> per_count(rule, Finding("1", "u", "r", None, count=3))
     Decimal('1.5')
     """
     return rule.per * (finding.count or 1)

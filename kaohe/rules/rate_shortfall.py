@@ -5,8 +5,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from . import Finding, NonNeg, Pos, RuleBase, register
 from ..numbers import fmt, round_half_up
+from . import Finding, NonNeg, Pos, RuleBase, register
 
 ROUNDING_TEXT = {
     "proportional": "按比例折算（不足 1 个百分点按实际比例扣分）",
@@ -44,7 +44,9 @@ class RateShortfallRule(RuleBase):
 
 @register(RateShortfallRule)
 def rate_shortfall(rule: RateShortfallRule, finding: Finding) -> Decimal:
-    """>>> r = dict(kind="rate_shortfall", id="r", text="t", target=98, per=0.5)
+    """Amount from the measured value.
+
+    >>> r = dict(kind="rate_shortfall", id="r", text="t", target=98, per=0.5)
     >>> f = Finding("1", "u", "r", None, value=Decimal("96.5"))
     >>> [rate_shortfall(RateShortfallRule(rounding=m, **r), f) for m in
     ...  ("proportional", "whole_steps_down", "whole_steps_up")]

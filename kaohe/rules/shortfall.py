@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from . import Finding, NonNeg, Pos, RuleBase, register
 from ..numbers import fmt
+from . import Finding, NonNeg, Pos, RuleBase, register
 
 
 class ShortfallRule(RuleBase):
@@ -29,7 +29,9 @@ class ShortfallRule(RuleBase):
 
 @register(ShortfallRule)
 def shortfall(rule: ShortfallRule, finding: Finding) -> Decimal:
-    """>>> r = ShortfallRule(kind="shortfall", id="r", text="t", target=61, per=0.1)
+    """Amount from the measured value.
+
+    >>> r = ShortfallRule(kind="shortfall", id="r", text="t", target=61, per=0.1)
     >>> shortfall(r, Finding("1", "u", "r", None, value=Decimal(55)))
     Decimal('0.6')
     """

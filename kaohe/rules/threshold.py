@@ -3,8 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from . import Finding, NonNeg, Pos, RuleBase, register
 from ..numbers import fmt
+from . import Finding, NonNeg, Pos, RuleBase, register
 
 
 class ThresholdRule(RuleBase):
