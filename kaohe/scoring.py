@@ -9,6 +9,7 @@ row order of the ledger, and a quarter's figures never change when later evidenc
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -223,7 +224,8 @@ def _with_depth(nodes: list[Node], depth: int = 0):
 def _ranks(units: pd.DataFrame) -> list[int]:
     """Competition ranks (1, 1, 3): vetoed units after every unit not vetoed."""
     keys = [(bool(v), -t) for v, t in zip(units["vetoed"], units["total"])]
-    return [1 + sum(1 for other in keys if other < k) for k in keys]
+    ordered = sorted(keys)
+    return [1 + bisect_left(ordered, k) for k in keys]
 
 
 def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
