@@ -8,19 +8,18 @@ import io
 import os
 import sys
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
 from .config import Run
-from .errors import InputError, KaoheError, Problem
+from .errors import InputError, KaoheError
 from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
 from .rubric import describe_points, list_rubrics, load_rubric
-from .scoring import Result, _effective_points, _score
+from .scoring import Result, _effective_points, _score, parse_as_of
 from .validate import check
 
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
@@ -96,14 +95,9 @@ def _load(args):
         rubrics, every = [load_rubric(args.rubric)], False
         roster, evidence = load_roster(args.roster), load_evidence(args.evidence)
         as_of_text = args.as_of
-    as_of = None
-    if as_of_text:
-        try:
-            as_of = date.fromisoformat(str(as_of_text))
-        except ValueError:
-            raise InputError([Problem("--as-of", None, None, str(as_of_text), "bad_date",
-                                      "不是有效日期，应为 YYYY-MM-DD，如 2020-03-31")]) from None
-    problems = check(rubrics, roster, evidence, every_category_scored=every)
+    source = "--as-of" if args.as_of or not args.params else args.params
+    as_of, problems = parse_as_of(as_of_text, rubrics, source)
+    problems += check(rubrics, roster, evidence, every_category_scored=every)
     return rubrics, roster, evidence, as_of, problems
 
 
@@ -124,6 +118,12 @@ def cmd_score(args) -> int:
     results = [r for r in results if len(r.units)]
     table = pd.concat([r.table() for r in results], ignore_index=True)
     write_csv_atomic(Path(args.out), table[SCORE_HEADER])
+    scored = {u for r in results for u in r.units["unit"]}
+    skipped = [u for u in roster.units if u.name not in scored]
+    if skipped:
+        cats = "、".join(sorted({u.category for u in skipped}))
+        print(f"提示：名单中 {len(skipped)} 个单位（类别：{cats}）不适用细则 "
+              f"{'、'.join(r.ref for r in rubrics)}，未计分。", file=sys.stderr)
     _print_ranking(results, as_of)
     for r in results:
         for _, d in r.decisions.iterrows():
@@ -134,17 +134,19 @@ def cmd_score(args) -> int:
 
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
     """Write to a temporary file beside ``path`` and rename it: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(buf.getvalue())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise KaoheError(f"无法写出 {path}：{exc.strerror or exc}") from exc
 
 
 def _print_ranking(results: list[Result], as_of) -> None:

@@ -19,10 +19,10 @@ import pandas as pd
 from .errors import Problem
 from .numbers import to_decimal
 from .rules import Finding
-from .tables import read_table
+from .tables import read_table, table_from_frame
 
 EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "id": ("编号", "序号", "记录编号"),
+    "id": ("编号", "记录编号"),  # not 序号: a row number is no stable id, and sheets often have both
     "unit": ("单位", "被考核单位", "单位名称"),
     "rule": ("规则编号", "规则", "细则编号"),
     "date": ("日期", "发现日期", "记录日期"),
@@ -30,7 +30,7 @@ EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "value": ("数值", "测量值"),
     "level": ("级别", "通报级别"),
     "points": ("分值/扣分", "分值", "扣分"),
-    "note": ("情况说明", "说明", "备注"),
+    "note": ("情况说明", "说明"),  # not 备注: sheets often keep 备注 beside 情况说明
     "source": ("依据/来源", "依据", "来源"),
     "attachment": ("佐证材料", "附件"),
     "recorded_by": ("记录人",),
@@ -47,7 +47,8 @@ ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
 LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": "国家", "省": "省", "省级": "省",
           "市": "市", "市级": "市", "县": "县", "县级": "县", "区": "县", "县区": "县"}
 
-_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+# A time part (Excel and pandas exports add "0:00" or "00:00:00") is allowed and dropped.
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
 @dataclass
@@ -91,9 +92,15 @@ class Roster:
         return {u.name: u.category for u in self.units}
 
 
-def load_roster(path: str | Path) -> Roster:
-    """Read a roster (``unit, category`` / 单位, 类别) from CSV or XLSX."""
-    table, problems = read_table(path, ROSTER_COLUMNS, ("unit", "category"), label="单位名单")
+def _read(source, columns, required, label):
+    if isinstance(source, pd.DataFrame):
+        return table_from_frame(source, columns, required, label=label)
+    return read_table(source, columns, required, label=label)
+
+
+def load_roster(source: str | Path | pd.DataFrame) -> Roster:
+    """Read a roster (``unit, category`` / 单位, 类别) from CSV, XLSX or a DataFrame."""
+    table, problems = _read(source, ROSTER_COLUMNS, ("unit", "category"), "单位名单")
     roster = Roster(problems=problems, file=table.file)
     seen: dict[str, int] = {}
     for row, cells in table.rows:
@@ -110,28 +117,24 @@ def load_roster(path: str | Path) -> Roster:
             continue
         seen[name] = row
         roster.units.append(Unit(name, cat, table.file, row))
+    if not roster.units and not roster.problems:
+        roster.problems.append(Problem(table.file, None, None, None, "empty_roster", "名单中没有单位"))
     return roster
 
 
-def roster_from_frame(frame: pd.DataFrame, file: str = "<DataFrame>") -> Roster:
-    """A roster from a DataFrame with ``unit`` and ``category`` columns (rows numbered from 2)."""
-    return Roster([Unit(text(r.unit), text(r.category), file, i + 2) for i, r in enumerate(frame.itertuples())],
-                  file=file)
-
-
-def load_evidence(paths: str | Path | list[str | Path]) -> Evidence:
-    """Read one or more ledger files; every cell problem is collected, none raised."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+def load_evidence(sources: str | Path | pd.DataFrame | list) -> Evidence:
+    """Read ledger files (or DataFrames with the same headers); every cell problem is collected."""
+    if isinstance(sources, (str, Path, pd.DataFrame)):
+        sources = [sources]
     ev = Evidence()
     first_id: dict[str, tuple[str, int]] = {}
-    for path in paths:
-        table, problems = read_table(path, EVIDENCE_COLUMNS, EVIDENCE_REQUIRED, label="台账")
+    for source in sources:
+        table, problems = _read(source, EVIDENCE_COLUMNS, EVIDENCE_REQUIRED, "台账")
         ev.files.append(table.file)
         ev.headers[table.file] = table.headers
         ev.problems += problems
-        if problems and not table.rows:
-            continue
+        if any(p.code == "missing_column" for p in problems):
+            continue  # rows cannot be read without their required columns
         for row, cells in table.rows:
             finding, row_problems = parse_row(cells, table.file, row, table.headers)
             ev.problems += row_problems
@@ -144,21 +147,6 @@ def load_evidence(paths: str | Path | list[str | Path]) -> Evidence:
                 else:
                     first_id[finding.id] = (table.file, row)
             ev.findings.append(finding)
-    return ev
-
-
-def evidence_from_frame(frame: pd.DataFrame, file: str = "<DataFrame>") -> Evidence:
-    """Evidence from a DataFrame with canonical columns; rows are numbered as in Excel (from 2)."""
-    headers = {c: c for c in frame.columns}
-    ev = Evidence(files=[file], headers={file: headers})
-    seen: set[str] = set()
-    for i, rec in enumerate(frame.to_dict("records")):
-        f, problems = parse_row(rec, file, i + 2, headers)
-        ev.problems += problems
-        if f.id in seen:
-            ev.problems.append(Problem(file, i + 2, "id", f.id, "duplicate_id", "编号重复", f.rule))
-        seen.add(f.id)
-        ev.findings.append(f)
     return ev
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -203,6 +203,12 @@ def list_rubrics() -> list[str]:
     return sorted(p.stem for p in RUBRIC_DIR.glob("*.yaml"))
 
 
+@lru_cache(maxsize=1)
+def known_categories() -> frozenset[str]:
+    """Every roster category some bundled rubric applies to."""
+    return frozenset(c for rid in list_rubrics() for c in load_rubric(rid).applies_to)
+
+
 def load_rubric(id_or_path: str | Path) -> Rubric:
     """Load and validate a rubric; every problem in the file is reported at once.
 
@@ -255,6 +261,8 @@ def _problem(file: str, data, lines, err) -> Problem:
             continue
         loc.append(part)
         node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc.append("kind")  # the problem is the kind field, not the whole rule
     line = None
     for i in range(len(loc), -1, -1):
         if tuple(loc[:i]) in lines:
@@ -268,7 +276,7 @@ def _problem(file: str, data, lines, err) -> Problem:
         message = err["msg"]
     if err["type"] in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
-    value = err.get("input")
+    value = (err.get("ctx") or {}).get("tag") if err["type"] == "union_tag_invalid" else err.get("input")
     shown = None if err["type"] == "missing" or isinstance(value, (dict, list)) else str(value)
     field = next((p for p in reversed(loc) if isinstance(p, str)), None)
     rule_id = _enclosing_rule_id(data, loc)

@@ -17,8 +17,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .errors import InputError
-from .ledger import Evidence, Roster, evidence_from_frame, roster_from_frame
+from .errors import InputError, Problem
+from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt
 from .rubric import Node, Rubric
 from .rules import amount
@@ -74,17 +74,35 @@ def score(rubric: Rubric, roster, evidence, as_of: date | None = None) -> Result
         rubric: a loaded :class:`~kaohe.rubric.Rubric`.
         roster: a :class:`~kaohe.ledger.Roster` or a DataFrame with ``unit, category``.
         evidence: an :class:`~kaohe.ledger.Evidence` or a DataFrame with the canonical columns.
-        as_of: only evidence dated up to this day counts (the quarterly year-to-date figures).
+        as_of: only evidence dated up to this day counts (the quarterly year-to-date figures);
+            a date or ``YYYY-MM-DD`` text inside the rubric's period.
 
     Raises:
         InputError: with every problem in the inputs; nothing is scored.
     """
-    roster = roster if isinstance(roster, Roster) else roster_from_frame(roster)
-    evidence = evidence if isinstance(evidence, Evidence) else evidence_from_frame(evidence)
-    problems = check([rubric], roster, evidence, every_category_scored=False)
+    roster = roster if isinstance(roster, Roster) else load_roster(roster)
+    evidence = evidence if isinstance(evidence, Evidence) else load_evidence(evidence)
+    as_of, as_of_problems = parse_as_of(as_of, [rubric])
+    problems = as_of_problems + check([rubric], roster, evidence, every_category_scored=False)
     if problems:
         raise InputError(problems)
     return _score(rubric, roster, evidence, as_of)
+
+
+def parse_as_of(value, rubrics: list[Rubric], source: str = "as_of") -> tuple[date | None, list[Problem]]:
+    """``as_of`` as a date inside every rubric's period; text such as 2020-03-31 is accepted."""
+    if value is None or value == "":
+        return None, []
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value).strip())
+        except ValueError:
+            return None, [Problem(source, None, "as_of", str(value), "bad_date", "不是有效日期，应为 YYYY-MM-DD，如 2020-03-31")]
+    for r in rubrics:
+        if not (r.period.start <= value <= r.period.end):
+            return None, [Problem(source, None, "as_of", value.isoformat(), "date_outside_period",
+                                  f"计分日不在细则 {r.ref} 的考核期 {r.period.start} 至 {r.period.end} 内")]
+    return value, []
 
 
 def _natural(s: str):

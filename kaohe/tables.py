@@ -60,6 +60,22 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     return _to_table(grid, name, aliases, required, label)
 
 
+def table_from_frame(frame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
+                     name: str = "<DataFrame>", label: str = "表") -> tuple[Table, list[Problem]]:
+    """A pandas DataFrame read like a file: same aliases, same checks, rows numbered from 2."""
+    import pandas as pd
+
+    def cell(v):
+        try:
+            return None if pd.isna(v) else v
+        except (TypeError, ValueError):  # list-like cells are left for the parser to refuse
+            return v
+
+    grid = [(1, [str(c) for c in frame.columns])]
+    grid += [(i + 2, [cell(v) for v in row]) for i, row in enumerate(frame.itertuples(index=False, name=None))]
+    return _to_table(grid, name, aliases, required, label)
+
+
 def _lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {normalise_header(a): canon for canon, names in aliases.items() for a in (canon, *names)}
 

@@ -10,7 +10,7 @@ from functools import partial
 from .errors import Problem
 from .ledger import LABELS, Evidence, Roster
 from .numbers import fmt
-from .rubric import Rubric
+from .rubric import Rubric, known_categories
 from .rules import amount
 
 
@@ -33,12 +33,15 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
         applies = "、".join(c for r in rubrics for c in r.applies_to)
         problems.append(Problem(roster.file, None, "类别", None, "no_units",
                                 f"名单中没有适用本细则的单位（适用类别：{applies}）"))
-    if every_category_scored:
-        for u in roster.units:
-            if rubric_for(rubrics, u.category) is None:
-                applies = "、".join(c for r in rubrics for c in r.applies_to)
-                problems.append(Problem(u.file, u.row, "类别", u.category, "unknown_category",
-                                        f"没有适用于此类别的细则（可用类别：{applies}）"))
+    # Scoring one rubric of several, a unit of another bundled rubric's category is skipped
+    # (the CLI says so); a category no rubric knows is a typo until proven otherwise.
+    allowed = {c for r in rubrics for c in r.applies_to}
+    if not every_category_scored:
+        allowed |= known_categories()
+    for u in roster.units:
+        if u.category not in allowed:
+            problems.append(Problem(u.file, u.row, "类别", u.category, "unknown_category",
+                                    f"没有适用于此类别的细则（可用类别：{'、'.join(sorted(allowed))}）"))
     measured: dict[tuple, list] = defaultdict(list)
     for f in evidence.findings:
         if not f.unit or not f.rule:
@@ -78,7 +81,14 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             if computed is not None and computed != f.points:
                 problems.append(Problem(f.file, f.row, col("points"), fmt(f.points), "points_mismatch",
                                         f"填写的分值与细则计算的 {fmt(computed)} 分不符（此列可留空，由细则计算）", f.rule))
-        if rule.measurement and f.date is not None:
+        if f.count is not None and f.count != 1 and needed != "count":
+            problems.append(Problem(f.file, f.row, col("count"), str(f.count), "unused_input",
+                                    f"规则 {rule.id}（{rule.describe()}）不按次数计分，「{LABELS['count']}」应留空", f.rule))
+        if f.value is not None and needed != "value":
+            hint = f"；按次计分请填「{LABELS['count']}」" if needed == "count" else ""
+            problems.append(Problem(f.file, f.row, col("value"), fmt(f.value), "unused_input",
+                                    f"规则 {rule.id}（{rule.describe()}）不使用「{LABELS['value']}」{hint}", f.rule))
+        if rule.measurement and f.date is not None and f.value is not None:
             measured[(f.unit, f.rule, f.date)].append(f)
     for (unit, rule_id, day), rows in measured.items():
         if len(rows) > 1:

@@ -210,6 +210,21 @@ class TestScore:
         assert not out.exists()
 
 
+    def test_other_category_units_are_named_as_not_scored(self, capsys, good, tmp_path):
+        """某局 (县直部门) is outside the township rubric: the CSV leaves it out and stderr says so."""
+        roster, ledger = good
+        rc, _, err = run(capsys, "score", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger,
+                         "--out", tmp_path / "o.csv")
+        assert rc == 0 and "1 个单位（类别：县直部门）" in err and "未计分" in err
+
+    def test_out_that_cannot_be_written_exits_2(self, capsys, good, tmp_path):
+        """--out naming a folder is a clear error (exit 2), not a traceback."""
+        roster, ledger = good
+        rc, _, err = run(capsys, "score", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger,
+                         "--out", tmp_path)
+        assert rc == 2 and "无法写出" in err and "Traceback" not in err
+
+
 class TestValidate:
     def test_good_input_passes(self, capsys, good):
         """Valid inputs: exit 0 and a success message counting units and ledger rows."""

@@ -344,3 +344,74 @@ class TestRoster:
         roster = load_roster(path)
         assert where(roster.problems) == [(str(path), 3, "类别", "", "missing_value")]
         assert [u.name for u in roster.units] == ["云集镇"]
+
+    def test_empty_roster(self, tmp_path):
+        """A roster with a header and no unit is a problem, not a run that scores nobody."""
+        path = write_csv(tmp_path / "名单.csv", ["单位,类别"])
+        assert where(load_roster(path).problems) == [(str(path), None, None, None, "empty_roster")]
+
+    def test_category_no_rubric_knows(self, tmp_path, rubric):
+        """Scoring one rubric, a unit of another bundled category (县直部门) is skipped silently,
+        but a category no rubric knows (县直机关, row 3) is unknown_category."""
+        path = write_csv(tmp_path / "名单.csv", ["单位,类别", "云集镇,乡镇", "某局,县直机关", "某委,县直部门"])
+        roster = load_roster(path)
+        ev = load_evidence(write_csv(tmp_path / "台账.csv", [HEADER]))
+        assert where(check([rubric], roster, ev, every_category_scored=False)) == [
+            (str(path), 3, "类别", "县直机关", "unknown_category")]
+
+
+class TestInputInTheWrongColumn:
+    """A number in a column the rule does not read is an error, never silently ignored."""
+
+    def test_count_written_in_value(self, validate):
+        """4.1.2 每次扣1分 reads 次数/数量; 5 typed into 数值 (row 2) is unused_input."""
+        file, _, problems = validate(["1,云集镇,4.1.2,2020-04-01,,5,,"])
+        assert where(problems) == [(file, 2, "数值", "5", "unused_input")]
+        assert "次数/数量" in problems[0].message
+
+    def test_count_on_a_flat_rule(self, validate):
+        """1.2.1 扣 3 分 is taken once: a count of 3 (row 2) is unused_input; a count of 1 is fine."""
+        file, _, problems = validate(["1,云集镇,1.2.1,2020-03-31,3,,,", "2,宝盖镇,1.2.1,2020-03-31,1,,,"])
+        assert where(problems) == [(file, 2, "次数/数量", "3", "unused_input")]
+
+    def test_rate_written_as_a_fraction(self, validate):
+        """接通率 0.95 (row 2) is refused: rates are in percent, 95% is 95 or 95%."""
+        file, _, problems = validate(["1,云集镇,5.1,2020-12-31,,0.95,,"])
+        assert where(problems) == [(file, 2, "数值", "0.95", "out_of_range")]
+
+
+class TestDatesWithTime:
+    @pytest.mark.parametrize("text", ["2020/3/31 0:00", "2020-03-31 00:00:00", "2020年3月31日"])
+    def test_time_part_is_dropped(self, validate, text):
+        _, ev, problems = validate([f"1,云集镇,5.4,{text},,,,"])
+        assert problems == [] and ev.findings[0].date == date(2020, 3, 31)
+
+
+class TestDataFrames:
+    """score() and load_* take DataFrames through the same header checks as files."""
+
+    def test_chinese_headers_and_nan(self, rubric):
+        import pandas as pd
+
+        roster = load_roster(pd.DataFrame({"单位": ["云集镇"], "类别": ["乡镇"]}))
+        ev = load_evidence(pd.DataFrame({"编号": ["1"], "单位": ["云集镇"], "规则编号": ["1.3.3b"],
+                                         "日期": [pd.Timestamp("2020-04-01")], "次数/数量": [float("nan")]}))
+        assert roster.problems == [] and ev.problems == []
+        assert score(rubric, roster, ev).units.loc[0, "total"] == Decimal("99.5")  # 100 − 0.5 (blank count = 1)
+
+    def test_missing_required_column(self, rubric):
+        import pandas as pd
+
+        frame = pd.DataFrame({"id": ["1"], "unit": ["云集镇"], "rule": ["1.2.1"]})
+        with pytest.raises(InputError) as exc:
+            score(rubric, pd.DataFrame({"unit": ["云集镇"], "category": ["乡镇"]}), frame)
+        assert where(exc.value.problems) == [("<DataFrame>", 1, "日期", None, "missing_column")]
+
+    @pytest.mark.parametrize(("as_of", "code"), [("2021-03-31", "date_outside_period"), ("2020-02-30", "bad_date")])
+    def test_as_of_is_checked(self, rubric, as_of, code):
+        import pandas as pd
+
+        with pytest.raises(InputError) as exc:
+            score(rubric, pd.DataFrame({"unit": ["云集镇"], "category": ["乡镇"]}),
+                  pd.DataFrame(columns=["id", "unit", "rule", "date"]), as_of=as_of)
+        assert [(p.column, p.value, p.code) for p in exc.value.problems] == [("as_of", as_of, code)]

@@ -68,7 +68,7 @@ class TestFieldErrors:
 
     def test_unknown_kind_lists_the_known_ones(self, tmp_path):
         _, (p,) = problems(tmp_path, GOOD.replace("kind: flat", "kind: flatt"))
-        assert (p.row, p.column, p.code) == (23, "indicators[0].rules[1]", "union_tag_invalid")
+        assert (p.row, p.column, p.value, p.code) == (24, "indicators[0].rules[1].kind", "flatt", "union_tag_invalid")
         assert "flatt" in p.message and "'per_count'" in p.message and "'rate_shortfall'" in p.message
 
     def test_missing_field(self, tmp_path):

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ..numbers import fmt, round_half_up
-from . import Finding, NonNeg, Pos, RuleBase, register
+from . import Finding, NonNeg, Pos, RuleBase, fraction_check, register
 
 ROUNDING_TEXT = {
     "proportional": "按比例折算（不足 1 个百分点按实际比例扣分）",
@@ -39,7 +39,7 @@ class RateShortfallRule(RuleBase):
         v = finding.value
         if v is not None and not (0 <= v <= 100):
             return [("value", v, "百分率应在 0 至 100 之间（96.5、96.5% 均表示 96.5%）")]
-        return []
+        return fraction_check(v)
 
 
 @register(RateShortfallRule)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from ..numbers import fmt
-from . import Finding, NonNeg, Pos, RuleBase, register
+from . import Finding, NonNeg, Pos, RuleBase, fraction_check, register
 
 
 class ThresholdRule(RuleBase):
@@ -25,7 +25,7 @@ class ThresholdRule(RuleBase):
         v = finding.value
         if v is not None and (v < 0 or (self.percent and v > 100)):
             return [("value", v, "百分率应在 0 至 100 之间" if self.percent else "应不小于 0")]
-        return []
+        return fraction_check(v) if self.percent else []
 
 
 @register(ThresholdRule)
