@@ -19,6 +19,7 @@ import pandas as pd
 from .errors import Problem
 from .numbers import to_decimal
 from .rules import Finding
+from .tables import cell_text as text
 from .tables import read_table, table_from_frame
 
 EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -148,17 +149,6 @@ def load_evidence(sources: str | Path | pd.DataFrame | list) -> Evidence:
                     first_id[finding.id] = (table.file, row)
             ev.findings.append(finding)
     return ev
-
-
-def text(cell) -> str:
-    """A cell as text: codes stay strings (an xlsx 1.0 id becomes '1'); NA, 无, - stay text."""
-    if cell is None or (isinstance(cell, float) and cell != cell):
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    if isinstance(cell, (datetime, date)):
-        return cell.isoformat()
-    return str(cell).strip().strip("\u3000").strip()
 
 
 def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tuple[Finding, list[Problem]]:

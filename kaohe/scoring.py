@@ -164,7 +164,7 @@ def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[d
         raw = amount(rule, f)
         e = {"node": rubric.rule_node[f.rule].id, "rule": rule.id, "kind": rule.kind, "evidence_id": f.id,
              "date": f.date, "raw": raw, "applied": raw, "capped_by": "", "reason": "",
-             "file": f.file, "row": f.row, "_pos": rule_pos[f.rule]}
+             "file": f.file, "row": f.row}
         if rule.measurement and latest[f.rule] is not f:
             newer = latest[f.rule]
             e.update(applied=ZERO, capped_by=rule.id,

@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -85,7 +85,7 @@ def _to_table(grid, name, aliases, required, label):
     table = Table(name)
     header_row = None
     for excel_row, cells in grid:
-        if any(_text(c) for c in cells):
+        if any(cell_text(c) for c in cells):
             header_row = (excel_row, cells)
             break
     if header_row is None:
@@ -94,7 +94,7 @@ def _to_table(grid, name, aliases, required, label):
     lookup = _lookup(aliases)
     columns: dict[int, str] = {}
     for i, h in enumerate(header):
-        written = _text(h)
+        written = cell_text(h)
         if not written:
             continue
         canon = lookup.get(normalise_header(written))
@@ -111,18 +111,18 @@ def _to_table(grid, name, aliases, required, label):
         if canon not in table.headers:
             accepted = "、".join(a for a in aliases[canon] if not a.isascii()) or canon
             problems.append(Problem(name, hrow, aliases[canon][0] if aliases[canon] else canon, None, "missing_column",
-                                    f"缺少必需的列「{accepted}」（或 {canon}）；表中的列：{'、'.join(_text(h) for h in header if _text(h))}"))
+                                    f"缺少必需的列「{accepted}」（或 {canon}）；表中的列：{'、'.join(cell_text(h) for h in header if cell_text(h))}"))
     for excel_row, cells in grid:
-        if excel_row <= hrow or not any(_text(c) for c in cells):
+        if excel_row <= hrow or not any(cell_text(c) for c in cells):
             continue  # blank rows are skipped, their numbers kept
-        extra = [c for i, c in enumerate(cells) if i >= len(header) and _text(c)]
+        extra = [c for i, c in enumerate(cells) if i >= len(header) and cell_text(c)]
         if extra:
-            problems.append(Problem(name, excel_row, None, _text(extra[0]), "ragged_row",
+            problems.append(Problem(name, excel_row, None, cell_text(extra[0]), "ragged_row",
                                     f"本行有 {len(header) + len(extra)} 个以上单元格，多于表头的 {len(header)} 列（是否多了逗号？）"))
             continue
-        unnamed = [c for i, c in enumerate(cells) if i < len(header) and not _text(header[i]) and _text(c)]
+        unnamed = [c for i, c in enumerate(cells) if i < len(header) and not cell_text(header[i]) and cell_text(c)]
         if unnamed:
-            problems.append(Problem(name, excel_row, None, _text(unnamed[0]), "unnamed_column",
+            problems.append(Problem(name, excel_row, None, cell_text(unnamed[0]), "unnamed_column",
                                     "没有表头的列中有数据"))
             continue
         table.rows.append((excel_row, {canon: (cells[i] if i < len(cells) else None)
@@ -130,12 +130,16 @@ def _to_table(grid, name, aliases, required, label):
     return table, problems
 
 
-def _text(cell) -> str:
-    if cell is None:
+def cell_text(cell) -> str:
+    """A cell as text: codes stay strings (an xlsx 1.0 id becomes '1'); NA, 无, - stay text."""
+    if cell is None or (isinstance(cell, float) and cell != cell):
         return ""
-    if isinstance(cell, str):
-        return cell.strip().strip("\u3000")
-    return str(cell)
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, (datetime, date)):
+        return cell.isoformat()
+    return str(cell).strip().strip("\u3000").strip()
+
 
 
 def _csv_grid(path: Path, name: str):
