@@ -74,8 +74,9 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
                                     f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule))
             continue
         for column, value, message in rule.check(f):
-            problems.append(Problem(f.file, f.row, col(column), fmt(value) if not isinstance(value, str) else value,
-                                    "out_of_range", message, f.rule))
+            shown = value if isinstance(value, str) else fmt(value)
+            problems.append(Problem(f.file, f.row, col(column), shown, "out_of_range" if shown else "missing_value",
+                                    message, f.rule))
         if needed != "points" and f.points is not None:
             computed = amount(rule, f) if (needed != "value" or f.value is not None) else None
             if computed is not None and computed != f.points:

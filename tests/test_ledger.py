@@ -415,3 +415,10 @@ class TestDataFrames:
             score(rubric, pd.DataFrame({"unit": ["云集镇"], "category": ["乡镇"]}),
                   pd.DataFrame(columns=["id", "unit", "rule", "date"]), as_of=as_of)
         assert [(p.column, p.value, p.code) for p in exc.value.problems] == [("as_of", as_of, code)]
+
+
+class TestDiscretionaryReason:
+    def test_missing_reason_names_the_note_column(self, validate):
+        """1.1.4 视完成情况扣 1-3 分 with 2 points and no 情况说明 (row 2): missing_value in 情况说明."""
+        file, _, problems = validate(["1,云集镇,1.1.4,2020-05-01,,,2,"])
+        assert where(problems) == [(file, 2, "情况说明", "", "missing_value")]
