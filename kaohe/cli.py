@@ -19,7 +19,7 @@ from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
 from .rubric import describe_points, list_rubrics, load_rubric
-from .scoring import Result, _effective_points, _score, parse_as_of
+from .scoring import Result, parse_as_of, score_checked
 from .validate import check
 
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
@@ -114,7 +114,7 @@ def cmd_score(args) -> int:
     rubrics, roster, evidence, as_of, problems = _load(args)
     if problems:
         raise InputError(problems)
-    results = [_score(r, roster, evidence, as_of) for r in rubrics]
+    results = [score_checked(r, roster, evidence, as_of) for r in rubrics]
     results = [r for r in results if len(r.units)]
     table = pd.concat([r.table() for r in results], ignore_index=True)
     write_csv_atomic(Path(args.out), table[SCORE_HEADER])
@@ -176,7 +176,7 @@ def cmd_rubric_show(args) -> int:
     print(f"{r.title}\n{r.source.issuer} {r.source.doc_no}  {r.source.part or ''}\n"
           f"细则 {r.ref}，满分 {fmt(r.points)} 分，考核期 {r.period.start} 至 {r.period.end}，适用：{'、'.join(r.applies_to)}")
 
-    points = _effective_points(r)
+    points = r.effective_points
 
     def show(nodes, depth):
         for n in nodes:

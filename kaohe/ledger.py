@@ -9,7 +9,7 @@ Canonical evidence columns, with the Chinese headers office staff use:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -65,11 +65,6 @@ class Evidence:
     def header(self, file: str, column: str) -> str:
         return self.headers.get(file, {}).get(column, LABELS[column])
 
-    @property
-    def frame(self) -> pd.DataFrame:
-        """The findings as a DataFrame with the canonical columns plus ``file`` and ``row``."""
-        return pd.DataFrame([vars(f) for f in self.findings], columns=[f.name for f in fields(Finding)])
-
 
 @dataclass(frozen=True)
 class Unit:
@@ -84,10 +79,6 @@ class Roster:
     units: list[Unit] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     file: str = ""
-
-    @property
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame([(u.name, u.category) for u in self.units], columns=["unit", "category"])
 
     def category_of(self) -> dict[str, str]:
         return {u.name: u.category for u in self.units}

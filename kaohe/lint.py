@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from .numbers import fmt
 from .rubric import Rubric
-from .scoring import _effective_points
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,7 @@ class Finding:
 
 def lint(rubric: Rubric) -> list[Finding]:
     out: list[Finding] = []
-    points = _effective_points(rubric)
+    points = rubric.effective_points
     top = [points[n.id] for n in rubric.indicators if points[n.id] is not None]
     if sum(top, Decimal(0)) != rubric.points:
         out.append(Finding("警告", rubric.id, f"各指标分值合计 {fmt(sum(top, Decimal(0)))} 分，与总分 {fmt(rubric.points)} 分不符"))

@@ -174,6 +174,20 @@ class Rubric(_Model):
                 out[c.id] = n
         return out
 
+    @cached_property
+    def effective_points(self) -> dict[str, Decimal | None]:
+        """Each node's points as written, else the sum of its children's when every child has some
+        (附件1 “放管服”改革 = 50); None for a node with no cap of its own."""
+        out: dict[str, Decimal | None] = {}
+        for node in reversed(self.nodes):  # children before parents
+            if node.points is not None:
+                out[node.id] = node.points
+            elif node.children and all(out[c.id] is not None for c in node.children):
+                out[node.id] = sum((out[c.id] for c in node.children), Decimal(0))
+            else:
+                out[node.id] = None
+        return out
+
     def ancestors(self, node: Node) -> list[Node]:
         """``node`` and its ancestors, innermost first."""
         chain = [node]

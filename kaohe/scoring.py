@@ -86,7 +86,7 @@ def score(rubric: Rubric, roster, evidence, as_of: date | None = None) -> Result
     problems = as_of_problems + check([rubric], roster, evidence, every_category_scored=False)
     if problems:
         raise InputError(problems)
-    return _score(rubric, roster, evidence, as_of)
+    return score_checked(rubric, roster, evidence, as_of)
 
 
 def parse_as_of(value, rubrics: list[Rubric], source: str = "as_of") -> tuple[date | None, list[Problem]]:
@@ -109,7 +109,9 @@ def _natural(s: str):
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", s))
 
 
-def _score(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Result:
+def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Result:
+    """:func:`score` for inputs that :func:`~kaohe.validate.check` has passed (a run scores several
+    rubrics after one check of all inputs)."""
     units = in_scope(rubric, roster)
     category = roster.category_of()
     rule_pos = {rid: i for i, rid in enumerate(rubric.rules)}
@@ -119,7 +121,7 @@ def _score(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | Non
         if f.unit in unit_set and (as_of is None or f.date <= as_of):
             by_unit[f.unit].append(f)
 
-    points = _effective_points(rubric)
+    points = rubric.effective_points
     ledger_rows, node_rows, unit_rows = [], [], []
     for unit in units:
         entries = _entries(rubric, by_unit[unit], rule_pos)
@@ -211,19 +213,6 @@ def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal |
         group = [e for e in entries if e["rule"] in ids]
         _cut(group, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
     _cut(entries, rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
-
-
-def _effective_points(rubric: Rubric) -> dict[str, Decimal | None]:
-    """A node's points as written, else the sum of its children's when every child has some."""
-    out: dict[str, Decimal | None] = {}
-    for node in reversed(rubric.nodes):  # children before parents
-        if node.points is not None:
-            out[node.id] = node.points
-        elif node.children and all(out[c.id] is not None for c in node.children):
-            out[node.id] = sum((out[c.id] for c in node.children), ZERO)
-        else:
-            out[node.id] = None
-    return out
 
 
 def _applied_under(rubric: Rubric, entries: list[dict]) -> dict[str, Decimal]:

@@ -27,7 +27,6 @@ class Table:
     file: str
     headers: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # headers kaohe does not use
 
 
 def normalise_header(text: object) -> str:
@@ -99,8 +98,7 @@ def _to_table(grid, name, aliases, required, label):
             continue
         canon = lookup.get(normalise_header(written))
         if canon is None:
-            table.ignored.append(written)
-            continue
+            continue  # a column kaohe does not use (备注, 序号…) is left alone
         if canon in table.headers:
             problems.append(Problem(name, hrow, written, written, "duplicate_column",
                                     f"与「{table.headers[canon]}」是同一列（{canon}），表头重复"))

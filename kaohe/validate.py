@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from datetime import date
 from functools import partial
 
 from .errors import Problem
@@ -112,7 +111,3 @@ def _header(evidence: Evidence, f, column: str) -> str:
 def _has_parse_problem(evidence: Evidence, f, column: str) -> bool:
     return any(p.file == f.file and p.row == f.row and p.column == evidence.header(f.file, column)
                for p in evidence.problems)
-
-
-def as_of_ok(day: date | None, as_of: date | None) -> bool:
-    return as_of is None or (day is not None and day <= as_of)

@@ -44,7 +44,7 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
     def build(n, loc: Loc):
         lines[loc] = n.start_mark.line + 1
         if not isinstance(n, yaml.ScalarNode) and n.tag not in _PLAIN_TAGS:
-            problems.append(Problem(name, n.start_mark.line + 1, _dotted(loc), n.tag, "unsafe_yaml",
+            problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), n.tag, "unsafe_yaml",
                                     f"不允许的 YAML 标签 {n.tag}（只接受普通数据）"))
             return None
         if isinstance(n, yaml.MappingNode):
@@ -52,7 +52,7 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
             for key_node, value_node in n.value:
                 key = build_scalar(key_node, loc)
                 if key in out:
-                    problems.append(Problem(name, key_node.start_mark.line + 1, _dotted((*loc, key)), str(key),
+                    problems.append(Problem(name, key_node.start_mark.line + 1, dotted((*loc, key)), str(key),
                                             "duplicate_key", f"键 {key!r} 重复出现（YAML 会静默保留后一个值）"))
                     continue
                 out[key] = build(value_node, (*loc, key))
@@ -63,12 +63,12 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
 
     def build_scalar(n, loc: Loc):
         if not isinstance(n, yaml.ScalarNode):
-            problems.append(Problem(name, n.start_mark.line + 1, _dotted(loc), None, "bad_key", "键必须是简单文字"))
+            problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), None, "bad_key", "键必须是简单文字"))
             return None
         try:
             return constructor.construct_object(n, deep=True)
         except yaml.YAMLError as exc:
-            problems.append(Problem(name, n.start_mark.line + 1, _dotted(loc), n.value, "unsafe_yaml",
+            problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), n.value, "unsafe_yaml",
                                     f"不允许的 YAML 标签 {n.tag}（只接受普通数据）：{getattr(exc, 'problem', exc)}"))
             return None
 
@@ -80,7 +80,7 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
     return data, lines
 
 
-def _dotted(loc: Loc) -> str:
+def dotted(loc: Loc) -> str:
     """``("indicators", 3, "rules", 1, "per")`` -> ``indicators[3].rules[1].per``."""
     out = ""
     for part in loc:
@@ -90,5 +90,3 @@ def _dotted(loc: Loc) -> str:
             out += ("." if out else "") + str(part)
     return out
 
-
-dotted = _dotted

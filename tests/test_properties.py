@@ -8,14 +8,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kaohe.rubric import load_rubric
-from kaohe.scoring import _effective_points, score
+from kaohe.scoring import score
 
 RUBRIC = load_rubric("hengnan-2020-township")
 UNITS = ["甲镇", "乙镇", "丙街道"]
 ROSTER = pd.DataFrame({"unit": UNITS, "category": ["乡镇", "乡镇", "街道"]})
 RULES = list(RUBRIC.rules.values())
 DEDUCTIONS = [r for r in RULES if r.kind in ("per_count", "flat", "discretionary")]
-POINTS = _effective_points(RUBRIC)
 
 
 @st.composite

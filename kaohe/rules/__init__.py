@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal, Union, get_args
+from typing import Annotated, ClassVar, Union, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -137,4 +137,4 @@ from . import discretionary, flat, per_count, rate_shortfall, shortfall, thresho
 
 # A Union built at run time from the registry (ruff would rewrite it into something else).
 Rule = Annotated[Union[tuple(k.model for k in _REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007
-__all__ = ["Finding", "Literal", "Rule", "RuleBase", "amount", "get_kind", "kinds", "register"]
+__all__ = ["Finding", "Rule", "RuleBase", "amount", "get_kind", "kinds", "register"]
