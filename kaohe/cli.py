@@ -1,13 +1,10 @@
-"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 2 invalid input (nothing written)."""
+"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 1 some reports failed (``run``),
+2 invalid input (nothing written)."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +12,7 @@ import pandas as pd
 from . import __version__
 from .config import Run
 from .errors import InputError, KaoheError
+from .files import write_csv_atomic
 from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
@@ -64,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="只校验输入，列出全部问题")
     inputs(v)
     v.set_defaults(func=cmd_validate)
+
+    rr = sub.add_parser("run", help="计分并生成全部报告：单位报告、汇总、索引、通报表（HTML/XLSX/CSV）")
+    rr.add_argument("params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml）")
+    rr.add_argument("--units", metavar="A,B", help="只生成这些单位的报告（逗号分隔）；汇总与索引照常生成")
+    rr.add_argument("--jobs", type=int, default=1, metavar="N", help="同时运行的笔记本数（默认 1）")
+    rr.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
+    rr.add_argument("--show-code", action="store_true", help="HTML 中保留代码（默认隐藏）")
+    rr.add_argument("--out-dir", default="outputs", metavar="DIR", help="输出根目录（默认 outputs）")
+    rr.add_argument("--timeout", type=int, default=600, metavar="SEC", help="每个单元格的运行时限，秒（默认 600）")
+    rr.set_defaults(func=cmd_run)
 
     r = sub.add_parser("rubric", help="查看细则")
     rsub = r.add_subparsers(metavar="子命令")
@@ -132,23 +140,6 @@ def cmd_score(args) -> int:
     return 0
 
 
-def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
-    """Write to a temporary file beside ``path`` and rename it: never a half-written file."""
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
-        raise KaoheError(f"无法写出 {path}：{exc.strerror or exc}") from exc
-
-
 def _print_ranking(results: list[Result], as_of) -> None:
     with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
                            "display.width", 200):
@@ -162,6 +153,22 @@ def _print_ranking(results: list[Result], as_of) -> None:
             when = f"（截至 {as_of}）" if as_of else ""
             print(f"\n{r.rubric.title}{when}  细则 {r.rubric.ref}，{len(u)} 个单位")
             print(shown.to_string(index=False))
+
+
+def cmd_run(args) -> int:
+    from .runner import run  # papermill and nbconvert load slowly; only this command needs them
+
+    if args.jobs < 1 or args.timeout < 1:
+        raise KaoheError("--jobs 和 --timeout 必须是正整数")
+    units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
+    outcome = run(args.params, units=units, jobs=args.jobs, as_of=args.as_of, show_code=args.show_code,
+                  out_dir=args.out_dir, timeout=args.timeout, log=lambda m: print(m, file=sys.stderr))
+    if outcome.summary_error:
+        print(f"汇总报告生成失败：{outcome.summary_error}", file=sys.stderr)
+    if outcome.failed:
+        print(f"{len(outcome.failed)} 个单位的报告生成失败：{'、'.join(outcome.failed)}", file=sys.stderr)
+    print(outcome.index)
+    return 1 if (outcome.failed or outcome.summary_error) else 0
 
 
 def cmd_rubric_list(args) -> int:

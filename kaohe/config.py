@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .ledger import Evidence, Roster, load_evidence, load_roster
-from .rubric import Rubric, load_model, load_rubric
+from .rubric import Rubric, load_model, load_rubric, rubric_path
 
 
 class RunConfig(BaseModel):
@@ -28,13 +29,15 @@ class Run:
     """A loaded run: the config plus its rubrics, roster and evidence (not yet validated)."""
 
     def __init__(self, path: str | Path):
-        self.path = Path(path)
+        # Absolute and normalised: notebooks run in another working directory, and messages stay readable.
+        self.path = Path(os.path.abspath(path))
         self.config: RunConfig = load_model(RunConfig, self.path)
         base = self.path.parent
-        self.rubrics: list[Rubric] = [load_rubric(r if not r.endswith((".yaml", ".yml")) else base / r)
-                                      for r in self.config.rubrics]
-        self.roster_path = base / self.config.roster
-        self.evidence_paths = [base / e for e in self.config.evidence]
+        self.rubric_paths = [rubric_path(r if not r.endswith((".yaml", ".yml")) else os.path.abspath(base / r))
+                             for r in self.config.rubrics]
+        self.rubrics: list[Rubric] = [load_rubric(p) for p in self.rubric_paths]
+        self.roster_path = Path(os.path.abspath(base / self.config.roster))
+        self.evidence_paths = [Path(os.path.abspath(base / e)) for e in self.config.evidence]
 
     def load_inputs(self) -> tuple[Roster, Evidence]:
         return load_roster(self.roster_path), load_evidence(self.evidence_paths)

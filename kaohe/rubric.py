@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import Problem, RubricError
 from .numbers import fmt
-from .rules import Dec, NonNeg, Rule, RuleBase
+from .rules import Dec, NonNeg, Rule, RuleBase, kinds
 from .yamlio import dotted, load_yaml
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
@@ -103,6 +103,13 @@ class Reading(_Model):
     id: str
     about: str
     reading: str
+    #: Where the reading bites, so a unit's report shows it only when it touched that unit: rule or node
+    #: ids, ``kind:<kind>``, ``measurement``, ``capped`` (a cap cut a deduction) or ``all``.
+    touches: list[str] = Field(min_length=1)
+
+
+#: Keywords a reading's ``touches`` may use besides rule and node ids and ``kind:<kind>``.
+TOUCH_KEYWORDS = ("all", "capped", "measurement")
 
 
 class Node(_Model):
@@ -150,6 +157,12 @@ class Rubric(_Model):
                 if ident in seen:
                     raise ValueError(f"编号 {ident!r} 重复：节点与规则的编号在一个细则内必须唯一")
                 seen.add(ident)
+        kind_names = {f"kind:{k}" for k in kinds()}
+        for rd in self.readings:
+            bad = [t for t in rd.touches if t not in seen and t not in kind_names and t not in TOUCH_KEYWORDS]
+            if bad:
+                raise ValueError(f"读法 {rd.id} 的 touches 含未知项 {'、'.join(bad)}：应为规则或节点编号、"
+                                 f"kind:<类型> 或 {'、'.join(TOUCH_KEYWORDS)}")
         return self
 
     @cached_property

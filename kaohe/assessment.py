@@ -1,0 +1,113 @@
+"""One run scored once: the results per rubric, the year-to-date results at each quarter end, and the
+evidence behind every ledger row. ``kaohe run`` builds it once and hands it to every notebook through a
+pickle; a notebook opened in JupyterLab builds its own from the params file.
+"""
+
+from __future__ import annotations
+
+import pickle
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .config import Run
+from .errors import InputError, KaoheError
+from .ledger import Evidence, Roster
+from .rubric import Rubric
+from .rules import Finding
+from .scoring import Result, parse_as_of, score_checked
+from .validate import check
+
+#: Bumped when the pickled layout changes, so a notebook never reads a stale cache from another version.
+CACHE_VERSION = 1
+
+
+@dataclass
+class Assessment:
+    run: Run
+    roster: Roster
+    evidence: Evidence
+    as_of: date | None
+    #: rubric id -> result, for rubrics that score at least one roster unit, in params order
+    results: dict[str, Result]
+    #: rubric id -> [(quarter end or as_of, year-to-date result)], oldest first
+    quarters: dict[str, list[tuple[date, Result]]] = field(default_factory=dict)
+
+    @property
+    def units(self) -> list[str]:
+        """Every scored unit, rubric by rubric in ranking order."""
+        return [u for r in self.results.values() for u in r.units["unit"]]
+
+    def result_of(self, unit: str) -> Result:
+        for r in self.results.values():
+            if unit in set(r.units["unit"]):
+                return r
+        raise KaoheError(f"单位「{unit}」不在本次考核的计分范围内（可选：{'、'.join(self.units)}）")
+
+    def rubric_of(self, unit: str) -> Rubric:
+        return self.result_of(unit).rubric
+
+    def finding(self, file: str, row: int | None) -> Finding:
+        return self._findings[(file, row)]
+
+    def __post_init__(self):
+        self._findings = {(f.file, f.row): f for f in self.evidence.findings}
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump((CACHE_VERSION, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def quarter_ends(rubric: Rubric, as_of: date | None) -> list[date]:
+    """Calendar quarter ends inside the rubric's period, up to ``as_of``; ``as_of`` itself last when it
+    falls between quarter ends (a bulletin in May shows Q1 and May).
+
+    >>> from kaohe.rubric import load_rubric
+    >>> [d.isoformat() for d in quarter_ends(load_rubric("hengnan-2020-township"), date(2020, 5, 15))]
+    ['2020-03-31', '2020-05-15']
+    """
+    end = min(rubric.period.end, as_of) if as_of else rubric.period.end
+    out = []
+    for year in range(rubric.period.start.year, end.year + 1):
+        for month, day in ((3, 31), (6, 30), (9, 30), (12, 31)):
+            d = date(year, month, day)
+            if rubric.period.start <= d <= end:
+                out.append(d)
+    if not out or out[-1] != end:
+        out.append(end)
+    return out
+
+
+def assess(params: str | Path, as_of: str | date | None = None) -> Assessment:
+    """Load, check and score a params file; ``as_of`` overrides the file's own.
+
+    Raises:
+        InputError: every problem of the inputs at once; nothing is scored.
+    """
+    run = Run(params)
+    roster, evidence = run.load_inputs()
+    given = as_of if as_of not in (None, "") else run.config.as_of
+    when, problems = parse_as_of(given, run.rubrics, "--as-of" if as_of not in (None, "") else str(run.path))
+    problems += check(run.rubrics, roster, evidence, every_category_scored=True)
+    if problems:
+        raise InputError(problems)
+    results, quarters = {}, {}
+    for rubric in run.rubrics:
+        result = score_checked(rubric, roster, evidence, when)
+        if not len(result.units):
+            continue
+        results[rubric.id] = result
+        quarters[rubric.id] = [(d, result if d == (when or rubric.period.end) else
+                                score_checked(rubric, roster, evidence, d)) for d in quarter_ends(rubric, when)]
+    return Assessment(run, roster, evidence, when, results, quarters)
+
+
+def load(params: str | Path, as_of: str | date | None = None, cache: str | Path | None = None) -> Assessment:
+    """The run's assessment: from ``cache`` when ``kaohe run`` made one, else scored here."""
+    if cache:
+        with open(cache, "rb") as fh:
+            version, assessment = pickle.load(fh)  # written by this kaohe for this run only
+        if version != CACHE_VERSION:
+            raise KaoheError(f"计分缓存 {cache} 来自另一版本的 kaohe，请重新运行 kaohe run")
+        return assessment
+    return assess(params, as_of)

@@ -1,0 +1,141 @@
+"""Charts for the reports: Chinese labels that render on a fresh Linux machine, PNG embedded in HTML.
+
+Font choice: the first installed CJK sans font of :data:`CJK_FONTS`; without one, the Noto Sans CJK SC
+that the ``mplfonts`` package ships (so charts never show missing-glyph boxes). Figures are
+saved without a timestamp, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from decimal import Decimal
+from importlib import resources
+
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.figure import Figure  # not pyplot: no global figure state, no GUI backend
+
+#: Installed fonts tried in order (Linux, Windows, macOS names).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
+             "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
+             "Heiti SC", "Sarasa Gothic SC")
+BUNDLED = "NotoSansCJKsc-Regular.otf"
+DPI = 110
+_chosen: str | None = None
+
+
+def cjk_font(use_installed: bool = True) -> str:
+    """Name of the CJK font charts use, registering the bundled one when nothing is installed."""
+    if use_installed:
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for name in CJK_FONTS:
+            if name in installed:
+                return name
+    path = resources.files("mplfonts") / "fonts" / BUNDLED
+    with resources.as_file(path) as p:
+        font_manager.fontManager.addfont(str(p))
+        return font_manager.FontProperties(fname=str(p)).get_name()
+
+
+def setup(use_installed: bool = True) -> str:
+    """Point matplotlib at a CJK font (once per process) and return its name."""
+    global _chosen
+    if _chosen is None or not use_installed:
+        _chosen = cjk_font(use_installed)
+    matplotlib.rcParams.update({
+        "font.family": "sans-serif",
+        "font.sans-serif": [_chosen, "DejaVu Sans"],
+        "axes.unicode_minus": False,  # CJK fonts often lack U+2212
+        "svg.hashsalt": "kaohe",
+        "figure.dpi": DPI,
+    })
+    return _chosen
+
+
+def new_figure(width: float = 7.5, height: float = 3.6) -> tuple[Figure, object]:
+    setup()
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def to_html(fig: Figure, alt: str) -> str:
+    """The figure as a standalone ``<img>`` (base64 PNG, no timestamp in its metadata)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img class="kaohe-chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _f(x) -> float:
+    return float(x) if isinstance(x, Decimal) else x
+
+
+def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal, title: str) -> Figure:
+    """Full marks, one falling bar per indicator that lost points, the score."""
+    fig, ax = new_figure(7.5, 3.2 + 0.12 * len(steps))
+    labels, bottoms, heights, colors = ["满分"], [0.0], [_f(points)], ["#4c72b0"]
+    level = _f(points)
+    for name, lost in steps:
+        level -= _f(lost)
+        labels.append(name)
+        bottoms.append(level)
+        heights.append(_f(lost))
+        colors.append("#c44e52")
+    labels.append("得分")
+    bottoms.append(0.0)
+    heights.append(_f(total))
+    colors.append("#55a868")
+    xs = range(len(labels))
+    ax.bar(xs, heights, bottom=bottoms, color=colors, width=0.6)
+    for x, b, h, c in zip(xs, bottoms, heights, colors):
+        text = f"−{h:g}" if c == "#c44e52" else f"{h:g}"
+        ax.annotate(text, (x, b + h), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(list(xs), labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("分")
+    # Start the axis near the score: a few points lost out of 100 must stay visible.
+    floor = max(0.0, (min(bottoms[1:] or [0.0]) // 10) * 10 - 10)
+    ax.set_ylim(floor, _f(points) * 1.05)
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def line(labels: list[str], values: list[Decimal], top: Decimal, title: str) -> Figure:
+    fig, ax = new_figure(6.5, 3.0)
+    ax.plot(range(len(labels)), [_f(v) for v in values], marker="o", color="#4c72b0")
+    for x, v in enumerate(values):
+        ax.annotate(f"{_f(v):g}", (x, _f(v)), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, fontsize=8)
+    ax.set_ylim(0, _f(top) * 1.08)
+    ax.set_ylabel("得分")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def bars(labels: list[str], values: list[int], title: str) -> Figure:
+    fig, ax = new_figure(5.5, 3.0)
+    ax.bar(range(len(labels)), values, color="#4c72b0", width=0.6)
+    for x, v in enumerate(values):
+        ax.annotate(str(v), (x, v), ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_ylabel("单位数")
+    ax.set_ylim(0, max([*values, 1]) * 1.2)
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def heatmap(rows: list[str], cols: list[str], values: list[list[Decimal]], title: str) -> Figure:
+    """Points lost, units down the side and indicators across; each non-zero cell is labelled."""
+    fig, ax = new_figure(max(6.0, 0.9 * len(cols) + 2.5), max(2.5, 0.28 * len(rows) + 1.5))
+    data = [[_f(v) for v in r] for r in values]
+    im = ax.imshow(data, cmap="Reds", aspect="auto", vmin=0)
+    for i, r in enumerate(data):
+        for j, v in enumerate(r):
+            if v:
+                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.colorbar(im, ax=ax, label="扣分")
+    return fig

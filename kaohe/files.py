@@ -1,0 +1,55 @@
+"""Writing outputs: atomically (never a half-written file), and safe to open in Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import KaoheError
+
+# Excel and WPS run text starting with these as a formula (CSV injection); a number stays a number.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise("示例镇01")
+    ("'=HYPERLINK(1)", '-3', '示例镇01')
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA) and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it over ``path``."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+        raise KaoheError(f"无法写出 {path}：{exc.strerror or exc}") from exc
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
+    """UTF-8 CSV, text cells neutralised against formula injection."""
+    buf = io.StringIO()
+    frame.map(neutralise).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    write_text_atomic(path, buf.getvalue())

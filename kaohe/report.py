@@ -1,0 +1,295 @@
+"""The sections of the unit report and of the summary, as escaped HTML fragments.
+
+The notebooks are narrative plus one call per section; everything a section shows is computed here,
+so it can be tested without a kernel. Every function returns a :class:`~kaohe.html.Fragment`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from markupsafe import Markup
+
+from . import charts
+from .assessment import Assessment
+from .html import Fragment, dl, join, link, table, tag, unit_files
+from .numbers import fmt
+from .provenance import input_files, versions
+from .rubric import Rubric
+from .scoring import Result
+
+ZERO = Decimal(0)
+#: The marker the runner looks for in the last cell: a report that lacks it did not run to the end.
+END_MARKER = "kaohe-report-complete"
+EVIDENCE_FIELDS = (("count", "次数/数量"), ("value", "数值"), ("level", "级别"), ("points", "分值/扣分"))
+
+
+def _unit_row(result: Result, unit: str) -> pd.Series:
+    return result.units[result.units["unit"] == unit].iloc[0]
+
+
+def _when(a: Assessment, rubric: Rubric) -> str:
+    return f"截至 {a.as_of}" if a.as_of else f"全年（{rubric.period.start} 至 {rubric.period.end}）"
+
+
+def _excellent_text(row) -> str:
+    if row["excellent_pending"]:
+        return "待研究决定（名额边界同分）"
+    return "是" if row["excellent"] else "否"
+
+
+# --- the unit report -------------------------------------------------------------------------------
+
+def unit_header(a: Assessment, unit: str) -> Fragment:
+    r = a.rubric_of(unit)
+    category = a.roster.category_of()[unit]
+    return dl([("被考核单位", unit), ("类别", category), ("考核", a.run.config.title), ("细则", r.title),
+               ("细则编号与版本", f"{r.id}，第 {r.version} 版"), ("依据文件", f"{r.source.title}（{r.source.doc_no}）"),
+               ("发文机关", r.source.issuer), ("所在部分", r.source.part or ""),
+               ("考核期", f"{r.period.start} 至 {r.period.end}"), ("计分范围", _when(a, r))])
+
+
+def unit_result(a: Assessment, unit: str) -> Fragment:
+    result = a.result_of(unit)
+    r, row = result.rubric, _unit_row(result, unit)
+    n = len(result.units)
+    parts = [dl([("得分", f"{fmt(row['total'])}（满分 {fmt(row['points'])}，扣 {fmt(row['deducted'])} 分）"),
+                 ("等次", row["grade"]), ("排名", f"第 {row['rank']} 名，共 {n} 个单位"),
+                 ("一票否决", "是" if row["vetoed"] else "否"), ("年度优秀", _excellent_text(row))])]
+    if row["vetoed"]:
+        veto = r.veto.reading if r.veto else ""
+        parts.append(tag("p", f"本单位被一票否决：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
+                              f"但等次定为「{row['grade']}」，排名列在所有未被否决的单位之后。{veto}", "kaohe-veto"))
+    for _, d in result.decisions.iterrows():
+        if unit in str(d["units"]).split("、"):
+            parts.append(tag("p", f"{d['award']}：{d['reason']}（{d['units']}）", "kaohe-pending"))
+    return join(parts)
+
+
+def _top_nodes(result: Result, unit: str) -> pd.DataFrame:
+    nodes = result.nodes[result.nodes["unit"] == unit]
+    return nodes[nodes["depth"] == 0]
+
+
+def unit_waterfall(a: Assessment, unit: str) -> Fragment:
+    result = a.result_of(unit)
+    row = _unit_row(result, unit)
+    steps = [(f"{n['node']} {n['name']}", n["deducted"]) for _, n in _top_nodes(result, unit).iterrows()
+             if n["deducted"] > 0]
+    fig = charts.waterfall(row["points"], steps, row["total"], f"{unit}：从满分到得分")
+    alt = "；".join([f"满分 {fmt(row['points'])}", *(f"{s} 扣 {fmt(d)}" for s, d in steps), f"得分 {fmt(row['total'])}"])
+    return Fragment(charts.to_html(fig, alt))
+
+
+def unit_indicators(a: Assessment, unit: str) -> Fragment:
+    result = a.result_of(unit)
+    nodes = result.nodes[result.nodes["unit"] == unit]
+    rows = [[n["node"], Markup("&emsp;" * int(n["depth"])) + Markup.escape(n["name"]), n["points"], n["deducted"],
+             n["score"]] for _, n in nodes.iterrows()]
+    row = _unit_row(result, unit)
+    rows.append([Markup("<strong>合计</strong>"), "", row["points"], row["deducted"], row["total"]])
+    return table(["编号", "指标", "分值", "扣分", "得分"], rows, "kaohe-indicators", {2: "num", 3: "num", 4: "num"})
+
+
+def _evidence_content(f) -> str:
+    return "；".join(f"{label} {fmt(v) if isinstance(v, Decimal) else v}"
+                    for key, label in EVIDENCE_FIELDS if (v := getattr(f, key)) not in (None, ""))
+
+
+def unit_deductions(a: Assessment, unit: str) -> Fragment:
+    """Every ledger row of the unit, rule by rule: the clause verbatim, then the evidence and amounts."""
+    result = a.result_of(unit)
+    r = result.rubric
+    ledger = result.ledger[result.ledger["unit"] == unit]
+    if ledger.empty:
+        return tag("p", "本单位在计分范围内没有台账记录，未扣分。")
+    parts = []
+    order = {rid: i for i, rid in enumerate(r.rules)}
+    for rid in sorted(set(ledger["rule"]), key=order.__getitem__):
+        rule, node = r.rules[rid], r.rule_node[rid]
+        rows_of_rule = ledger[ledger["rule"] == rid]
+        rows = []
+        for _, e in rows_of_rule.iterrows():
+            f = a.finding(e["file"], e["row"])
+            rows.append([e["evidence_id"], e["date"].isoformat(), _evidence_content(f), f.note, f.source, f.attachment,
+                         f"{Path(e['file']).name} 第 {e['row']} 行", e["raw"], e["applied"],
+                         (f"{e['capped_by']}：{e['reason']}" if e["capped_by"] else e["reason"])])
+        chain = " › ".join(f"{n.id} {n.name}" for n in reversed(r.ancestors(node)))
+        parts += [
+            Fragment(f'<section class="kaohe-rule" id="rule-{Markup.escape(rid)}">'),
+            tag("h4", f"规则 {rid}：扣 {fmt(rows_of_rule['applied'].sum())} 分"),
+            tag("p", f"指标：{chain}", "kaohe-path"),
+            tag("blockquote", rule.text, "kaohe-clause"),
+            tag("p", f"计分方法：{rule.describe()}" + (f"；读法：{rule.reading}" if rule.reading else ""), "kaohe-method"),
+            table(["记录编号", "日期", "台账数据", "情况说明", "依据/来源", "佐证材料", "台账位置", "计算扣分", "实际扣分", "调整原因"],
+                  rows, "kaohe-evidence", {7: "num raw", 8: "num applied"}),
+            Fragment("</section>"),
+        ]
+    row = _unit_row(result, unit)
+    total = ledger["applied"].sum()
+    parts.append(tag("p", f"合计实际扣分 {fmt(total)} 分 = 满分 {fmt(row['points'])} − 得分 {fmt(row['total'])}。"
+                          "“计算扣分”是按条款算出的数额；与“实际扣分”不同时，“调整原因”写明是哪条上限"
+                          "（规则编号、指标编号或总分）或哪条读法使它变化。", "kaohe-total"))
+    return join(parts)
+
+
+def readings_for(a: Assessment, unit: str) -> list[tuple[str, str, str]]:
+    """(id, about, reading) of every declared reading that touched this unit's result."""
+    result = a.result_of(unit)
+    r, row = result.rubric, _unit_row(result, unit)
+    ledger = result.ledger[result.ledger["unit"] == unit]
+    rules = [r.rules[rid] for rid in dict.fromkeys(ledger["rule"])]
+    nodes = {n.id: n for rule in rules for n in r.ancestors(r.rule_node[rule.id])}
+    hit = {rule.id for rule in rules} | set(nodes) | {f"kind:{rule.kind}" for rule in rules} | {"all"}
+    if any(rule.measurement for rule in rules):
+        hit.add("measurement")
+    if (ledger["capped_by"] != "").any():
+        hit.add("capped")
+    out = [("等次", "等次区间", r.grades.reading)]
+    if row["vetoed"] and r.veto:
+        out.append(("一票否决", "“该年绩效考核一票否决”", r.veto.reading))
+    award = r.awards.excellent
+    if award and award.reading and (row["excellent"] or row["excellent_pending"] or row["total"] >= award.min_score):
+        out.append(("年度优秀", "优秀名额", award.reading))
+    out += [(rd.id, rd.about, rd.reading) for rd in r.readings if hit & set(rd.touches)]
+    out += [(f"指标 {n.id}", n.name, n.reading) for n in nodes.values() if n.reading]
+    out += [(f"规则 {rule.id}", rule.text, rule.reading) for rule in rules if rule.reading]
+    return out
+
+
+def unit_readings(a: Assessment, unit: str) -> Fragment:
+    return table(["读法", "原文或问题", "本次采用的读法"], readings_for(a, unit), "kaohe-readings")
+
+
+def unit_quarters(a: Assessment, unit: str) -> Fragment:
+    result = a.result_of(unit)
+    rows, labels, values = [], [], []
+    for d, res in a.quarters[result.rubric.id]:
+        row = _unit_row(res, unit)
+        rows.append([d.isoformat(), row["total"], row["grade"], f"{row['rank']}/{len(res.units)}",
+                     "是" if row["vetoed"] else ""])
+        labels.append(d.strftime("%m-%d"))
+        values.append(row["total"])
+    fig = charts.line(labels, values, result.rubric.points, f"{unit}：年内累计得分")
+    alt = "；".join(f"{lab} {fmt(v)}" for lab, v in zip(labels, values))
+    return join([Fragment(charts.to_html(fig, alt)),
+                 table(["截至", "累计得分", "等次", "排名", "一票否决"], rows, "kaohe-quarters", {1: "num"})])
+
+
+def provenance(a: Assessment) -> Fragment:
+    files = [[f["role"], f["name"], Markup("<code>{}</code>").format(f["sha256"])] for f in input_files(a.run)]
+    refs = "、".join(r.rubric.ref for r in a.results.values())
+    soft = "，".join(f"{k} {v}" for k, v in versions().items())
+    return join([dl([("运行", f"{a.run.config.name}（{a.run.config.year} 年）"), ("细则版本", refs),
+                     ("计分截至", str(a.as_of) if a.as_of else "全年"), ("软件版本", soft)]),
+                 table(["用途", "文件", "SHA-256"], files, "kaohe-provenance")])
+
+
+def end() -> Fragment:
+    """The last output of a report: the runner publishes only notebooks whose last cell shows it."""
+    return Fragment(f'<p class="{END_MARKER}">报告到此结束。</p>')
+
+
+# --- the summary -----------------------------------------------------------------------------------
+
+def _files(a: Assessment) -> dict[str, str]:
+    return unit_files(a.units)
+
+
+def ranking(a: Assessment, result: Result) -> Fragment:
+    files = _files(a)
+    rows = [[u["rank"], link(f"units/{files[u['unit']]}.html", u["unit"]), u["category"], u["total"], u["grade"],
+             "是" if u["vetoed"] else "", _excellent_text(u) if (u["excellent"] or u["excellent_pending"]) else ""]
+            for _, u in result.units.iterrows()]
+    return table(["排名", "单位", "类别", "得分", "等次", "一票否决", "年度优秀"], rows, "kaohe-ranking", {0: "num", 3: "num"})
+
+
+def excellent(a: Assessment, result: Result) -> Fragment:
+    award = result.rubric.awards.excellent
+    if award is None:
+        return tag("p", "本细则没有年度优秀名额。")
+    u = result.units
+    chosen = "、".join(u[u["excellent"]]["unit"]) or "无"
+    parts = [tag("p", f"名额 {award.quota} 个，条件：得分 ≥{fmt(award.min_score)} 且未被一票否决。"
+                      f"原文：{award.text}"), tag("p", f"年度优秀：{chosen}。")]
+    for _, d in result.decisions.iterrows():
+        parts.append(tag("p", f"待研究决定：{d['reason']}——{d['units']}", "kaohe-pending"))
+    return join(parts)
+
+
+def vetoed(a: Assessment, result: Result) -> Fragment:
+    led = result.ledger[result.ledger["kind"] == "veto"]
+    if led.empty:
+        return tag("p", "无被一票否决的单位。")
+    rows = []
+    for _, e in led.iterrows():
+        f = a.finding(e["file"], e["row"])
+        rows.append([e["unit"], e["evidence_id"], e["date"].isoformat(), f.level, f.note, f.source])
+    return table(["单位", "记录编号", "日期", "级别", "情况说明", "依据/来源"], rows, "kaohe-vetoed")
+
+
+def grade_chart(a: Assessment, result: Result) -> Fragment:
+    grades = [b.grade for b in result.rubric.grades.bands]
+    counts = Counter(result.units["grade"])
+    values = [counts.get(g, 0) for g in grades]
+    fig = charts.bars(grades, values, f"{result.rubric.source.part or result.rubric.title}：等次分布")
+    return join([Fragment(charts.to_html(fig, "；".join(f"{g} {v} 个" for g, v in zip(grades, values)))),
+                 table(grades, [values], "kaohe-grades", dict.fromkeys(range(len(grades)), "num"))])
+
+
+def lost_matrix(result: Result) -> pd.DataFrame:
+    """Points lost per unit (rows, ranking order) and top-level indicator (columns)."""
+    top = result.nodes[result.nodes["depth"] == 0]
+    m = top.pivot(index="unit", columns="node", values="deducted")
+    return m.loc[list(result.units["unit"]), [n.id for n in result.rubric.indicators]]
+
+
+def heatmap(a: Assessment, result: Result) -> Fragment:
+    m = lost_matrix(result)
+    names = {n.id: f"{n.id} {n.name}" for n in result.rubric.indicators}
+    fig = charts.heatmap(list(m.index), [names[c] for c in m.columns], m.values.tolist(),
+                         f"{result.rubric.source.part or result.rubric.title}：各单位各指标扣分")
+    return Fragment(charts.to_html(fig, "各单位各指标扣分热力图，数据见下表“扣分最多的指标”"))
+
+
+def top_lost(a: Assessment, result: Result, limit: int = 10) -> Fragment:
+    """The indicators (second level where there is one) where most points were lost county-wide."""
+    nodes = result.nodes
+    leaves = {n.id for top in result.rubric.indicators for n in (top.children or [top])}
+    lost = nodes[nodes["node"].isin(leaves)]
+    rows = []
+    for node_id, g in lost.groupby("node", sort=False):
+        total = g["deducted"].sum()
+        if total > 0:
+            rows.append([node_id, g["name"].iloc[0], total, int((g["deducted"] > 0).sum()), len(g)])
+    rows.sort(key=lambda x: (-x[2], -x[3]))
+    if not rows:
+        return tag("p", "所有单位均未扣分。")
+    return table(["编号", "指标", "合计扣分", "扣分单位数", "单位总数"], rows[:limit], "kaohe-top-lost",
+                 {2: "num", 3: "num", 4: "num"})
+
+
+def bulletin(a: Assessment, result: Result) -> Fragment:
+    """The quarterly bulletin: each unit's year-to-date score and rank at each quarter end."""
+    quarters = a.quarters[result.rubric.id]
+    by_q = [{u["unit"]: u for _, u in res.units.iterrows()} for _, res in quarters]
+    rows = []
+    for unit in result.units["unit"]:
+        cells = [unit]
+        for q in by_q:
+            u = q[unit]
+            cells.append(f"{fmt(u['total'])}（第 {u['rank']} 名）" + ("，否决" if u["vetoed"] else ""))
+        rows.append(cells)
+    return table(["单位", *(f"截至 {d}" for d, _ in quarters)], rows, "kaohe-bulletin")
+
+
+def per_rubric(a: Assessment, section) -> Fragment:
+    """One summary section for every rubric of the run, each under the rubric's own heading."""
+    parts = []
+    for result in a.results.values():
+        r = result.rubric
+        parts += [tag("h3", f"{r.source.part or r.title}（{r.ref}，{len(result.units)} 个单位）"), section(a, result)]
+    return join(parts)

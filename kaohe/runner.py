@@ -1,0 +1,372 @@
+"""``kaohe run``: score once, execute the report notebooks with papermill, render standalone HTML.
+
+Choices (see README):
+- Kernels run on the interpreter kaohe runs in (never whatever a ``python3`` kernelspec points at),
+  with ``PYTHONHASHSEED=0``, over IPC sockets on POSIX (no open ports, no port races between kernels).
+- A report is published only when its notebook ran to the end: every code cell executed, no error
+  output, and the last cell showed :data:`kaohe.report.END_MARKER`. ``sys.exit(0)`` in a cell, a dead
+  kernel or a cell over the time limit is a failure even when papermill returns normally.
+- Files are written to a staging folder and moved into place, so a failed unit never overwrites the
+  previous good report; its executed notebook is kept as ``units/<unit>.failed.ipynb``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from markupsafe import escape
+from nbconvert import HTMLExporter
+from papermill.translators import PythonTranslator, papermill_translators
+from tqdm import tqdm
+from traitlets import default
+
+from .assessment import Assessment, assess
+from .errors import KaoheError
+from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic
+from .html import cell, link, table, unit_files
+from .numbers import fmt
+from .provenance import input_files, sha256, versions
+from .report import END_MARKER
+from .scoring import LEDGER_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
+DEFAULT_TIMEOUT = 600  # seconds per cell; nbclient's default is none
+
+
+# --- kernels ----------------------------------------------------------------------------------------
+
+_SOCKETS = Path(tempfile.gettempdir()) / f"kaohe-{os.getpid()}"
+
+
+class HereKernelManager(AsyncKernelManager):
+    """A kernel on this interpreter with a fixed hash seed, over an IPC socket of its own."""
+
+    @default("transport")
+    def _transport_default(self):
+        return "ipc" if os.name == "posix" else "tcp"
+
+    @default("ip")
+    def _ip_default(self):
+        if self.transport != "ipc":
+            return super()._ip_default()
+        _SOCKETS.mkdir(mode=0o700, exist_ok=True)
+        return str(_SOCKETS / uuid.uuid4().hex[:12])
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name=f"kaohe ({sys.executable})", language="python",
+                env={"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
+        return self._kernel_spec
+
+
+class ChineseTranslator(PythonTranslator):
+    """Injected string parameters as Python literals that keep Chinese readable (not ``\\uXXXX``)."""
+
+    @classmethod
+    def translate_str(cls, val):
+        return repr(val)
+
+
+papermill_translators.register("python", ChineseTranslator)
+
+
+# --- one notebook -----------------------------------------------------------------------------------
+
+def incomplete(nb) -> str | None:
+    """Why an executed notebook did not run to the end, or None when it did."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for c in code:
+        for out in c.get("outputs", []):
+            if out.get("output_type") == "error":
+                return f"{out.get('ename')}: {out.get('evalue')}"
+    skipped = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+    if skipped:
+        return f"有 {len(skipped)} 个代码单元未运行（笔记本中途停止）"
+    last = code[-1].get("outputs", []) if code else []
+    if not any(END_MARKER in json.dumps(o.get("data", {}), ensure_ascii=False) for o in last):
+        return "最后一个单元没有输出报告结束标记（笔记本未运行到最后）"
+    return None
+
+
+def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple[object, str | None]:
+    """Run ``source`` into ``target``; returns the executed notebook and the failure, if any."""
+    import papermill as pm  # imported here: importing papermill is slow and only run needs it
+
+    failure = None
+    try:
+        pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_manager_class=HereKernelManager,
+                            progress_bar=False, execution_timeout=timeout, start_timeout=120, cwd=str(source.parent))
+    except Exception as exc:
+        failure = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+    nb = nbformat.read(target, as_version=4) if target.exists() else None
+    if nb is None:
+        return None, failure or "笔记本未生成"
+    return nb, failure or incomplete(nb)
+
+
+def render(nb, title: str, show_code: bool) -> str:
+    exporter = HTMLExporter(template_name="kaohe", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+# --- the whole run ----------------------------------------------------------------------------------
+
+@dataclass
+class UnitStatus:
+    unit: str
+    file: str
+    state: str  # 已生成 / 失败 / 本次未生成
+    error: str = ""
+
+
+@dataclass
+class RunOutcome:
+    folder: Path
+    statuses: dict[str, UnitStatus] = field(default_factory=dict)
+    summary_error: str = ""
+
+    @property
+    def failed(self) -> list[str]:
+        return [s.unit for s in self.statuses.values() if s.state == "失败"]
+
+    @property
+    def index(self) -> Path:
+        return self.folder / "index.html"
+
+
+def output_folder(a: Assessment, out_dir: Path) -> Path:
+    """``<out>/<run>/<year>/``; a run with an as-of date gets its own folder so it never replaces the
+    full-year reports."""
+    year = str(a.run.config.year) + (f"-as-of-{a.as_of.isoformat()}" if a.as_of else "")
+    return out_dir / a.run.config.name / year
+
+
+def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of: str | date | None = None,
+        show_code: bool = False, out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT,
+        notebooks: Path = NOTEBOOKS, progress: bool = True, log: Callable[[str], None] | None = None) -> RunOutcome:
+    """Score once, then write every report of the run. See the module docstring for the rules."""
+    a = assess(params, as_of)
+    everyone = a.units
+    chosen = everyone if not units else units
+    unknown = [u for u in chosen if u not in set(everyone)]
+    if unknown:
+        raise KaoheError(f"--units 中的单位不在本次考核的计分范围内：{'、'.join(unknown)}")
+    for name in ("unit_report.ipynb", "summary.ipynb"):
+        if not (notebooks / name).exists():
+            raise KaoheError(f"找不到报告笔记本 {notebooks / name}")
+    folder = output_folder(a, Path(out_dir))
+    files = unit_files(everyone)
+    (folder / "units").mkdir(parents=True, exist_ok=True)
+    outcome = RunOutcome(folder)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        cache = stage / "assessment.pickle"
+        a.save(cache)
+        _write_tables(a, folder)
+        _copy_inputs(a, folder)
+        common = {"params": str(a.run.path.resolve()), "as_of": a.as_of.isoformat() if a.as_of else None,
+                  "cache": str(cache)}
+
+        def one(unit: str | None) -> tuple[str | None, str | None]:
+            name = "summary" if unit is None else files[unit]
+            source = notebooks / ("summary.ipynb" if unit is None else "unit_report.ipynb")
+            target = stage / f"{name}.ipynb"
+            params_ = common if unit is None else {**common, "unit": unit}
+            nb, failure = execute(source, target, params_, timeout)
+            dest = folder if unit is None else folder / "units"
+            if failure is None:
+                title = f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
+                try:
+                    html = render(nb, title, show_code)
+                except Exception as exc:
+                    failure = f"HTML 生成失败：{type(exc).__name__}: {exc}"
+            if failure is None:
+                write_text_atomic(dest / f"{name}.html", html)
+                write_bytes_atomic(dest / f"{name}.ipynb", target.read_bytes())
+                (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
+            elif nb is not None:
+                write_bytes_atomic(dest / f"{name}.failed.ipynb", target.read_bytes())
+            return unit, failure
+
+        work = [*chosen, None]
+        bar = tqdm(total=len(work), desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(one, u) for u in work]
+            for fut in as_completed(futures):
+                unit, failure = fut.result()
+                bar.update()
+                if unit is None:
+                    outcome.summary_error = failure or ""
+                else:
+                    outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
+                if failure and log:
+                    log(f"失败：{unit or '汇总'}——{failure}")
+        bar.close()
+        for u in everyone:
+            outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
+        write_text_atomic(folder / "index.html", index_html(a, outcome))
+        _write_manifest(a, folder, notebooks, outcome)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return outcome
+
+
+# --- tables, inputs, index, manifest ----------------------------------------------------------------
+
+SCORE_LABELS = {"rank": "排名", "unit": "单位", "category": "类别", "total": "得分", "grade": "等次",
+                "vetoed": "一票否决", "excellent": "年度优秀", "deducted": "扣分"}
+
+
+def scores_frame(a: Assessment) -> pd.DataFrame:
+    return pd.concat([r.table() for r in a.results.values()], ignore_index=True)[SCORE_HEADER]
+
+
+def ledger_frame(a: Assessment) -> pd.DataFrame:
+    frames = []
+    for r in a.results.values():
+        led = r.ledger.copy()
+        found = [a.finding(f, row) for f, row in zip(led["file"], led["row"])]
+        led.insert(0, "rubric", r.rubric.ref)
+        for col in ("note", "source", "attachment"):
+            led[col] = [getattr(f, col) for f in found]
+        led["file"] = [Path(f).name for f in led["file"]]
+        for col in ("raw", "applied"):
+            led[col] = led[col].map(fmt)
+        led["date"] = led["date"].map(date.isoformat)
+        frames.append(led)
+    cols = ["rubric", *[c for c in LEDGER_COLUMNS if c not in ("file", "row")], "note", "source", "attachment",
+            "file", "row"]
+    return pd.concat(frames, ignore_index=True)[cols]
+
+
+def _write_tables(a: Assessment, folder: Path) -> None:
+    write_csv_atomic(folder / "scores.csv", scores_frame(a))
+    write_csv_atomic(folder / "ledger.csv", ledger_frame(a))
+    write_bytes_atomic(folder / "scores.xlsx", scores_xlsx(a))
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def scores_xlsx(a: Assessment) -> bytes:
+    """The 通报 table: one sheet per rubric, Chinese headers, header row frozen, columns fitted."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for r in a.results.values():
+        name = (r.rubric.source.part or r.rubric.id)
+        for ch in "[]:*?/\\":
+            name = name.replace(ch, " ")
+        ws = wb.create_sheet(name[:31])
+        cols = ["rank", "unit", "category", "total", "deducted", "grade", "vetoed", "excellent"]
+        ws.append([SCORE_LABELS[c] for c in cols])
+        for _, u in r.units.iterrows():
+            exc = "待定" if u["excellent_pending"] else ("是" if u["excellent"] else "")
+            ws.append([int(u["rank"]), neutralise(u["unit"]), neutralise(u["category"]), u["total"], u["deducted"],
+                       u["grade"], "是" if u["vetoed"] else "", exc])
+        for c in ws[1]:
+            c.font = Font(bold=True)
+            c.alignment = Alignment(horizontal="center")
+        for row in ws.iter_rows(min_row=2, min_col=4, max_col=5):
+            for c in row:
+                c.number_format = "0.###"
+        ws.freeze_panes = "A2"
+        for col in ws.columns:
+            letter = col[0].column_letter
+            ws.column_dimensions[letter].width = max(_width(str(c.value or "")) for c in col) + 4
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _copy_inputs(a: Assessment, folder: Path) -> None:
+    seen: set[str] = set()
+    for i, f in enumerate(input_files(a.run)):
+        name = f["name"] if f["name"] not in seen else f"{i:02d}-{f['name']}"
+        seen.add(name)
+        write_bytes_atomic(folder / "inputs" / name, Path(f["path"]).read_bytes())
+
+
+def index_html(a: Assessment, outcome: RunOutcome) -> str:
+    css = (TEMPLATES / "kaohe" / "kaohe.css").read_text(encoding="utf-8")
+    title = f"{a.run.config.title}：报告索引"
+    when = f"计分截至 {a.as_of}" if a.as_of else "全年"
+    parts = [f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+             f'<style>{css}</style></head><body class="kaohe-index"><h1>{escape(title)}</h1>'
+             f"<p>{escape(when)}。汇总：{link('summary.html', '汇总报告') if not outcome.summary_error else '汇总生成失败'}；"
+             f"通报表：{link('scores.xlsx', 'scores.xlsx')}、{link('scores.csv', 'scores.csv')}；"
+             f"扣分台账：{link('ledger.csv', 'ledger.csv')}；清单：{link('manifest.json', 'manifest.json')}。</p>"]
+    if outcome.summary_error:
+        parts.append(f'<p class="kaohe-failed">汇总报告生成失败：{escape(outcome.summary_error)}（见 '
+                     f"{link('summary.failed.ipynb', 'summary.failed.ipynb')}）</p>")
+    if outcome.failed:
+        parts.append(f'<p class="kaohe-failed">{len(outcome.failed)} 个单位的报告生成失败：'
+                     f"{escape('、'.join(outcome.failed))}</p>")
+    for r in a.results.values():
+        rows = []
+        for _, u in r.units.iterrows():
+            s = outcome.statuses[u["unit"]]
+            if s.state == "已生成":
+                report, state = link(f"units/{s.file}.html", "报告"), cell("已生成")
+                nb = link(f"units/{s.file}.ipynb", "笔记本")
+            elif s.state == "失败":
+                report, state = cell(""), escape(f"失败：{s.error}")
+                nb = link(f"units/{s.file}.failed.ipynb", "出错的笔记本")
+            else:
+                exists = (outcome.folder / "units" / f"{s.file}.html").exists()
+                report = link(f"units/{s.file}.html", "上次的报告") if exists else cell("")
+                state, nb = cell("本次未生成"), cell("")
+            rows.append([u["rank"], u["unit"], u["category"], u["total"], u["grade"],
+                         "是" if u["vetoed"] else "", state, report, nb])
+        parts.append(f"<h2>{escape(r.rubric.source.part or r.rubric.title)}（{escape(r.rubric.ref)}）</h2>")
+        parts.append(str(table(["排名", "单位", "类别", "得分", "等次", "一票否决", "状态", "报告", "笔记本"], rows,
+                               "kaohe-index", {0: "num", 3: "num"})))
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOutcome) -> None:
+    def listing(paths):
+        return [{"path": p.relative_to(folder).as_posix() if p.is_relative_to(folder) else p.name, "sha256": sha256(p)}
+                for p in paths]
+
+    outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
+                     and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    manifest = {
+        "run": {"name": a.run.config.name, "year": a.run.config.year, "title": a.run.config.title,
+                "as_of": a.as_of.isoformat() if a.as_of else None, "rubrics": [r.rubric.ref for r in a.results.values()]},
+        "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in input_files(a.run)],
+        "notebooks": listing([notebooks / "unit_report.ipynb", notebooks / "summary.ipynb"]),
+        "templates": listing(sorted((TEMPLATES / "kaohe").iterdir())),
+        "software": {**versions(), "interpreter": sys.executable},
+        "units": {u: {"file": s.file, "state": s.state, "error": s.error} for u, s in outcome.statuses.items()},
+        "outputs": listing(outputs),
+    }
+    write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
