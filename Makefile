@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS := params/hengnan-2020.yaml
 
-.PHONY: demo test install clean
+.PHONY: demo test lab install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Every report of the sample run; the last line printed is the path of index.html.
 demo: $(STAMP)
 	$(BIN)/kaohe validate --params $(PARAMS)
-	$(BIN)/kaohe score --params $(PARAMS) --out outputs/hengnan-2020/scores.csv
+	$(BIN)/kaohe run $(PARAMS) --jobs 2
+
+# JupyterLab on the notebooks; each runs top to bottom with its default parameters (the sample).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: $(STAMP)
 	$(BIN)/ruff check kaohe tests

@@ -93,10 +93,10 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
         text = f"−{h:g}" if c == "#c44e52" else f"{h:g}"
         ax.annotate(text, (x, b + h), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(list(xs), labels, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("分")
     # Start the axis near the score: a few points lost out of 100 must stay visible.
-    floor = max(0.0, (min(bottoms[1:] or [0.0]) // 10) * 10 - 10)
+    floor = max(0.0, (_f(total) // 10) * 10 - 10)
     ax.set_ylim(floor, _f(points) * 1.05)
+    ax.set_ylabel("分" if not floor else f"分（纵轴自 {floor:g} 分起）")
     ax.set_title(title, fontsize=10)
     return fig
 

@@ -46,10 +46,10 @@ def _excellent_text(row) -> str:
 def unit_header(a: Assessment, unit: str) -> Fragment:
     r = a.rubric_of(unit)
     category = a.roster.category_of()[unit]
-    return dl([("被考核单位", unit), ("类别", category), ("考核", a.run.config.title), ("细则", r.title),
+    return join([tag("p", f"{unit} · {a.run.config.year} 年度", "kaohe-unit"), dl([("被考核单位", unit), ("类别", category), ("考核", a.run.config.title), ("细则", r.title),
                ("细则编号与版本", f"{r.id}，第 {r.version} 版"), ("依据文件", f"{r.source.title}（{r.source.doc_no}）"),
                ("发文机关", r.source.issuer), ("所在部分", r.source.part or ""),
-               ("考核期", f"{r.period.start} 至 {r.period.end}"), ("计分范围", _when(a, r))])
+               ("考核期", f"{r.period.start} 至 {r.period.end}"), ("计分范围", _when(a, r))])])
 
 
 def unit_result(a: Assessment, unit: str) -> Fragment:

@@ -116,17 +116,30 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
     try:
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_manager_class=HereKernelManager,
                             progress_bar=False, execution_timeout=timeout, start_timeout=120, cwd=str(source.parent))
-    except Exception as exc:
-        failure = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+    except pm.PapermillExecutionError:
+        pass  # the error is in the executed notebook; incomplete() reads it from there
+    except Exception as exc:  # any failure of one unit is reported, the others go on
+        failure = _explain(exc, timeout)
     nb = nbformat.read(target, as_version=4) if target.exists() else None
     if nb is None:
         return None, failure or "笔记本未生成"
     return nb, failure or incomplete(nb)
 
 
+def _explain(exc: Exception, timeout: int) -> str:
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return f"{name}: 单元格运行超过 {timeout} 秒的时限，已停止"
+    if name == "DeadKernelError":
+        return f"{name}: 内核意外退出（可能内存不足或被终止）"
+    text = str(exc).strip()
+    return f"{name}: {text.splitlines()[-1] if text else ''}"
+
+
 def render(nb, title: str, show_code: bool) -> str:
     exporter = HTMLExporter(template_name="kaohe", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True)
+                            exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True,
+                            language_code="zh")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
@@ -165,8 +178,9 @@ def output_folder(a: Assessment, out_dir: Path) -> Path:
 
 def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of: str | date | None = None,
         show_code: bool = False, out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT,
-        notebooks: Path = NOTEBOOKS, progress: bool = True, log: Callable[[str], None] | None = None) -> RunOutcome:
+        notebooks: Path | None = None, progress: bool = True, log: Callable[[str], None] | None = None) -> RunOutcome:
     """Score once, then write every report of the run. See the module docstring for the rules."""
+    notebooks = notebooks or NOTEBOOKS
     a = assess(params, as_of)
     everyone = a.units
     chosen = everyone if not units else units
@@ -200,7 +214,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 title = f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
                 try:
                     html = render(nb, title, show_code)
-                except Exception as exc:
+                except Exception as exc:  # a template error fails this unit only
                     failure = f"HTML 生成失败：{type(exc).__name__}: {exc}"
             if failure is None:
                 write_text_atomic(dest / f"{name}.html", html)

@@ -1,0 +1,281 @@
+"""`kaohe run`: notebooks executed by papermill, HTML an auditor can trace, failures kept apart.
+
+Expected values are worked out by hand from seed 000 (附件1) and the sample ledger:
+示例镇08 has T015 4.2.1 "被县级通报批评的，每次扣 2分" × 2 = 4, T016 4.2.3 "每次扣 1 分" × 1 = 1,
+T017 4.2.4 "扣2分" but 4.2 is worth 5 and already lost 5 → 0 (capped by 4.2), T018 3.1.3d
+"差评整改不到位每次扣 0.5 分" × 8 = 4, T019 veto (市级通报批评, 2020-09-25): 100 − 9 = 91, 不合格, last.
+"""
+
+import json
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import ROOT
+from openpyxl import load_workbook
+
+from kaohe import cli, runner
+from kaohe.assessment import assess
+from kaohe.numbers import fmt
+from kaohe.provenance import sha256
+from kaohe.report import END_MARKER, readings_for
+
+PARAMS = ROOT / "params" / "hengnan-2020.yaml"
+UNITS = ["示例镇08", "示例镇06", "示例部门14"]
+
+
+class Page(HTMLParser):
+    """Links, sources, <script> tags and the cells of tables by class, from one HTML file."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.refs: list[str] = []
+        self.scripts = 0
+        self.cells: dict[str, list[str]] = {}
+        self._cls: str | None = None
+        self._buf: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.refs += [a[k] for k in ("href", "src") if a.get(k)]
+        if tag == "script":
+            self.scripts += 1
+        if tag == "td":
+            self._cls, self._buf = a.get("class") or "", []
+
+    def handle_data(self, data):
+        if self._buf is not None:
+            self._buf.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._buf is not None:
+            for c in self._cls.split():
+                self.cells.setdefault(c, []).append("".join(self._buf))
+            self._buf = None
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    outcome = runner.run(PARAMS, units=UNITS, jobs=2, out_dir=out, progress=False)
+    return outcome
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_run_renders_the_chosen_units_summary_and_index(demo):
+    assert demo.failed == [] and demo.summary_error == ""
+    assert demo.folder.name == "2020" and demo.folder.parent.name == "hengnan-2020"
+    for u in UNITS:
+        assert (demo.folder / "units" / f"{u}.html").exists()
+        assert (demo.folder / "units" / f"{u}.ipynb").exists()
+    for name in ("index.html", "summary.html", "scores.csv", "scores.xlsx", "ledger.csv", "manifest.json"):
+        assert (demo.folder / name).exists(), name
+    assert {s.state for u, s in demo.statuses.items() if u not in UNITS} == {"本次未生成"}
+
+
+def test_unit_html_shows_score_grade_rules_evidence_and_clauses(demo):
+    a = assess(PARAMS)
+    for unit in UNITS:
+        text = read(demo.folder / "units" / f"{unit}.html")
+        result = a.result_of(unit)
+        row = result.units[result.units["unit"] == unit].iloc[0]
+        ledger = result.ledger[result.ledger["unit"] == unit]
+        assert f"{fmt(row['total'])}（满分 100" in text and row["grade"] in text
+        for _, e in ledger.iterrows():
+            assert f"规则 {e['rule']}" in text and f"<td>{e['evidence_id']}</td>" in text
+            clause = result.rubric.rules[e["rule"]].text
+            assert f'class="kaohe-clause">{clause}</blockquote>' in text
+
+
+def test_the_worked_example_of_示例镇08(demo):
+    text = read(demo.folder / "units" / "示例镇08.html")
+    assert "91（满分 100，扣 9 分）" in text and "第 23 名，共 23 个单位" in text
+    page = Page(text)
+    assert [Decimal(x) for x in page.cells["raw"]] == [Decimal(x) for x in ("4", "4", "1", "2", "0")]
+    assert [Decimal(x) for x in page.cells["applied"]] == [Decimal(x) for x in ("4", "4", "1", "0", "0")]
+    assert "「政府网站和政务新媒体」（4.2）扣分已达该项分值 5 分" in text
+    # year to date: Q1 T015 only; Q2 + T016 (T017 capped); Q3 + T018 and the veto
+    quarters = re.findall(r"<tr><td>(2020-\d\d-\d\d)</td><td class=\"num\">([\d.]+)</td><td>(\S+?)</td>", text)
+    assert quarters == [("2020-03-31", "96", "优秀"), ("2020-06-30", "95", "优秀"),
+                        ("2020-09-30", "91", "不合格"), ("2020-12-31", "91", "不合格")]
+
+
+def test_ledger_amounts_in_the_html_add_up_to_full_marks_minus_the_score(demo):
+    a = assess(PARAMS)
+    for unit in UNITS:
+        page = Page(read(demo.folder / "units" / f"{unit}.html"))
+        result = a.result_of(unit)
+        total = result.units[result.units["unit"] == unit].iloc[0]["total"]
+        assert sum(Decimal(x) for x in page.cells.get("applied", [])) == 100 - total
+
+
+def test_readings_shown_are_those_that_touched_the_unit():
+    a = assess(PARAMS)
+    ids = [r[0] for r in readings_for(a, "示例镇08")]
+    # capped (R1, R8), a flat rule (R3), the veto rule (R6); no rate, discretionary or measurement rule
+    assert ids == ["等次", "一票否决", "年度优秀", "R1", "R3", "R6", "R8"]
+
+
+def test_index_links_resolve_and_mark_every_unit(demo):
+    index = demo.folder / "index.html"
+    page = Page(read(index))
+    assert page.refs
+    for ref in page.refs:
+        from urllib.parse import unquote
+        assert (index.parent / unquote(ref)).exists(), ref
+    a = assess(PARAMS)
+    text = read(index)
+    for unit in a.units:
+        assert f"<td>{unit}</td>" in text
+
+
+def test_no_rendered_html_references_another_host_or_runs_script(demo):
+    pages = sorted(demo.folder.rglob("*.html"))
+    assert len(pages) == len(UNITS) + 2
+    for p in pages:
+        text = read(p)
+        page = Page(text)
+        assert page.scripts == 0, p
+        for ref in page.refs:
+            assert ref.startswith(("#", "data:")) or not re.match(r"^[a-z][a-z0-9+.-]*:|^//", ref), (p, ref)
+        assert not re.search(r"(url\(|@import)\s*['\"]?(https?:)?//", text), p
+
+
+def test_injected_parameters_read_as_chinese(demo):
+    nb = nbformat.read(demo.folder / "units" / "示例镇08.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1
+    assert "unit = '示例镇08'" in injected[0].source and "\\u" not in injected[0].source
+
+
+def test_scores_xlsx_is_the_bulletin_table(demo):
+    wb = load_workbook(demo.folder / "scores.xlsx")
+    assert wb.sheetnames == ["附件1 乡镇（街道）考核细则", "附件2 县直部门考核细则"]
+    ws = wb["附件1 乡镇（街道）考核细则"]
+    assert [c.value for c in ws[1]] == ["排名", "单位", "类别", "得分", "扣分", "等次", "一票否决", "年度优秀"]
+    assert ws.freeze_panes == "A2"
+    assert ws.column_dimensions["B"].width >= 12
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[:3] == [23, "示例镇08", "乡镇"] and Decimal(str(last[3])) == 91 and last[5:7] == ["不合格", "是"]
+    pending = {r[1].value for r in ws.iter_rows(min_row=2) if r[7].value == "待定"}
+    assert pending == {"示例镇06", "示例镇07"}
+
+
+def test_manifest_hashes_inputs_and_outputs(demo):
+    m = json.loads(read(demo.folder / "manifest.json"))
+    assert [i["role"] for i in m["inputs"]] == ["运行配置", "细则", "细则", "单位名单", "台账"]
+    for i in m["inputs"]:
+        assert sha256(demo.folder / "inputs" / i["name"]) == i["sha256"]
+    listed = {o["path"]: o["sha256"] for o in m["outputs"]}
+    assert "units/示例镇08.html" in listed and "scores.xlsx" in listed
+    for path, digest in listed.items():
+        assert sha256(demo.folder / path) == digest
+    assert {n["path"] for n in m["notebooks"]} == {"unit_report.ipynb", "summary.ipynb"}
+    assert m["software"]["kaohe"] and m["software"]["papermill"]
+
+
+def test_summary_lists_ranking_excellent_veto_and_bulletin(demo):
+    text = read(demo.folder / "summary.html")
+    assert "年度优秀：示例镇01、示例镇02、示例镇03、示例镇04、示例镇05。" in text
+    assert "2 个单位同为 94 分，争剩余 1 个名额" in text
+    assert "<td>示例镇08</td><td>T019</td>" in text and "<td>示例部门14</td>" in text
+    assert "截至 2020-03-31" in text and END_MARKER in text
+
+
+# --- failures ------------------------------------------------------------------------------------
+
+SABOTAGE = """import sys, time
+if unit == "示例镇02":
+    raise RuntimeError("故意失败")
+if unit == "示例镇03":
+    sys.exit(0)
+if unit == "示例镇04":
+    time.sleep(120)
+"""
+
+
+@pytest.fixture
+def bad_notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("unit_report.ipynb", "summary.ipynb"):
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        if name == "unit_report.ipynb":
+            nb.cells.insert(4, nbformat.v4.new_code_cell(SABOTAGE))
+        nbformat.write(nb, folder / name)
+    return folder
+
+
+def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path, bad_notebooks):
+    good = runner.run(PARAMS, units=["示例镇01", "示例镇02"], out_dir=tmp_path, progress=False)
+    assert good.failed == []
+    before = (good.folder / "units" / "示例镇02.html").read_bytes()
+
+    bad = runner.run(PARAMS, units=["示例镇01", "示例镇02", "示例镇03", "示例镇04"], jobs=2, out_dir=tmp_path,
+                     timeout=10, notebooks=bad_notebooks, progress=False)
+    assert sorted(bad.failed) == ["示例镇02", "示例镇03", "示例镇04"]
+    assert bad.statuses["示例镇01"].state == "已生成"
+    assert "故意失败" in bad.statuses["示例镇02"].error
+    assert "SystemExit" in bad.statuses["示例镇03"].error
+    assert "Timeout" in bad.statuses["示例镇04"].error or "超时" in bad.statuses["示例镇04"].error
+    assert (bad.folder / "units" / "示例镇02.html").read_bytes() == before
+    for u in ("示例镇03", "示例镇04"):
+        assert not (bad.folder / "units" / f"{u}.html").exists()
+    kept = nbformat.read(bad.folder / "units" / "示例镇02.failed.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
+    index = read(bad.folder / "index.html")
+    assert "3 个单位的报告生成失败" in index and "失败：RuntimeError: 故意失败" in index
+
+
+def test_cli_run_exits_non_zero_naming_the_failed_unit(tmp_path, bad_notebooks, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "NOTEBOOKS", bad_notebooks)
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇01,示例镇03", "--out-dir", str(tmp_path), "--jobs", "2"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "1 个单位的报告生成失败：示例镇03" in err
+    assert out.strip().endswith("index.html") and Path(out.strip()).exists()
+    assert (tmp_path / "hengnan-2020" / "2020" / "units" / "示例镇01.html").exists()
+
+
+def test_cli_run_refuses_an_unknown_unit_before_running_anything(tmp_path, capsys):
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇99", "--out-dir", str(tmp_path)])
+    assert code == 2
+    assert "示例镇99" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+# --- notebooks in git ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["unit_report.ipynb", "summary.ipynb"])
+def test_committed_notebooks_have_no_outputs_and_a_kernelspec(name):
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    assert nb.metadata["kernelspec"]["language"] == "python"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1
+    assert code[-1].source.strip() == "report.end()"
+
+
+@pytest.mark.parametrize("name", ["unit_report.ipynb", "summary.ipynb"])
+def test_notebooks_run_top_to_bottom_with_their_defaults(name, tmp_path):
+    # as in JupyterLab: no injected parameters, the notebook's own folder as working directory
+    nb, failure = runner.execute(ROOT / "notebooks" / name, tmp_path / name, {}, timeout=300)
+    assert failure is None
+    text = json.dumps(nb.cells[-1].outputs, ensure_ascii=False)
+    assert END_MARKER in text
+
+
+def test_an_as_of_run_gets_its_own_folder_and_year_to_date_figures(tmp_path):
+    outcome = runner.run(PARAMS, units=["示例镇08"], as_of="2020-06-30", out_dir=tmp_path, progress=False)
+    assert outcome.folder.name == "2020-as-of-2020-06-30" and outcome.failed == []
+    text = read(outcome.folder / "units" / "示例镇08.html")
+    # up to 06-30: T015 (4) and T016 (1); T017 capped by 4.2; T018 and the veto come later
+    assert "95（满分 100，扣 5 分）" in text and "一票否决</dt><dd>否" in text
+    assert "截至 2020-06-30" in text and "2020-09-30" not in text
