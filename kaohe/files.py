@@ -1,4 +1,4 @@
-"""Writing outputs: atomically (never a half-written file), and safe to open in Excel."""
+"""Writing outputs atomically (never a half-written file); text made safe for Excel where people open it."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
-    """UTF-8 CSV, text cells neutralised against formula injection."""
+    """UTF-8 CSV with cells exactly as given: CSV is the machine contract; the XLSX is for people and
+    is the file that neutralises formula-like text (:func:`neutralise`)."""
     buf = io.StringIO()
-    frame.map(neutralise).to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     write_text_atomic(path, buf.getvalue())

@@ -114,8 +114,11 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
 
     failure = None
     try:
+        # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
+        # would chdir this whole process, which breaks the relative paths of the other threads.
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_manager_class=HereKernelManager,
-                            progress_bar=False, execution_timeout=timeout, start_timeout=120, cwd=str(source.parent))
+                            progress_bar=False, execution_timeout=timeout, start_timeout=120,
+                            resources={"metadata": {"path": str(source.parent)}})
     except pm.PapermillExecutionError:
         pass  # the error is in the executed notebook; incomplete() reads it from there
     except Exception as exc:  # any failure of one unit is reported, the others go on
@@ -190,7 +193,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     for name in ("unit_report.ipynb", "summary.ipynb"):
         if not (notebooks / name).exists():
             raise KaoheError(f"找不到报告笔记本 {notebooks / name}")
-    folder = output_folder(a, Path(out_dir))
+    folder = output_folder(a, Path(out_dir).absolute())
     files = unit_files(everyone)
     (folder / "units").mkdir(parents=True, exist_ok=True)
     outcome = RunOutcome(folder)
