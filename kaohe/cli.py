@@ -17,10 +17,8 @@ from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
 from .rubric import describe_points, list_rubrics, load_rubric
-from .scoring import Result, parse_as_of, score_checked
+from .scoring import SCORE_HEADER, Result, excellent_label, parse_as_of, score_checked
 from .validate import check
-
-SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,7 +146,7 @@ def _print_ranking(results: list[Result], as_of) -> None:
             shown = pd.DataFrame({
                 "排名": u["rank"], "单位": u["unit"], "类别": u["category"], "得分": u["total"].map(fmt),
                 "等次": u["grade"], "一票否决": u["vetoed"].map({True: "是", False: ""}),
-                "年度优秀": [("待定" if p else ("是" if e else "")) for e, p in zip(u["excellent"], u["excellent_pending"])],
+                "年度优秀": [excellent_label(e, p) for e, p in zip(u["excellent"], u["excellent_pending"])],
             })
             when = f"（截至 {as_of}）" if as_of else ""
             print(f"\n{r.rubric.title}{when}  细则 {r.rubric.ref}，{len(u)} 个单位")

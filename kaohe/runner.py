@@ -41,12 +41,11 @@ from .html import cell, link, table, unit_files
 from .numbers import fmt
 from .provenance import input_files, sha256, versions
 from .report import END_MARKER
-from .scoring import LEDGER_COLUMNS
+from .scoring import LEDGER_COLUMNS, SCORE_HEADER, excellent_label
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 DEFAULT_TIMEOUT = 600  # seconds per cell; nbclient's default is none
 
 
@@ -247,6 +246,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         _write_manifest(a, folder, notebooks, outcome)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(_SOCKETS, ignore_errors=True)
     return outcome
 
 
@@ -305,9 +305,8 @@ def scores_xlsx(a: Assessment) -> bytes:
         cols = ["rank", "unit", "category", "total", "deducted", "grade", "vetoed", "excellent"]
         ws.append([SCORE_LABELS[c] for c in cols])
         for _, u in r.units.iterrows():
-            exc = "待定" if u["excellent_pending"] else ("是" if u["excellent"] else "")
             ws.append([int(u["rank"]), neutralise(u["unit"]), neutralise(u["category"]), u["total"], u["deducted"],
-                       u["grade"], "是" if u["vetoed"] else "", exc])
+                       u["grade"], "是" if u["vetoed"] else "", excellent_label(u["excellent"], u["excellent_pending"])])
         for c in ws[1]:
             c.font = Font(bold=True)
             c.alignment = Alignment(horizontal="center")
@@ -360,10 +359,10 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
                 exists = (outcome.folder / "units" / f"{s.file}.html").exists()
                 report = link(f"units/{s.file}.html", "上次的报告") if exists else cell("")
                 state, nb = cell("本次未生成"), cell("")
-            rows.append([u["rank"], u["unit"], u["category"], u["total"], u["grade"],
-                         "是" if u["vetoed"] else "", state, report, nb])
+            rows.append([u["rank"], u["unit"], u["category"], u["total"], u["grade"], "是" if u["vetoed"] else "",
+                         excellent_label(u["excellent"], u["excellent_pending"]), state, report, nb])
         parts.append(f"<h2>{escape(r.rubric.source.part or r.rubric.title)}（{escape(r.rubric.ref)}）</h2>")
-        parts.append(str(table(["排名", "单位", "类别", "得分", "等次", "一票否决", "状态", "报告", "笔记本"], rows,
+        parts.append(str(table(["排名", "单位", "类别", "得分", "等次", "一票否决", "年度优秀", "状态", "报告", "笔记本"], rows,
                                "kaohe-index", {0: "num", 3: "num"})))
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -29,6 +29,8 @@ LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "da
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "grade", "rank", "vetoed",
                 "excellent", "excellent_pending"]
+#: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
+SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 ZERO = Decimal(0)
 
 
@@ -61,6 +63,11 @@ class Result:
             "grade": u["grade"], "rank": u["rank"].astype(int),
             "vetoed": u["vetoed"].map(_bool), "excellent": u["excellent"].map(_bool),
         })
+
+
+def excellent_label(excellent: bool, pending: bool) -> str:
+    """年度优秀 as the 通报 tables show it: 是, 待定 (a tie across the quota, for the office to decide) or blank."""
+    return "待定" if pending else ("是" if excellent else "")
 
 
 def _bool(v: bool) -> str:

@@ -191,7 +191,9 @@ def test_summary_lists_ranking_excellent_veto_and_bulletin(demo):
 
 # --- failures ------------------------------------------------------------------------------------
 
-SABOTAGE = """import sys, time
+SABOTAGE = """import os, sys, time
+if unit == "示例镇05":
+    os.kill(os.getpid(), 9)
 if unit == "示例镇02":
     raise RuntimeError("故意失败")
 if unit == "示例镇03":
@@ -218,20 +220,21 @@ def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path,
     assert good.failed == []
     before = (good.folder / "units" / "示例镇02.html").read_bytes()
 
-    bad = runner.run(PARAMS, units=["示例镇01", "示例镇02", "示例镇03", "示例镇04"], jobs=2, out_dir=tmp_path,
-                     timeout=10, notebooks=bad_notebooks, progress=False)
-    assert sorted(bad.failed) == ["示例镇02", "示例镇03", "示例镇04"]
+    bad = runner.run(PARAMS, units=["示例镇01", "示例镇02", "示例镇03", "示例镇04", "示例镇05"], jobs=2,
+                     out_dir=tmp_path, timeout=10, notebooks=bad_notebooks, progress=False)
+    assert sorted(bad.failed) == ["示例镇02", "示例镇03", "示例镇04", "示例镇05"]
     assert bad.statuses["示例镇01"].state == "已生成"
     assert "故意失败" in bad.statuses["示例镇02"].error
     assert "SystemExit" in bad.statuses["示例镇03"].error
-    assert "Timeout" in bad.statuses["示例镇04"].error or "超时" in bad.statuses["示例镇04"].error
+    assert "超过 10 秒的时限" in bad.statuses["示例镇04"].error
+    assert "内核意外退出" in bad.statuses["示例镇05"].error
     assert (bad.folder / "units" / "示例镇02.html").read_bytes() == before
-    for u in ("示例镇03", "示例镇04"):
+    for u in ("示例镇03", "示例镇04", "示例镇05"):
         assert not (bad.folder / "units" / f"{u}.html").exists()
     kept = nbformat.read(bad.folder / "units" / "示例镇02.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
     index = read(bad.folder / "index.html")
-    assert "3 个单位的报告生成失败" in index and "失败：RuntimeError: 故意失败" in index
+    assert "4 个单位的报告生成失败" in index and "失败：RuntimeError: 故意失败" in index
 
 
 def test_cli_run_exits_non_zero_naming_the_failed_unit(tmp_path, bad_notebooks, monkeypatch, capsys):
