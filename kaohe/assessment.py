@@ -103,8 +103,9 @@ def assess(params: str | Path, as_of: str | date | None = None) -> Assessment:
 
 
 def load(params: str | Path, as_of: str | date | None = None, cache: str | Path | None = None) -> Assessment:
-    """The run's assessment: from ``cache`` when ``kaohe run`` made one, else scored here."""
-    if cache:
+    """The run's assessment: from ``cache`` when ``kaohe run`` made one, else scored here (also when a
+    published notebook is rerun after the run removed its cache)."""
+    if cache and Path(cache).exists():
         with open(cache, "rb") as fh:
             version, assessment = pickle.load(fh)  # written by this kaohe for this run only
         if version != CACHE_VERSION:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .config import Run
+from .config import DEFAULT_TIMEOUT, Run
 from .errors import InputError, KaoheError
 from .files import write_csv_atomic
 from .ledger import load_evidence, load_roster
@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     except KaoheError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("已中断：正在运行的笔记本结束后退出，未开始的不再运行。", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `kaohe rubric show X | head`: stop quietly
         sys.stderr.close()
         return 0
@@ -68,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
     rr.add_argument("--show-code", action="store_true", help="HTML 中保留代码（默认隐藏）")
     rr.add_argument("--out-dir", default="outputs", metavar="DIR", help="输出根目录（默认 outputs）")
-    rr.add_argument("--timeout", type=int, default=600, metavar="SEC", help="每个单元格的运行时限，秒（默认 600）")
+    rr.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SEC",
+                    help=f"每个单元格的运行时限，秒（默认 {DEFAULT_TIMEOUT}）")
     rr.set_defaults(func=cmd_run)
 
     r = sub.add_parser("rubric", help="查看细则")

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from .ledger import Evidence, Roster, load_evidence, load_roster
 from .rubric import Rubric, load_model, load_rubric, rubric_path
 
+#: Seconds a notebook cell may run in ``kaohe run`` (nbclient's own default is no limit).
+DEFAULT_TIMEOUT = 600
+
 
 class RunConfig(BaseModel):
     """Paths are relative to the params file, so a run folder can be moved as a whole."""

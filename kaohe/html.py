@@ -89,8 +89,9 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f
 def unit_files(units: Iterable[str]) -> dict[str, str]:
     """A file stem per unit that stays inside the output folder on Linux and Windows.
 
-    A name that had to change, or that collides with another after normalisation (``Ａ区``/``A区``),
-    gets a short hash of the original, so no two units share a file whatever the roster order.
+    A name that had to change, that collides with another after normalisation (``Ａ区``/``A区``), or
+    that ends in ``.failed`` (the runner's suffix for a failed notebook) gets a short hash of the
+    original, so no two units share a file whatever the roster order.
 
     >>> unit_files(["示例镇01", "../../x", "Ａ区", "A区"])["示例镇01"]
     '示例镇01'
@@ -106,5 +107,5 @@ def unit_files(units: Iterable[str]) -> dict[str, str]:
         base[u] = b
     key = {u: unicodedata.normalize("NFKC", b).casefold() for u, b in base.items()}
     shared = Counter(key.values())
-    return {u: (b if b == u and shared[key[u]] == 1 else f"{b}-{hashlib.sha256(u.encode()).hexdigest()[:8]}")
-            for u, b in base.items()}
+    keep = {u for u, b in base.items() if b == u and shared[key[u]] == 1 and not key[u].endswith(".failed")}
+    return {u: b if u in keep else f"{b}-{hashlib.sha256(u.encode()).hexdigest()[:8]}" for u, b in base.items()}

@@ -23,13 +23,25 @@ def sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def input_files(run: Run) -> list[dict]:
+def _inputs(run: Run) -> list[tuple[str, Path]]:
     """Every file a run reads, in a fixed order: the params file, rubrics, roster, evidence."""
-    files = [("运行配置", run.path)]
-    files += [("细则", p) for p in run.rubric_paths]
-    files += [("单位名单", run.roster_path)]
-    files += [("台账", p) for p in run.evidence_paths]
-    return [{"role": role, "path": str(p), "name": Path(p).name, "sha256": sha256(p)} for role, p in files]
+    return [("运行配置", run.path), *(("细则", p) for p in run.rubric_paths), ("单位名单", run.roster_path),
+            *(("台账", p) for p in run.evidence_paths)]
+
+
+def copy_names(run: Run) -> dict[str, str]:
+    """Input path -> its file name in the run's ``inputs/`` folder (a repeated name gets a number)."""
+    out: dict[str, str] = {}
+    for i, (_, p) in enumerate(_inputs(run)):
+        name = Path(p).name
+        out[str(p)] = name if name not in out.values() else f"{i:02d}-{name}"
+    return out
+
+
+def input_files(run: Run) -> list[dict]:
+    """Role, path, name in ``inputs/`` and sha256 of every input file."""
+    names = copy_names(run)
+    return [{"role": role, "path": str(p), "name": names[str(p)], "sha256": sha256(p)} for role, p in _inputs(run)]
 
 
 def versions() -> dict[str, str]:

@@ -17,11 +17,10 @@ from . import charts
 from .assessment import Assessment
 from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt
-from .provenance import input_files, versions
+from .provenance import copy_names, input_files, versions
 from .rubric import Rubric
-from .scoring import Result
+from .scoring import Result, excellent_label
 
-ZERO = Decimal(0)
 #: The marker the runner looks for in the last cell: a report that lacks it did not run to the end.
 END_MARKER = "kaohe-report-complete"
 EVIDENCE_FIELDS = (("count", "次数/数量"), ("value", "数值"), ("level", "级别"), ("points", "分值/扣分"))
@@ -36,9 +35,8 @@ def _when(a: Assessment, rubric: Rubric) -> str:
 
 
 def _excellent_text(row) -> str:
-    if row["excellent_pending"]:
-        return "待研究决定（名额边界同分）"
-    return "是" if row["excellent"] else "否"
+    label = excellent_label(row["excellent"], row["excellent_pending"])
+    return {"待定": "待研究决定（名额边界同分）", "": "否"}.get(label, label)
 
 
 # --- the unit report -------------------------------------------------------------------------------
@@ -80,7 +78,8 @@ def unit_waterfall(a: Assessment, unit: str) -> Fragment:
     steps = [(f"{n['node']} {n['name']}", n["deducted"]) for _, n in _top_nodes(result, unit).iterrows()
              if n["deducted"] > 0]
     fig = charts.waterfall(row["points"], steps, row["total"], f"{unit}：从满分到得分")
-    alt = "；".join([f"满分 {fmt(row['points'])}", *(f"{s} 扣 {fmt(d)}" for s, d in steps), f"得分 {fmt(row['total'])}"])
+    alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(row['points'])}", *(f"{s} 扣 {fmt(d)}" for s, d in steps),
+                                                 f"得分 {fmt(row['total'])}"])
     return Fragment(charts.to_html(fig, alt))
 
 
@@ -107,6 +106,7 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
     if ledger.empty:
         return tag("p", "本单位在计分范围内没有台账记录，未扣分。")
     parts = []
+    copies = copy_names(a.run)  # the ledger as copied into the run's inputs/ folder
     order = {rid: i for i, rid in enumerate(r.rules)}
     for rid in sorted(set(ledger["rule"]), key=order.__getitem__):
         rule, node = r.rules[rid], r.rule_node[rid]
@@ -115,7 +115,7 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
         for _, e in rows_of_rule.iterrows():
             f = a.finding(e["file"], e["row"])
             rows.append([e["evidence_id"], e["date"].isoformat(), _evidence_content(f), f.note, f.source, f.attachment,
-                         f"{Path(e['file']).name} 第 {e['row']} 行", e["raw"], e["applied"],
+                         f"{copies.get(e['file'], Path(e['file']).name)} 第 {e['row']} 行", e["raw"], e["applied"],
                          (f"{e['capped_by']}：{e['reason']}" if e["capped_by"] else e["reason"])])
         chain = " › ".join(f"{n.id} {n.name}" for n in reversed(r.ancestors(node)))
         parts += [
@@ -174,7 +174,7 @@ def unit_quarters(a: Assessment, unit: str) -> Fragment:
         labels.append(d.strftime("%m-%d"))
         values.append(row["total"])
     fig = charts.line(labels, values, result.rubric.points, f"{unit}：年内累计得分")
-    alt = "；".join(f"{lab} {fmt(v)}" for lab, v in zip(labels, values))
+    alt = f"{unit}：年内累计得分。" + "；".join(f"{lab} {fmt(v)}" for lab, v in zip(labels, values))
     return join([Fragment(charts.to_html(fig, alt)),
                  table(["截至", "累计得分", "等次", "排名", "一票否决"], rows, "kaohe-quarters", {1: "num"})])
 
@@ -199,10 +199,13 @@ def _files(a: Assessment) -> dict[str, str]:
     return unit_files(a.units)
 
 
-def ranking(a: Assessment, result: Result) -> Fragment:
+def ranking(a: Assessment, result: Result, published: list[str] | None = None) -> Fragment:
+    """The ranking; a unit links to its report when it is in ``published`` (None: every unit)."""
     files = _files(a)
-    rows = [[u["rank"], link(f"units/{files[u['unit']]}.html", u["unit"]), u["category"], u["total"], u["grade"],
-             "是" if u["vetoed"] else "", _excellent_text(u) if (u["excellent"] or u["excellent_pending"]) else ""]
+    linked = set(a.units if published is None else published)
+    rows = [[u["rank"], link(f"units/{files[u['unit']]}.html", u["unit"]) if u["unit"] in linked else u["unit"],
+             u["category"], u["total"], u["grade"], "是" if u["vetoed"] else "",
+             _excellent_text(u) if (u["excellent"] or u["excellent_pending"]) else ""]
             for _, u in result.units.iterrows()]
     return table(["排名", "单位", "类别", "得分", "等次", "一票否决", "年度优秀"], rows, "kaohe-ranking", {0: "num", 3: "num"})
 
@@ -286,10 +289,11 @@ def bulletin(a: Assessment, result: Result) -> Fragment:
     return table(["单位", *(f"截至 {d}" for d, _ in quarters)], rows, "kaohe-bulletin")
 
 
-def per_rubric(a: Assessment, section) -> Fragment:
+def per_rubric(a: Assessment, section, **options) -> Fragment:
     """One summary section for every rubric of the run, each under the rubric's own heading."""
     parts = []
     for result in a.results.values():
         r = result.rubric
-        parts += [tag("h3", f"{r.source.part or r.title}（{r.ref}，{len(result.units)} 个单位）"), section(a, result)]
+        parts += [tag("h3", f"{r.source.part or r.title}（{r.ref}，{len(result.units)} 个单位）"),
+                  section(a, result, **options)]
     return join(parts)

@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -35,23 +36,41 @@ from tqdm import tqdm
 from traitlets import default
 
 from .assessment import Assessment, assess
+from .config import DEFAULT_TIMEOUT
 from .errors import KaoheError
 from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic
 from .html import cell, link, table, unit_files
 from .numbers import fmt
-from .provenance import input_files, sha256, versions
+from .provenance import copy_names, input_files, sha256, versions
 from .report import END_MARKER
 from .scoring import LEDGER_COLUMNS, SCORE_HEADER, excellent_label
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-DEFAULT_TIMEOUT = 600  # seconds per cell; nbclient's default is none
 
 
 # --- kernels ----------------------------------------------------------------------------------------
 
-_SOCKETS = Path(tempfile.gettempdir()) / f"kaohe-{os.getpid()}"
+_sockets_lock = threading.Lock()
+_sockets: Path | None = None
+
+
+def _socket_dir() -> Path:
+    """A private folder (mkdtemp: 0700, unpredictable name) for this process's kernel sockets."""
+    global _sockets
+    with _sockets_lock:
+        if _sockets is None or not _sockets.exists():
+            _sockets = Path(tempfile.mkdtemp(prefix="kaohe-kernels-"))
+        return _sockets
+
+
+def _drop_socket_dir() -> None:
+    global _sockets
+    with _sockets_lock:
+        if _sockets is not None:
+            shutil.rmtree(_sockets, ignore_errors=True)
+            _sockets = None
 
 
 class HereKernelManager(AsyncKernelManager):
@@ -65,8 +84,7 @@ class HereKernelManager(AsyncKernelManager):
     def _ip_default(self):
         if self.transport != "ipc":
             return super()._ip_default()
-        _SOCKETS.mkdir(mode=0o700, exist_ok=True)
-        return str(_SOCKETS / uuid.uuid4().hex[:12])
+        return str(_socket_dir() / uuid.uuid4().hex[:12])
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -85,6 +103,10 @@ class ChineseTranslator(PythonTranslator):
     def translate_str(cls, val):
         return repr(val)
 
+    @classmethod
+    def comment(cls, cmt_str):
+        return "# 参数（由 kaohe run 注入）" if cmt_str == "Parameters" else super().comment(cmt_str)
+
 
 papermill_translators.register("python", ChineseTranslator)
 
@@ -93,7 +115,7 @@ papermill_translators.register("python", ChineseTranslator)
 
 def incomplete(nb) -> str | None:
     """Why an executed notebook did not run to the end, or None when it did."""
-    code = [c for c in nb.cells if c.cell_type == "code"]
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]  # nbclient skips blank cells
     for c in code:
         for out in c.get("outputs", []):
             if out.get("output_type") == "error":
@@ -122,9 +144,10 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
         pass  # the error is in the executed notebook; incomplete() reads it from there
     except Exception as exc:  # any failure of one unit is reported, the others go on
         failure = _explain(exc, timeout)
-    nb = nbformat.read(target, as_version=4) if target.exists() else None
-    if nb is None:
-        return None, failure or "笔记本未生成"
+    try:
+        nb = nbformat.read(target, as_version=4)
+    except (OSError, ValueError) as exc:  # never written, or cut off when the kernel died
+        return None, failure or f"笔记本未生成或不完整：{type(exc).__name__}"
     return nb, failure or incomplete(nb)
 
 
@@ -185,7 +208,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     notebooks = notebooks or NOTEBOOKS
     a = assess(params, as_of)
     everyone = a.units
-    chosen = everyone if not units else units
+    chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
     unknown = [u for u in chosen if u not in set(everyone)]
     if unknown:
         raise KaoheError(f"--units 中的单位不在本次考核的计分范围内：{'、'.join(unknown)}")
@@ -197,56 +220,62 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     (folder / "units").mkdir(parents=True, exist_ok=True)
     outcome = RunOutcome(folder)
     stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    (stage / "units").mkdir()
     try:
         cache = stage / "assessment.pickle"
         a.save(cache)
-        _write_tables(a, folder)
-        _copy_inputs(a, folder)
-        common = {"params": str(a.run.path.resolve()), "as_of": a.as_of.isoformat() if a.as_of else None,
-                  "cache": str(cache)}
+        common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
 
-        def one(unit: str | None) -> tuple[str | None, str | None]:
-            name = "summary" if unit is None else files[unit]
+        def publish(unit: str | None, params_: dict) -> str | None:
+            """Run one notebook; publish its HTML and notebook only when it ran to the end."""
+            name, dest, where = ("summary", folder, stage) if unit is None else (files[unit], folder / "units", stage / "units")
+            target = where / f"{name}.ipynb"
             source = notebooks / ("summary.ipynb" if unit is None else "unit_report.ipynb")
-            target = stage / f"{name}.ipynb"
-            params_ = common if unit is None else {**common, "unit": unit}
-            nb, failure = execute(source, target, params_, timeout)
-            dest = folder if unit is None else folder / "units"
-            if failure is None:
-                title = f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
-                try:
+            try:
+                nb, failure = execute(source, target, params_, timeout)
+                if failure is None:
+                    title = f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
                     html = render(nb, title, show_code)
-                except Exception as exc:  # a template error fails this unit only
-                    failure = f"HTML 生成失败：{type(exc).__name__}: {exc}"
-            if failure is None:
-                write_text_atomic(dest / f"{name}.html", html)
-                write_bytes_atomic(dest / f"{name}.ipynb", target.read_bytes())
-                (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
-            elif nb is not None:
-                write_bytes_atomic(dest / f"{name}.failed.ipynb", target.read_bytes())
-            return unit, failure
+                    write_text_atomic(dest / f"{name}.html", html)
+                    write_bytes_atomic(dest / f"{name}.ipynb", target.read_bytes())
+                    (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
+                elif target.exists():
+                    write_bytes_atomic(dest / f"{name}.failed.ipynb", target.read_bytes())
+                return failure
+            except Exception as exc:  # rendering or writing: this report fails, the others go on
+                return f"{type(exc).__name__}: {exc}"
 
-        work = [*chosen, None]
-        bar = tqdm(total=len(work), desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(one, u) for u in work]
+        bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
+            futures = {pool.submit(publish, u, {**common, "unit": u}): u for u in chosen}
             for fut in as_completed(futures):
-                unit, failure = fut.result()
+                unit, failure = futures[fut], fut.result()
                 bar.update()
-                if unit is None:
-                    outcome.summary_error = failure or ""
-                else:
-                    outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
+                outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
                 if failure and log:
-                    log(f"失败：{unit or '汇总'}——{failure}")
-        bar.close()
+                    log(f"失败：{unit}——{failure}")
+        except BaseException:  # Ctrl-C: start no more notebooks
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         for u in everyone:
             outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
+        # The summary runs last, so it links only reports that exist.
+        published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
+        outcome.summary_error = publish(None, {**common, "published": published}) or ""
+        bar.update()
+        bar.close()
+        if outcome.summary_error and log:
+            log(f"失败：汇总——{outcome.summary_error}")
+        # Tables and inputs last: an interrupted run leaves the previous set whole.
+        _write_tables(a, folder)
+        _copy_inputs(a, folder)
         write_text_atomic(folder / "index.html", index_html(a, outcome))
         _write_manifest(a, folder, notebooks, outcome)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-        shutil.rmtree(_SOCKETS, ignore_errors=True)
+        _drop_socket_dir()
     return outcome
 
 
@@ -268,7 +297,8 @@ def ledger_frame(a: Assessment) -> pd.DataFrame:
         led.insert(0, "rubric", r.rubric.ref)
         for col in ("note", "source", "attachment"):
             led[col] = [getattr(f, col) for f in found]
-        led["file"] = [Path(f).name for f in led["file"]]
+        names = copy_names(a.run)
+        led["file"] = [names[f] for f in led["file"]]  # as copied into inputs/
         for col in ("raw", "applied"):
             led[col] = led[col].map(fmt)
         led["date"] = led["date"].map(date.isoformat)
@@ -323,11 +353,8 @@ def scores_xlsx(a: Assessment) -> bytes:
 
 
 def _copy_inputs(a: Assessment, folder: Path) -> None:
-    seen: set[str] = set()
-    for i, f in enumerate(input_files(a.run)):
-        name = f["name"] if f["name"] not in seen else f"{i:02d}-{f['name']}"
-        seen.add(name)
-        write_bytes_atomic(folder / "inputs" / name, Path(f["path"]).read_bytes())
+    for path, name in copy_names(a.run).items():
+        write_bytes_atomic(folder / "inputs" / name, Path(path).read_bytes())
 
 
 def index_html(a: Assessment, outcome: RunOutcome) -> str:

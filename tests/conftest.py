@@ -1,4 +1,5 @@
 import os
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,37 @@ settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHES
 @pytest.fixture(scope="session")
 def seed_000() -> str:
     return (SEEDS / "000_0885910b71dbd345.txt").read_text(encoding="utf-8")
+
+
+class Page(HTMLParser):
+    """Links, sources, <script> tags and the cells of tables by class, from one HTML file."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.refs: list[str] = []
+        self.alts: list[str] = []
+        self.scripts = 0
+        self.cells: dict[str, list[str]] = {}
+        self._cls: str | None = None
+        self._buf: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.refs += [a[k] for k in ("href", "src") if a.get(k)]
+        if tag == "img":
+            self.alts.append(a.get("alt", ""))
+        if tag == "script":
+            self.scripts += 1
+        if tag == "td":
+            self._cls, self._buf = a.get("class") or "", []
+
+    def handle_data(self, data):
+        if self._buf is not None:
+            self._buf.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._buf is not None:
+            for c in self._cls.split():
+                self.cells.setdefault(c, []).append("".join(self._buf))
+            self._buf = None

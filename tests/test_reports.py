@@ -9,53 +9,22 @@ T017 4.2.4 "扣2分" but 4.2 is worth 5 and already lost 5 → 0 (capped by 4.2)
 import json
 import re
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import nbformat
 import pytest
-from conftest import ROOT
+from conftest import ROOT, Page
 from openpyxl import load_workbook
 
 from kaohe import cli, runner
-from kaohe.assessment import assess
+from kaohe.assessment import assess, load
 from kaohe.numbers import fmt
 from kaohe.provenance import sha256
 from kaohe.report import END_MARKER, readings_for
 
 PARAMS = ROOT / "params" / "hengnan-2020.yaml"
 UNITS = ["示例镇08", "示例镇06", "示例部门14"]
-
-
-class Page(HTMLParser):
-    """Links, sources, <script> tags and the cells of tables by class, from one HTML file."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.refs: list[str] = []
-        self.scripts = 0
-        self.cells: dict[str, list[str]] = {}
-        self._cls: str | None = None
-        self._buf: list[str] | None = None
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        self.refs += [a[k] for k in ("href", "src") if a.get(k)]
-        if tag == "script":
-            self.scripts += 1
-        if tag == "td":
-            self._cls, self._buf = a.get("class") or "", []
-
-    def handle_data(self, data):
-        if self._buf is not None:
-            self._buf.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self._buf is not None:
-            for c in self._cls.split():
-                self.cells.setdefault(c, []).append("".join(self._buf))
-            self._buf = None
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +81,8 @@ def test_ledger_amounts_in_the_html_add_up_to_full_marks_minus_the_score(demo):
     for unit in UNITS:
         page = Page(read(demo.folder / "units" / f"{unit}.html"))
         result = a.result_of(unit)
-        total = result.units[result.units["unit"] == unit].iloc[0]["total"]
-        assert sum(Decimal(x) for x in page.cells.get("applied", [])) == 100 - total
+        row = result.units[result.units["unit"] == unit].iloc[0]
+        assert sum(Decimal(x) for x in page.cells.get("applied", [])) == row["points"] - row["total"]
 
 
 def test_readings_shown_are_those_that_touched_the_unit():
@@ -123,13 +92,16 @@ def test_readings_shown_are_those_that_touched_the_unit():
     assert ids == ["等次", "一票否决", "年度优秀", "R1", "R3", "R6", "R8"]
 
 
-def test_index_links_resolve_and_mark_every_unit(demo):
+def test_index_and_summary_links_resolve(demo):
+    for name in ("index.html", "summary.html"):
+        page = Page(read(demo.folder / name))
+        links = [r for r in page.refs if not r.startswith(("#", "data:"))]
+        assert links
+        for ref in links:
+            assert (demo.folder / unquote(ref)).exists(), (name, ref)
+    # the summary links only the reports this run published
+    assert len([r for r in Page(read(demo.folder / "summary.html")).refs if r.startswith("units/")]) == len(UNITS)
     index = demo.folder / "index.html"
-    page = Page(read(index))
-    assert page.refs
-    for ref in page.refs:
-        from urllib.parse import unquote
-        assert (index.parent / unquote(ref)).exists(), ref
     a = assess(PARAMS)
     text = read(index)
     for unit in a.units:
@@ -152,7 +124,36 @@ def test_injected_parameters_read_as_chinese(demo):
     nb = nbformat.read(demo.folder / "units" / "示例镇08.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1
+    assert injected[0].source.startswith("# 参数（由 kaohe run 注入）")
     assert "unit = '示例镇08'" in injected[0].source and "\\u" not in injected[0].source
+
+
+def test_a_published_notebook_reruns_after_its_cache_is_gone(demo):
+    nb = nbformat.read(demo.folder / "units" / "示例镇08.ipynb", as_version=4)
+    cache = re.search(r"cache = '([^']+)'", nb.cells[2].source).group(1)
+    assert not Path(cache).exists()
+    assert load(PARAMS, cache=cache).result_of("示例镇08").units.shape[0] == 23  # scored afresh
+
+
+def _nb(*cells, ran=True):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
+    for i, c in enumerate(nb.cells, 1):
+        c.execution_count = i if ran and c.source.strip() else None
+    nb.cells[-1].outputs = [nbformat.v4.new_output("display_data", data={"text/html": f'<p class="{END_MARKER}">'})]
+    return nb
+
+
+def test_incomplete_names_each_way_a_notebook_stops_early():
+    assert runner.incomplete(_nb("x = 1", "", "report.end()")) is None  # nbclient skips blank cells
+    skipped = _nb("x = 1", "y = 2", "report.end()")
+    skipped.cells[1].execution_count = None
+    assert "1 个代码单元未运行" in runner.incomplete(skipped)
+    unfinished = _nb("x = 1", "report.end()")
+    unfinished.cells[-1].outputs = []
+    assert "结束标记" in runner.incomplete(unfinished)
+    errored = _nb("x = 1", "report.end()")
+    errored.cells[0].outputs = [nbformat.v4.new_output("error", ename="SystemExit", evalue="0", traceback=[])]
+    assert runner.incomplete(errored) == "SystemExit: 0"
 
 
 def test_scores_xlsx_is_the_bulletin_table(demo):
@@ -240,7 +241,7 @@ def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path,
 def test_cli_run_exits_non_zero_naming_the_failed_unit(tmp_path, bad_notebooks, monkeypatch, capsys):
     monkeypatch.setattr(runner, "NOTEBOOKS", bad_notebooks)
     monkeypatch.chdir(tmp_path)  # a relative --out-dir, as in `make demo`, with notebooks running in parallel
-    code = cli.main(["run", str(PARAMS), "--units", "示例镇01,示例镇03", "--out-dir", "outputs", "--jobs", "2"])
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇01,示例镇03,示例镇01", "--out-dir", "outputs", "--jobs", "2"])
     out, err = capsys.readouterr()
     assert code == 1
     assert "1 个单位的报告生成失败：示例镇03" in err
@@ -283,3 +284,10 @@ def test_an_as_of_run_gets_its_own_folder_and_year_to_date_figures(tmp_path):
     # up to 06-30: T015 (4) and T016 (1); T017 capped by 4.2; T018 and the veto come later
     assert "95（满分 100，扣 5 分）" in text and "一票否决</dt><dd>否" in text
     assert "截至 2020-06-30" in text and "2020-09-30" not in text
+
+
+def test_code_is_hidden_unless_asked_for(demo):
+    nb = nbformat.read(demo.folder / "units" / "示例镇08.ipynb", as_version=4)
+    hidden, shown = runner.render(nb, "示例镇08", show_code=False), runner.render(nb, "示例镇08", show_code=True)
+    assert "unit_deductions" not in hidden and "unit_deductions" in shown
+    assert "<title>示例镇08</title>" in hidden and "T019" in hidden and "T019" in shown
