@@ -68,6 +68,12 @@ def to_html(fig: Figure, alt: str) -> str:
     return f'<img class="kaohe-chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _wrap(text: str, width: int = 8, lines: int = 3) -> str:
+    """Long indicator names over a few short lines, so that bars keep their labels apart."""
+    parts = [text[i:i + width] for i in range(0, len(text), width)]
+    return "\n".join(parts[:lines]) + ("…" if len(parts) > lines else "")
+
+
 def _f(x) -> float:
     return float(x) if isinstance(x, Decimal) else x
 
@@ -92,7 +98,7 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
     for x, b, h, c in zip(xs, bottoms, heights, colors):
         text = f"−{h:g}" if c == "#c44e52" else f"{h:g}"
         ax.annotate(text, (x, b + h), ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(list(xs), labels, rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(list(xs), [_wrap(t) for t in labels], fontsize=7)
     # Start the axis near the score: a few points lost out of 100 must stay visible.
     floor = max(0.0, (_f(total) // 10) * 10 - 10)
     ax.set_ylim(floor, _f(points) * 1.05)

@@ -17,7 +17,7 @@ from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
 from .rubric import describe_points, list_rubrics, load_rubric
-from .scoring import SCORE_HEADER, Result, excellent_label, parse_as_of, score_checked
+from .scoring import SCORE_HEADER, Result, parse_as_of, score_checked
 from .validate import check
 
 
@@ -146,14 +146,11 @@ def _print_ranking(results: list[Result], as_of) -> None:
     with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
                            "display.width", 200):
         for r in results:
-            u = r.units
-            shown = pd.DataFrame({
-                "排名": u["rank"], "单位": u["unit"], "类别": u["category"], "得分": u["total"].map(fmt),
-                "等次": u["grade"], "一票否决": u["vetoed"].map({True: "是", False: ""}),
-                "年度优秀": [excellent_label(e, p) for e, p in zip(u["excellent"], u["excellent_pending"])],
-            })
+            shown = r.bulletin()
+            shown["得分"] = shown["得分"].map(fmt)
+            shown["扣分"] = shown["扣分"].map(fmt)
             when = f"（截至 {as_of}）" if as_of else ""
-            print(f"\n{r.rubric.title}{when}  细则 {r.rubric.ref}，{len(u)} 个单位")
+            print(f"\n{r.rubric.title}{when}  细则 {r.rubric.ref}，{len(shown)} 个单位")
             print(shown.to_string(index=False))
 
 
@@ -198,11 +195,16 @@ def cmd_rubric_show(args) -> int:
             show(n.children, depth + 1)
 
     show(r.indicators, 0)
-    print("等次：" + "；".join(f"{b.grade} ≥{fmt(b.min)}" if b.min is not None else b.grade for b in r.grades.bands))
-    print(f"等次读法：{r.grades.reading}")
+    if r.points_text:
+        print(f"总分：{r.points_text}")
+    if r.grades:
+        print("等次：" + "；".join(f"{b.grade} ≥{fmt(b.min)}" if b.min is not None else b.grade for b in r.grades.bands))
+        print(f"等次读法：{r.grades.reading}")
     if r.awards.excellent:
         e = r.awards.excellent
-        print(f"年度优秀：得分 ≥{fmt(e.min_score)} 且未被否决的前 {e.quota} 名。{e.reading or ''}")
+        floor = f"得分 ≥{fmt(e.min_score)} 且" if e.min_score is not None else ""
+        quota = f"前 {e.quota} 名" if e.quota is not None else "前 N 名（N 由运行配置 quotas 给出）"
+        print(f"{e.name}：{floor}未被否决或取消资格的{quota}。{e.reading or ''}")
     for rd in r.readings:
         print(f"读法 {rd.id}（{rd.about}）：{rd.reading}")
     return 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .errors import KaoheError
 from .ledger import Evidence, Roster, load_evidence, load_roster
 from .rubric import Rubric, load_model, load_rubric, rubric_path
 
@@ -26,6 +28,8 @@ class RunConfig(BaseModel):
     roster: str
     evidence: list[str] = Field(min_length=1)
     as_of: str | None = None
+    #: Award quotas the document leaves open (益阳's 激励名单 "综合排名靠前"), by rubric id.
+    quotas: dict[str, Annotated[int, Field(ge=0)]] = {}
 
 
 class Run:
@@ -38,9 +42,26 @@ class Run:
         base = self.path.parent
         self.rubric_paths = [rubric_path(r if not r.endswith((".yaml", ".yml")) else os.path.abspath(base / r))
                              for r in self.config.rubrics]
-        self.rubrics: list[Rubric] = [load_rubric(p) for p in self.rubric_paths]
+        self.rubrics: list[Rubric] = [self._with_quota(load_rubric(p)) for p in self.rubric_paths]
+        unknown = set(self.config.quotas) - {r.id for r in self.rubrics}
+        if unknown:
+            raise KaoheError(f"{self.path}：quotas 中的细则 {'、'.join(sorted(unknown))} 不在本次运行的细则中")
         self.roster_path = Path(os.path.abspath(base / self.config.roster))
         self.evidence_paths = [Path(os.path.abspath(base / e)) for e in self.config.evidence]
+
+    def _with_quota(self, rubric: Rubric) -> Rubric:
+        award = rubric.awards.excellent
+        given = self.config.quotas.get(rubric.id)
+        if award is None or (award.quota is not None and given is None):
+            if given is not None:
+                raise KaoheError(f"{self.path}：细则 {rubric.id} 没有名额待定的奖项，quotas 不适用")
+            return rubric
+        if award.quota is not None:
+            raise KaoheError(f"{self.path}：细则 {rubric.id} 的{award.name}名额已由文件规定为 {award.quota} 个，不能在 quotas 中更改")
+        if given is None:
+            raise KaoheError(f"{self.path}：细则 {rubric.id} 的{award.name}名额由运行配置给出，请在 quotas 中设置，如 quotas: {{{rubric.id}: 3}}")
+        awards = rubric.awards.model_copy(update={"excellent": award.model_copy(update={"quota": given})})
+        return rubric.model_copy(update={"awards": awards})
 
     def load_inputs(self) -> tuple[Roster, Evidence]:
         return load_roster(self.roster_path), load_evidence(self.evidence_paths)

@@ -24,7 +24,7 @@ def lint(rubric: Rubric) -> list[Finding]:
     out: list[Finding] = []
     points = rubric.effective_points
     top = [points[n.id] for n in rubric.indicators if points[n.id] is not None]
-    if sum(top, Decimal(0)) != rubric.points:
+    if not rubric.pooled and sum(top, Decimal(0)) != rubric.points:
         out.append(Finding("警告", rubric.id, f"各指标分值合计 {fmt(sum(top, Decimal(0)))} 分，与总分 {fmt(rubric.points)} 分不符"))
     for node in rubric.nodes:
         where = f"{node.id} {node.name}"
@@ -33,7 +33,8 @@ def lint(rubric: Rubric) -> list[Finding]:
             written = [k for k in kids if k is not None]
             if written and sum(written, Decimal(0)) != node.points:
                 out.append(Finding("警告", where, f"下级分值合计 {fmt(sum(written, Decimal(0)))} 分，与本项 {fmt(node.points)} 分不符"))
-        if node.rules and points[node.id] is None and any(r.kind not in ("veto",) for r in node.rules):
+        if (node.rules and points[node.id] is None and not rubric.pooled
+                and any(r.kind not in ("veto", "disqualify") for r in node.rules)):
             out.append(Finding("警告", where, "该项没有单独分值" + (f"（读法：{node.reading}）" if node.reading else "")))
         cap = _nearest_points(rubric, node, points)
         for r in node.rules:

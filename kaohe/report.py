@@ -50,17 +50,35 @@ def unit_header(a: Assessment, unit: str) -> Fragment:
                ("考核期", f"{r.period.start} 至 {r.period.end}"), ("计分范围", _when(a, r))])])
 
 
+def _rank_text(row, n: int) -> str:
+    if row["rank"] is None:
+        return f"不参加排名（取消年度评价资格），共 {n} 个单位"
+    return f"第 {row['rank']} 名，共 {n} 个单位"
+
+
 def unit_result(a: Assessment, unit: str) -> Fragment:
     result = a.result_of(unit)
     r, row = result.rubric, _unit_row(result, unit)
     n = len(result.units)
-    parts = [dl([("得分", f"{fmt(row['total'])}（满分 {fmt(row['points'])}，扣 {fmt(row['deducted'])} 分）"),
-                 ("等次", row["grade"]), ("排名", f"第 {row['rank']} 名，共 {n} 个单位"),
-                 ("一票否决", "是" if row["vetoed"] else "否"), ("年度优秀", _excellent_text(row))])]
+    kinds = {rule.kind for rule in r.rules.values()}
+    items = [("得分", f"{fmt(row['total'])}（满分 {fmt(row['points'])}，扣 {fmt(row['deducted'])} 分）")]
+    if r.grades:
+        items.append(("等次", row["grade"]))
+    items.append(("排名", _rank_text(row, n)))
+    if "veto" in kinds:
+        items.append(("一票否决", "是" if row["vetoed"] else "否"))
+    if "disqualify" in kinds:
+        items.append(("取消年度评价资格", "是" if row["disqualified"] else "否"))
+    if r.awards.excellent:
+        items.append((r.awards.excellent.name, _excellent_text(row)))
+    parts = [dl(items)]
     if row["vetoed"]:
         veto = r.veto.reading if r.veto else ""
         parts.append(tag("p", f"本单位被一票否决：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
                               f"但等次定为「{row['grade']}」，排名列在所有未被否决的单位之后。{veto}", "kaohe-veto"))
+    if row["disqualified"]:
+        parts.append(tag("p", f"本单位被取消年度评价资格：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
+                              "但不参加排名和评优。依据见下文“每一项扣分”中的取消资格记录。", "kaohe-veto"))
     for _, d in result.decisions.iterrows():
         if unit in str(d["units"]).split("、"):
             parts.append(tag("p", f"{d['award']}：{d['reason']}（{d['units']}）", "kaohe-pending"))
@@ -148,12 +166,13 @@ def readings_for(a: Assessment, unit: str) -> list[tuple[str, str, str]]:
         hit.add("measurement")
     if (ledger["capped_by"] != "").any():
         hit.add("capped")
-    out = [("等次", "等次区间", r.grades.reading)]
+    out = [("等次", "等次区间", r.grades.reading)] if r.grades else []
     if row["vetoed"] and r.veto:
         out.append(("一票否决", "“该年绩效考核一票否决”", r.veto.reading))
     award = r.awards.excellent
-    if award and award.reading and (row["excellent"] or row["excellent_pending"] or row["total"] >= award.min_score):
-        out.append(("年度优秀", "优秀名额", award.reading))
+    if award and award.reading and (row["excellent"] or row["excellent_pending"]
+                                    or award.min_score is None or row["total"] >= award.min_score):
+        out.append((award.name, "名额", award.reading))
     out += [(rd.id, rd.about, rd.reading) for rd in r.readings if hit & set(rd.touches)]
     out += [(f"指标 {n.id}", n.name, n.reading) for n in nodes.values() if n.reading]
     out += [(f"规则 {rule.id}", rule.text, rule.reading) for rule in rules if rule.reading]
@@ -169,8 +188,8 @@ def unit_quarters(a: Assessment, unit: str) -> Fragment:
     rows, labels, values = [], [], []
     for d, res in a.quarters[result.rubric.id]:
         row = _unit_row(res, unit)
-        rows.append([d.isoformat(), row["total"], row["grade"], f"{row['rank']}/{len(res.units)}",
-                     "是" if row["vetoed"] else ""])
+        rank = "取消资格" if row["rank"] is None else f"{row['rank']}/{len(res.units)}"
+        rows.append([d.isoformat(), row["total"], row["grade"], rank, "是" if row["vetoed"] else ""])
         labels.append(d.strftime("%m-%d"))
         values.append(row["total"])
     fig = charts.line(labels, values, result.rubric.points, f"{unit}：年内累计得分")
@@ -200,41 +219,45 @@ def _files(a: Assessment) -> dict[str, str]:
 
 
 def ranking(a: Assessment, result: Result, published: list[str] | None = None) -> Fragment:
-    """The ranking; a unit links to its report when it is in ``published`` (None: every unit)."""
+    """The 通报 table; a unit links to its report when it is in ``published`` (None: every unit)."""
     files = _files(a)
     linked = set(a.units if published is None else published)
-    rows = [[u["rank"], link(f"units/{files[u['unit']]}.html", u["unit"]) if u["unit"] in linked else u["unit"],
-             u["category"], u["total"], u["grade"], "是" if u["vetoed"] else "",
-             _excellent_text(u) if (u["excellent"] or u["excellent_pending"]) else ""]
-            for _, u in result.units.iterrows()]
-    return table(["排名", "单位", "类别", "得分", "等次", "一票否决", "年度优秀"], rows, "kaohe-ranking", {0: "num", 3: "num"})
+    bulletin = result.bulletin()
+    rows = [[link(f"units/{files[v]}.html", v) if (i == 1 and v in linked) else v for i, v in enumerate(values)]
+            for values in bulletin.itertuples(index=False)]
+    return table(list(bulletin.columns), rows, "kaohe-ranking", {0: "num", 3: "num", 4: "num"})
 
 
 def excellent(a: Assessment, result: Result) -> Fragment:
     award = result.rubric.awards.excellent
     if award is None:
-        return tag("p", "本细则没有年度优秀名额。")
+        return tag("p", "本细则没有评优名额。")
     u = result.units
     chosen = "、".join(u[u["excellent"]]["unit"]) or "无"
-    parts = [tag("p", f"名额 {award.quota} 个，条件：得分 ≥{fmt(award.min_score)} 且未被一票否决。"
-                      f"原文：{award.text}"), tag("p", f"年度优秀：{chosen}。")]
+    floor = f"得分 ≥{fmt(award.min_score)}，" if award.min_score is not None else ""
+    parts = [tag("p", f"{award.name}：名额 {award.quota} 个，条件：{floor}未被一票否决或取消评价资格。原文：{award.text}"),
+             tag("p", f"{award.name}：{chosen}。")]
     for _, d in result.decisions.iterrows():
         parts.append(tag("p", f"待研究决定：{d['reason']}——{d['units']}", "kaohe-pending"))
     return join(parts)
 
 
 def vetoed(a: Assessment, result: Result) -> Fragment:
-    led = result.ledger[result.ledger["kind"] == "veto"]
+    """Units vetoed (一票否决) or disqualified (取消年度评价资格), with the evidence for each."""
+    led = result.ledger[result.ledger["kind"].isin(["veto", "disqualify"])]
     if led.empty:
-        return tag("p", "无被一票否决的单位。")
+        return tag("p", "无被一票否决或取消评价资格的单位。")
     rows = []
     for _, e in led.iterrows():
         f = a.finding(e["file"], e["row"])
-        rows.append([e["unit"], e["evidence_id"], e["date"].isoformat(), f.level, f.note, f.source])
-    return table(["单位", "记录编号", "日期", "级别", "情况说明", "依据/来源"], rows, "kaohe-vetoed")
+        what = "一票否决" if e["kind"] == "veto" else "取消年度评价资格"
+        rows.append([e["unit"], what, e["evidence_id"], e["date"].isoformat(), f.level, f.note, f.source])
+    return table(["单位", "结果", "记录编号", "日期", "级别", "情况说明", "依据/来源"], rows, "kaohe-vetoed")
 
 
 def grade_chart(a: Assessment, result: Result) -> Fragment:
+    if result.rubric.grades is None:
+        return tag("p", "本细则不评定等次，只排名。")
     grades = [b.grade for b in result.rubric.grades.bands]
     counts = Counter(result.units["grade"])
     values = [counts.get(g, 0) for g in grades]
@@ -284,7 +307,8 @@ def bulletin(a: Assessment, result: Result) -> Fragment:
         cells = [unit]
         for q in by_q:
             u = q[unit]
-            cells.append(f"{fmt(u['total'])}（第 {u['rank']} 名）" + ("，否决" if u["vetoed"] else ""))
+            place = "取消资格" if u["rank"] is None else f"第 {u['rank']} 名"
+            cells.append(f"{fmt(u['total'])}（{place}）" + ("，否决" if u["vetoed"] else ""))
         rows.append(cells)
     return table(["单位", *(f"截至 {d}" for d, _ in quarters)], rows, "kaohe-bulletin")
 

@@ -78,11 +78,14 @@ class Grades(_Model):
 
 
 class Excellent(_Model):
-    """年度优秀单位: the top ``quota`` units scoring at least ``min_score`` and not vetoed."""
+    """An award list: the top ``quota`` units scoring at least ``min_score`` (when given), neither
+    vetoed nor disqualified — 衡南's 年度优秀单位, 益阳's 激励名单. ``quota: null`` means the document
+    leaves the number open: the run's params file sets it (``quotas``)."""
 
+    name: str = "年度优秀单位"
     text: str
-    min_score: Dec
-    quota: int = Field(ge=0)
+    min_score: Dec | None = None
+    quota: int | None = Field(default=None, ge=0)
     reading: str | None = None
 
 
@@ -143,7 +146,11 @@ class Rubric(_Model):
     period: Period
     applies_to: list[str] = Field(min_length=1, description="roster categories this rubric scores")
     points: NonNeg
-    grades: Grades
+    grades: Grades | None = None  # some documents rank without grades (益阳 2020)
+    #: 扣分制，总分 N 分，扣完为止: the items share one pool of points and have none of their own.
+    pooled: bool = False
+    #: The document's own words on the total, verbatim, where it states them (扣分制,总分100分,扣完为止).
+    points_text: str | None = None
     awards: Awards = Awards()
     veto: Veto | None = None
     readings: list[Reading] = []

@@ -43,7 +43,7 @@ from .html import cell, link, table, unit_files
 from .numbers import fmt
 from .provenance import copy_names, input_files, sha256, versions
 from .report import END_MARKER
-from .scoring import LEDGER_COLUMNS, SCORE_HEADER, excellent_label
+from .scoring import LEDGER_COLUMNS, SCORE_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -281,10 +281,6 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
 
 # --- tables, inputs, index, manifest ----------------------------------------------------------------
 
-SCORE_LABELS = {"rank": "排名", "unit": "单位", "category": "类别", "total": "得分", "grade": "等次",
-                "vetoed": "一票否决", "excellent": "年度优秀", "deducted": "扣分"}
-
-
 def scores_frame(a: Assessment) -> pd.DataFrame:
     return pd.concat([r.table() for r in a.results.values()], ignore_index=True)[SCORE_HEADER]
 
@@ -332,11 +328,10 @@ def scores_xlsx(a: Assessment) -> bytes:
         for ch in "[]:*?/\\":
             name = name.replace(ch, " ")
         ws = wb.create_sheet(name[:31])
-        cols = ["rank", "unit", "category", "total", "deducted", "grade", "vetoed", "excellent"]
-        ws.append([SCORE_LABELS[c] for c in cols])
-        for _, u in r.units.iterrows():
-            ws.append([int(u["rank"]), neutralise(u["unit"]), neutralise(u["category"]), u["total"], u["deducted"],
-                       u["grade"], "是" if u["vetoed"] else "", excellent_label(u["excellent"], u["excellent_pending"])])
+        table_ = r.bulletin()
+        ws.append(list(table_.columns))
+        for row in table_.itertuples(index=False):
+            ws.append([neutralise(v) for v in row])  # numbers stay numbers; text cannot become a formula
         for c in ws[1]:
             c.font = Font(bold=True)
             c.alignment = Alignment(horizontal="center")
@@ -373,9 +368,10 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
         parts.append(f'<p class="kaohe-failed">{len(outcome.failed)} 个单位的报告生成失败：'
                      f"{escape('、'.join(outcome.failed))}</p>")
     for r in a.results.values():
+        bulletin = r.bulletin()
         rows = []
-        for _, u in r.units.iterrows():
-            s = outcome.statuses[u["unit"]]
+        for values in bulletin.itertuples(index=False):
+            s = outcome.statuses[values[1]]
             if s.state == "已生成":
                 report, state = link(f"units/{s.file}.html", "报告"), cell("已生成")
                 nb = link(f"units/{s.file}.ipynb", "笔记本")
@@ -386,11 +382,10 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
                 exists = (outcome.folder / "units" / f"{s.file}.html").exists()
                 report = link(f"units/{s.file}.html", "上次的报告") if exists else cell("")
                 state, nb = cell("本次未生成"), cell("")
-            rows.append([u["rank"], u["unit"], u["category"], u["total"], u["grade"], "是" if u["vetoed"] else "",
-                         excellent_label(u["excellent"], u["excellent_pending"]), state, report, nb])
+            rows.append([*values, state, report, nb])
         parts.append(f"<h2>{escape(r.rubric.source.part or r.rubric.title)}（{escape(r.rubric.ref)}）</h2>")
-        parts.append(str(table(["排名", "单位", "类别", "得分", "等次", "一票否决", "年度优秀", "状态", "报告", "笔记本"], rows,
-                               "kaohe-index", {0: "num", 3: "num"})))
+        parts.append(str(table([*bulletin.columns, "状态", "报告", "笔记本"], rows, "kaohe-index",
+                               {0: "num", 3: "num", 4: "num"})))
     parts.append("</body></html>\n")
     return "".join(parts)
 

@@ -28,7 +28,7 @@ LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "da
                   "capped_by", "reason", "file", "row"]
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "grade", "rank", "vetoed",
-                "excellent", "excellent_pending"]
+                "disqualified", "excellent", "excellent_pending"]
 #: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 ZERO = Decimal(0)
@@ -39,8 +39,9 @@ class Result:
     """What :func:`score` returns. Every table holds Decimals, never floats.
 
     Attributes:
-        units: one row per roster unit in scope: total, grade, rank (ties share: 1, 1, 3),
-            vetoed, excellent, and ``excellent_pending`` for a tie across the quota boundary.
+        units: one row per roster unit in scope: total, grade ("" when the rubric has none), rank
+            (ties share: 1, 1, 3; None for a disqualified unit, which is listed last), vetoed,
+            disqualified, excellent, and ``excellent_pending`` for a tie across the quota boundary.
         nodes: each node's points, deducted and score per unit (score None where the node
             has no points of its own).
         ledger: one row per evidence row that reached a rule: raw amount, applied amount after
@@ -60,9 +61,28 @@ class Result:
         u = self.units
         return pd.DataFrame({
             "unit": u["unit"], "category": u["category"], "total": u["total"].map(fmt),
-            "grade": u["grade"], "rank": u["rank"].astype(int),
+            "grade": u["grade"], "rank": u["rank"].map(lambda r: "" if r is None else int(r)),
             "vetoed": u["vetoed"].map(_bool), "excellent": u["excellent"].map(_bool),
         })
+
+
+    def bulletin(self) -> pd.DataFrame:
+        """The 通报 table with Chinese headers, in ranking order; columns follow the rubric: 等次 only
+        when it grades, 一票否决 / 取消评价资格 only when it has such a rule, the award by its name.
+        Scores stay Decimal; a disqualified unit's 排名 reads 取消资格."""
+        r, u = self.rubric, self.units
+        kinds = {rule.kind for rule in r.rules.values()}
+        out = pd.DataFrame({"排名": [("取消资格" if k is None else int(k)) for k in u["rank"]],
+                            "单位": u["unit"], "类别": u["category"], "得分": u["total"], "扣分": u["deducted"]})
+        if r.grades:
+            out["等次"] = u["grade"]
+        if "veto" in kinds:
+            out["一票否决"] = u["vetoed"].map({True: "是", False: ""})
+        if "disqualify" in kinds:
+            out["取消评价资格"] = u["disqualified"].map({True: "是", False: ""})
+        if r.awards.excellent:
+            out[r.awards.excellent.name] = [excellent_label(e, p) for e, p in zip(u["excellent"], u["excellent_pending"])]
+        return out
 
 
 def excellent_label(excellent: bool, pending: bool) -> str:
@@ -134,6 +154,7 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         entries = _entries(rubric, by_unit[unit], rule_pos)
         _apply_caps(rubric, entries, points)
         vetoed = any(e["kind"] == "veto" for e in entries)
+        disqualified = any(e["kind"] == "disqualify" for e in entries)
         for e in entries:
             e.update(unit=unit, category=category[unit])
             ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
@@ -145,15 +166,24 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
                               "points": p, "deducted": d, "score": None if p is None else p - d})
         deducted = sum((e["applied"] for e in entries), ZERO)
         total = rubric.points - deducted
-        grade = rubric.veto.grade if (vetoed and rubric.veto) else rubric.grades.grade(total)
+        if vetoed and rubric.veto:
+            grade = rubric.veto.grade
+        else:
+            grade = rubric.grades.grade(total) if rubric.grades else ""
         unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.points,
-                          "deducted": deducted, "total": total, "grade": grade, "vetoed": vetoed})
+                          "deducted": deducted, "total": total, "grade": grade, "vetoed": vetoed,
+                          "disqualified": disqualified})
 
     units_df = pd.DataFrame(unit_rows, columns=[c for c in UNIT_COLUMNS if c not in
                                                 ("rank", "excellent", "excellent_pending")])
-    units_df["rank"] = _ranks(units_df)
+    units_df["rank"] = pd.Series(_ranks(units_df), index=units_df.index, dtype=object)  # None stays None
     units_df, decisions = _excellent(rubric, units_df)
-    order = sorted(units_df.index, key=lambda i: (units_df.at[i, "rank"], _natural(units_df.at[i, "unit"])))
+
+    def place(i):  # ranked units by rank, then disqualified ones (no rank) by score
+        rank = units_df.at[i, "rank"]
+        return (rank is None, rank or 0, -units_df.at[i, "total"], _natural(units_df.at[i, "unit"]))
+
+    order = sorted(units_df.index, key=place)
     units_df = units_df.loc[order].reset_index(drop=True)
     ledger = pd.DataFrame(ledger_rows, columns=LEDGER_COLUMNS)
     nodes = pd.DataFrame(node_rows, columns=NODE_COLUMNS)
@@ -180,6 +210,8 @@ def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[d
                      reason=f"已被 {newer.date} 的较新测量值（编号 {newer.id}）取代，只计最新一条")
         elif rule.kind == "veto":
             e["reason"] = "一票否决：不扣分，该年考核结果否决"
+        elif rule.kind == "disqualify":
+            e["reason"] = "取消年度评价资格：不扣分，不参加排名和评优"
         elif rule.kind == "unscored":
             e["reason"] = "原文未规定扣分额度：只记录，不扣分"
         entries.append(e)
@@ -235,11 +267,13 @@ def _with_depth(nodes: list[Node], depth: int = 0):
         yield from _with_depth(n.children, depth + 1)
 
 
-def _ranks(units: pd.DataFrame) -> list[int]:
-    """Competition ranks (1, 1, 3): vetoed units after every unit not vetoed."""
-    keys = [(bool(v), -t) for v, t in zip(units["vetoed"], units["total"])]
-    ordered = sorted(keys)
-    return [1 + bisect_left(ordered, k) for k in keys]
+def _ranks(units: pd.DataFrame) -> list[int | None]:
+    """Competition ranks (1, 1, 3): vetoed units after every unit not vetoed; none for a
+    disqualified unit (取消年度评价资格)."""
+    keys = {i: (bool(v), -t) for i, (v, t, d) in enumerate(zip(units["vetoed"], units["total"], units["disqualified"]))
+            if not d}
+    ordered = sorted(keys.values())
+    return [1 + bisect_left(ordered, keys[i]) if i in keys else None for i in range(len(units))]
 
 
 def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -248,9 +282,11 @@ def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     units["excellent_pending"] = False
     decisions = pd.DataFrame(columns=["award", "units", "total", "places", "reason"])
     award = rubric.awards.excellent
-    if award is None:
+    if award is None or award.quota is None:  # a quota the document leaves open comes from params
         return units, decisions
-    eligible = units[(~units["vetoed"]) & (units["total"] >= award.min_score)]
+    eligible = units[~units["vetoed"] & ~units["disqualified"]]
+    if award.min_score is not None:
+        eligible = eligible[eligible["total"] >= award.min_score]
     totals = sorted(eligible["total"], reverse=True)
     if len(totals) <= award.quota:
         units.loc[eligible.index, "excellent"] = True
@@ -265,6 +301,6 @@ def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     else:
         units.loc[tied.index, "excellent_pending"] = True
         names = sorted(tied["unit"], key=_natural)
-        decisions.loc[0] = ["年度优秀单位", "、".join(names), fmt(boundary), places,
+        decisions.loc[0] = [award.name, "、".join(names), fmt(boundary), places,
                             f"{len(names)} 个单位同为 {fmt(boundary)} 分，争剩余 {places} 个名额：按细则无法确定，需研究决定"]
     return units, decisions

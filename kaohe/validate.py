@@ -68,7 +68,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
         needed = rule.uses
         if needed in ("value", "points", "level") and getattr(f, needed) is None \
                 and not _has_parse_problem(evidence, f, needed):
-            what = {"value": "测量值（如实际项数、百分率）", "points": "酌情扣分的分值", "level": "通报级别（国家/省/市）"}[needed]
+            what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）", "level": "通报级别（国家/省/市）"}[needed]
             problems.append(Problem(f.file, f.row, col(needed), "", "missing_value",
                                     f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule))
             continue

@@ -89,7 +89,7 @@ def test_readings_shown_are_those_that_touched_the_unit():
     a = assess(PARAMS)
     ids = [r[0] for r in readings_for(a, "示例镇08")]
     # capped (R1, R8), a flat rule (R3), the veto rule (R6); no rate, discretionary or measurement rule
-    assert ids == ["等次", "一票否决", "年度优秀", "R1", "R3", "R6", "R8"]
+    assert ids == ["等次", "一票否决", "年度优秀单位", "R1", "R3", "R6", "R8"]
 
 
 def test_index_and_summary_links_resolve(demo):
@@ -160,7 +160,7 @@ def test_scores_xlsx_is_the_bulletin_table(demo):
     wb = load_workbook(demo.folder / "scores.xlsx")
     assert wb.sheetnames == ["附件1 乡镇（街道）考核细则", "附件2 县直部门考核细则"]
     ws = wb["附件1 乡镇（街道）考核细则"]
-    assert [c.value for c in ws[1]] == ["排名", "单位", "类别", "得分", "扣分", "等次", "一票否决", "年度优秀"]
+    assert [c.value for c in ws[1]] == ["排名", "单位", "类别", "得分", "扣分", "等次", "一票否决", "年度优秀单位"]
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["B"].width >= 12
     last = [c.value for c in ws[ws.max_row]]
@@ -184,9 +184,9 @@ def test_manifest_hashes_inputs_and_outputs(demo):
 
 def test_summary_lists_ranking_excellent_veto_and_bulletin(demo):
     text = read(demo.folder / "summary.html")
-    assert "年度优秀：示例镇01、示例镇02、示例镇03、示例镇04、示例镇05。" in text
+    assert "年度优秀单位：示例镇01、示例镇02、示例镇03、示例镇04、示例镇05。" in text
     assert "2 个单位同为 94 分，争剩余 1 个名额" in text
-    assert "<td>示例镇08</td><td>T019</td>" in text and "<td>示例部门14</td>" in text
+    assert "<td>示例镇08</td><td>一票否决</td><td>T019</td>" in text and "<td>示例部门14</td>" in text
     assert "截至 2020-03-31" in text and END_MARKER in text
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from kaohe.rubric import load_rubric
+from kaohe.rubric import list_rubrics, load_rubric
 
 TOWNSHIP, DEPARTMENT = "hengnan-2020-township", "hengnan-2020-department"
 
@@ -89,10 +89,24 @@ def test_ambiguous_clauses_state_their_reading():
     assert len(ids) == len(set(ids)) >= 5
 
 
-def test_seed_copy_matches_shared():
+@pytest.mark.parametrize("name", ["000_0885910b71dbd345.txt", "001_5b5f7ad413d29217.txt",
+                                  "002_cc609a657548c0f2.txt", "004_fb02ea74bc2a4c5a.txt"])
+def test_seed_copy_matches_shared(name):
     """The copy in tests/data is byte-identical to the shared source document, where that is present."""
     from conftest import SEEDS, SHARED_SEEDS
 
-    shared = SHARED_SEEDS / "000_0885910b71dbd345.txt"
+    shared = SHARED_SEEDS / name
     if shared.exists():  # absent only in a clone outside the workspace; the copy then stands alone
-        assert (SEEDS / shared.name).read_bytes() == shared.read_bytes()
+        assert (SEEDS / name).read_bytes() == shared.read_bytes()
+
+
+@pytest.mark.parametrize("rid", list_rubrics())
+def test_every_text_of_every_rubric_is_verbatim_in_its_source(rid):
+    from conftest import SEEDS
+
+    rubric = load_rubric(rid)
+    flat = (SEEDS / rubric.source.file).read_text(encoding="utf-8").replace("\n", "")
+    texts = [r.text for r in rubric.rules.values()]
+    texts += [t for t in (rubric.points_text, rubric.grades and rubric.grades.text,
+                          rubric.awards.excellent and rubric.awards.excellent.text) if t]
+    assert [t for t in texts if t not in flat] == []

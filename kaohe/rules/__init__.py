@@ -133,7 +133,18 @@ def amount(rule: RuleBase, finding: Finding) -> Decimal:
 
 
 # Import order is the order kinds are listed in messages.
-from . import discretionary, flat, per_count, rate_shortfall, shortfall, threshold, unscored, veto  # noqa: F401
+from . import (  # noqa: F401
+    discretionary,
+    disqualify,
+    external,
+    flat,
+    per_count,
+    rate_shortfall,
+    shortfall,
+    threshold,
+    unscored,
+    veto,
+)
 
 # A Union built at run time from the registry (ruff would rewrite it into something else).
 Rule = Annotated[Union[tuple(k.model for k in _REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007

@@ -1,4 +1,4 @@
-"""视完成情况扣 a-b 分: the evidence gives the amount and its reason; outside the range is an error."""
+"""视完成情况扣 a-b 分 / 视情扣分 / 每次扣 a-b 分: the evidence gives the amount and its reason."""
 
 from decimal import Decimal
 from typing import ClassVar, Literal
@@ -10,33 +10,43 @@ from . import Finding, NonNeg, RuleBase, register
 
 
 class DiscretionaryRule(RuleBase):
-    """E.g. 视完成情况扣 1-3 分 → ``min: 1, max: 3``.
-
-    One judgement per unit and year: the rule's cap defaults to ``max``.
+    """E.g. 视完成情况扣 1-3 分 → ``min: 1, max: 3``: one judgement per unit and year, so the rule's
+    cap defaults to ``max``. 视情扣分 (no range) → no ``max``: only the enclosing caps bound it.
+    每次扣0.5-1.5分 → ``per_occurrence: true``: each row is one occurrence judged within the range,
+    and the rows add up with no cap of the rule's own.
     """
 
     kind: Literal["discretionary"]
-    min: NonNeg
-    max: NonNeg
+    min: NonNeg = Decimal(0)
+    max: NonNeg | None = None
+    per_occurrence: bool = False
     uses: ClassVar[str] = "points"
 
     @model_validator(mode="after")
     def _ordered(self):
-        if self.min > self.max:
+        if self.max is not None and self.min > self.max:
             raise ValueError(f"min ({fmt(self.min)}) 大于 max ({fmt(self.max)})")
         return self
 
     def describe(self) -> str:
-        return f"视情况扣 {fmt(self.min)}–{fmt(self.max)} 分（由台账给出分值与理由）"
+        if self.max is None:
+            return "视情扣分（由台账给出分值与理由）"
+        span = f"{fmt(self.min)}–{fmt(self.max)} 分"
+        if self.per_occurrence:
+            return f"每次视情况扣 {span}（每条记录由台账给出分值与理由，逐次累计）"
+        return f"视情况扣 {span}（由台账给出分值与理由）"
 
-    def effective_cap(self) -> Decimal:
-        return self.cap if self.cap is not None else self.max
+    def effective_cap(self) -> Decimal | None:
+        if self.cap is not None or self.per_occurrence:
+            return self.cap
+        return self.max
 
     def check(self, finding: Finding):
         out = []
         p = finding.points
-        if p is not None and not (self.min <= p <= self.max):
-            out.append(("points", p, f"酌情扣分应在 {fmt(self.min)} 至 {fmt(self.max)} 分之间"))
+        if p is not None and (p < self.min or (self.max is not None and p > self.max)):
+            where = f"在 {fmt(self.min)} 至 {fmt(self.max)} 分之间" if self.max is not None else f"不小于 {fmt(self.min)} 分"
+            out.append(("points", p, f"酌情扣分应{where}"))
         if not finding.note.strip():
             out.append(("note", "", "酌情扣分必须在「情况说明」中写明理由"))
         return out

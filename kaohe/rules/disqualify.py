@@ -1,0 +1,20 @@
+"""取消年度评价资格: a finding removes the unit from the ranking and every award; it costs no points."""
+
+from decimal import Decimal
+from typing import Literal
+
+from . import Finding, RuleBase, register
+
+
+class DisqualifyRule(RuleBase):
+    """E.g. 对虚报、瞒报、伪造篡改相关数据的区县(市),将取消年度评价资格."""
+
+    kind: Literal["disqualify"]
+
+    def describe(self) -> str:
+        return "取消年度评价资格：不参加排名和评优，不扣分"
+
+
+@register(DisqualifyRule)
+def disqualify(rule: DisqualifyRule, finding: Finding) -> Decimal:
+    return Decimal(0)
