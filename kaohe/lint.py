@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .composite import weight_findings
 from .numbers import fmt
 from .rubric import Rubric
 
@@ -24,7 +25,7 @@ def lint(rubric: Rubric) -> list[Finding]:
     out: list[Finding] = []
     points = rubric.effective_points
     top = [points[n.id] for n in rubric.indicators if points[n.id] is not None]
-    if not rubric.pooled and sum(top, Decimal(0)) != rubric.points:
+    if rubric.aggregate == "deduct" and not rubric.pooled and sum(top, Decimal(0)) != rubric.points:
         out.append(Finding("警告", rubric.id, f"各指标分值合计 {fmt(sum(top, Decimal(0)))} 分，与总分 {fmt(rubric.points)} 分不符"))
     for node in rubric.nodes:
         where = f"{node.id} {node.name}"
@@ -33,7 +34,8 @@ def lint(rubric: Rubric) -> list[Finding]:
             written = [k for k in kids if k is not None]
             if written and sum(written, Decimal(0)) != node.points:
                 out.append(Finding("警告", where, f"下级分值合计 {fmt(sum(written, Decimal(0)))} 分，与本项 {fmt(node.points)} 分不符"))
-        if (node.rules and points[node.id] is None and not rubric.pooled
+        adjusts_a_weighted_score = any(a.combine == "weighted" for a in rubric.ancestors(node)[1:])
+        if (node.rules and points[node.id] is None and not rubric.pooled and not adjusts_a_weighted_score
                 and any(r.kind not in ("veto", "disqualify") for r in node.rules)):
             out.append(Finding("警告", where, "该项没有单独分值" + (f"（读法：{node.reading}）" if node.reading else "")))
         cap = _nearest_points(rubric, node, points)
@@ -54,6 +56,7 @@ def lint(rubric: Rubric) -> list[Finding]:
     for (_, text), ids in texts.items():
         if len(ids) > 1:
             out.append(Finding("提示", "、".join(ids), f"同一原文拆为 {len(ids)} 条规则：「{text}」"))
+    out += [Finding("警告", where, message) for where, message in weight_findings(rubric)]
     vetoes = [r for r in rubric.rules.values() if r.kind == "veto"]
     for v in vetoes:
         for r in rubric.rules.values():

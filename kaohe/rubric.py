@@ -12,6 +12,7 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -40,6 +41,9 @@ class Source(_Model):
 class Period(_Model):
     start: date
     end: date
+    #: The last day a record may carry when part of the assessment happens after the year
+    #: (郎溪's 双向互评, 2020年1月2日至2020年1月31日); default ``end``.
+    records_until: date | None = None
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -117,19 +121,31 @@ TOUCH_KEYWORDS = ("all", "capped", "measurement")
 
 class Node(_Model):
     """An indicator or a section. ``points`` is its maximum; a node without points has no cap
-    of its own (its deductions count against the nearest ancestor that has one)."""
+    of its own (its deductions count against the nearest ancestor that has one).
+
+    In a weighted rubric (郎溪 2019), ``weight`` is the node's share in percent of its nearest
+    ancestor that combines by weight (the rubric, or a node with ``combine: weighted``); a node
+    with ``combine: weighted`` scores the weighted sum of its parts unless a ``given`` rule of its
+    own gives the whole score (an agency's final result).
+    """
 
     id: str = Field(min_length=1)
     name: str
+    #: The document's words that define this node (its weight or points), verbatim, where they exist.
+    text: str | None = None
     points: NonNeg | None = None
+    weight: NonNeg | None = None
+    combine: Literal["deduct", "weighted"] = "deduct"
     children: list[Node] = []
     rules: list[Rule] = []
     reading: str | None = None
 
     @model_validator(mode="after")
     def _leaf_or_branch(self):
-        if self.children and self.rules:
-            raise ValueError("一个节点不能同时有 children 和 rules")
+        if self.children and any(r.kind != "given" for r in self.rules):
+            raise ValueError("一个节点不能同时有 children 和 rules（只有 given 得分规则可以与下级并存）")
+        if self.combine == "weighted" and self.points is None:
+            raise ValueError("按权重合成的节点必须有 points（合成得分的满分）")
         return self
 
     def walk(self) -> Iterator[Node]:
@@ -151,6 +167,9 @@ class Rubric(_Model):
     pooled: bool = False
     #: The document's own words on the total, verbatim, where it states them (扣分制,总分100分,扣完为止).
     points_text: str | None = None
+    #: How the total is formed: ``deduct`` (points − deductions, capped per node: 衡南, 益阳) or
+    #: ``weighted`` (Σ weight% × top node score / its points × points: 郎溪's 40/30/30).
+    aggregate: Literal["deduct", "weighted"] = "deduct"
     awards: Awards = Awards()
     veto: Veto | None = None
     readings: list[Reading] = []
@@ -202,7 +221,8 @@ class Rubric(_Model):
         for node in reversed(self.nodes):  # children before parents
             if node.points is not None:
                 out[node.id] = node.points
-            elif node.children and all(out[c.id] is not None for c in node.children):
+            elif (node.children and all(out[c.id] is not None for c in node.children)
+                  and not any(c.weight is not None for c in node.children)):  # weighted parts do not add
                 out[node.id] = sum((out[c.id] for c in node.children), Decimal(0))
             else:
                 out[node.id] = None

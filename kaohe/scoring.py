@@ -17,6 +17,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .composite import SCORE_KINDS, Scorer
 from .errors import InputError, Problem
 from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt
@@ -73,7 +74,9 @@ class Result:
         r, u = self.rubric, self.units
         kinds = {rule.kind for rule in r.rules.values()}
         out = pd.DataFrame({"排名": [("取消资格" if k is None else int(k)) for k in u["rank"]],
-                            "单位": u["unit"], "类别": u["category"], "得分": u["total"], "扣分": u["deducted"]})
+                            "单位": u["unit"], "类别": u["category"], "得分": u["total"],
+                            # a weighted total loses points in its parts rather than deducting them
+                            ("扣分" if r.aggregate == "deduct" else "失分"): u["deducted"]})
         if r.grades:
             out["等次"] = u["grade"]
         if "veto" in kinds:
@@ -158,14 +161,22 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         for e in entries:
             e.update(unit=unit, category=category[unit])
             ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
+        if rubric.aggregate == "weighted":
+            scorer = Scorer(rubric, entries)
+            total = scorer.total()
+            node_score = scorer.scores
+            deducted = rubric.points - total
+        else:
+            node_score = None
+            deducted = sum((e["applied"] for e in entries), ZERO)
+            total = rubric.points - deducted
         under = _applied_under(rubric, entries)
         for node, depth in _with_depth(rubric.indicators):
             p = points[node.id]
             d = under[node.id]
+            score_ = node_score.get(node.id) if node_score is not None else (None if p is None else p - d)
             node_rows.append({"unit": unit, "node": node.id, "name": node.name, "depth": depth,
-                              "points": p, "deducted": d, "score": None if p is None else p - d})
-        deducted = sum((e["applied"] for e in entries), ZERO)
-        total = rubric.points - deducted
+                              "points": p, "deducted": d, "score": score_})
         if vetoed and rubric.veto:
             grade = rubric.veto.grade
         else:
@@ -203,7 +214,7 @@ def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[d
         raw = amount(rule, f)
         e = {"node": rubric.rule_node[f.rule].id, "rule": rule.id, "kind": rule.kind, "evidence_id": f.id,
              "date": f.date, "raw": raw, "applied": raw, "capped_by": "", "reason": "",
-             "file": f.file, "row": f.row}
+             "file": f.file, "row": f.row, "value": f.value}
         if rule.measurement and latest[f.rule] is not f:
             newer = latest[f.rule]
             e.update(applied=ZERO, capped_by=rule.id,
@@ -214,22 +225,26 @@ def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[d
             e["reason"] = "取消年度评价资格：不扣分，不参加排名和评优"
         elif rule.kind == "unscored":
             e["reason"] = "原文未规定扣分额度：只记录，不扣分"
+        elif rule.kind in SCORE_KINDS:
+            e["reason"] = f"得分记录：{fmt(f.value)} 分（不扣分，用于计算「{rubric.rule_node[f.rule].name}」的得分）"
         entries.append(e)
     return entries
 
 
-def _cut(group: list[dict], cap: Decimal, by: str, why: str) -> None:
-    """Keep the running sum of ``applied`` within ``cap``, in the group's order."""
+def _cut(group: list[dict], cap: Decimal, by: str, why: str, sign: int = 1) -> None:
+    """Keep the running sum of ``applied`` within ``cap``, in the group's order; ``sign=-1`` caps
+    bonuses (negative amounts) by their size."""
     running = ZERO
     for e in group:
-        if e["applied"] <= 0:
+        size = sign * e["applied"]
+        if size <= 0:
             continue
         room = max(cap - running, ZERO)
-        if e["applied"] > room:
-            e["applied"] = room
+        if size > room:
+            e["applied"] = sign * room
             e["capped_by"] = by
             e["reason"] = why
-        running += e["applied"]
+        running += sign * e["applied"]
 
 
 def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal | None]) -> None:
@@ -240,9 +255,12 @@ def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal |
         rule = rubric.rules[rid]
         cap = rule.effective_cap()
         if cap is not None:
-            why = (f"一次性扣分，全年只扣 {fmt(cap)} 分" if rule.kind == "flat" and rule.cap is None
-                   else f"规则 {rid} 全年累计不超过 {fmt(cap)} 分")
-            _cut(group, cap, rid, why)
+            bonus = rule.kind == "bonus" or getattr(rule, "bonus", False)
+            if rule.kind in ("flat", "bonus") and rule.cap is None:
+                why = f"一次性{'加' if bonus else '扣'}分，全年只{'加' if bonus else '扣'} {fmt(cap)} 分"
+            else:
+                why = f"规则 {rid} 全年累计{'加分' if bonus else ''}不超过 {fmt(cap)} 分"
+            _cut(group, cap, rid, why, -1 if bonus else 1)
     # Innermost nodes first, so an outer (pooled) cap sees what the inner caps left.
     for node in reversed(rubric.nodes):
         p = points[node.id]
@@ -251,7 +269,8 @@ def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal |
         ids = {r.id for n in node.walk() for r in n.rules}
         group = [e for e in entries if e["rule"] in ids]
         _cut(group, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
-    _cut(entries, rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
+    if rubric.aggregate == "deduct":  # a weighted total keeps each part within its own points instead
+        _cut(entries, rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
 
 
 def _applied_under(rubric: Rubric, entries: list[dict]) -> dict[str, Decimal]:

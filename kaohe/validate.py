@@ -6,6 +6,7 @@ import difflib
 from collections import defaultdict
 from functools import partial
 
+from .composite import missing_scores
 from .errors import Problem
 from .ledger import LABELS, Evidence, Roster
 from .numbers import fmt
@@ -62,9 +63,10 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             problems.append(Problem(f.file, f.row, col("rule"), f.rule, "unknown_rule",
                                     f"细则 {rubric.ref} 中没有此规则编号{hint}", f.rule))
             continue
-        if f.date is not None and not (rubric.period.start <= f.date <= rubric.period.end):
+        last = rubric.period.records_until or rubric.period.end
+        if f.date is not None and not (rubric.period.start <= f.date <= last):
             problems.append(Problem(f.file, f.row, col("date"), f.date.isoformat(), "date_outside_period",
-                                    f"日期不在考核期 {rubric.period.start} 至 {rubric.period.end} 内", f.rule))
+                                    f"日期不在考核期 {rubric.period.start} 至 {last} 内", f.rule))
         needed = rule.uses
         if needed in ("value", "points", "level") and getattr(f, needed) is None \
                 and not _has_parse_problem(evidence, f, needed):
@@ -81,7 +83,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             if computed is not None and computed != f.points:
                 problems.append(Problem(f.file, f.row, col("points"), fmt(f.points), "points_mismatch",
                                         f"填写的分值与细则计算的 {fmt(computed)} 分不符（此列可留空，由细则计算）", f.rule))
-        if f.count is not None and f.count != 1 and needed != "count":
+        if f.count is not None and f.count != 1 and needed != "count" and "count" not in rule.also_uses:
             problems.append(Problem(f.file, f.row, col("count"), str(f.count), "unused_input",
                                     f"规则 {rule.id}（{rule.describe()}）不按次数计分，「{LABELS['count']}」应留空", f.rule))
         if f.value is not None and needed != "value":
@@ -90,6 +92,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
                                     f"规则 {rule.id}（{rule.describe()}）不使用「{LABELS['value']}」{hint}", f.rule))
         if rule.measurement and f.date is not None and f.value is not None:
             measured[(f.unit, f.rule, f.date)].append(f)
+    problems += _missing_scores(rubrics, roster, evidence)
     for (unit, rule_id, day), rows in measured.items():
         if len(rows) > 1:
             for f in rows[1:]:
@@ -98,6 +101,22 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
                                         f"{unit} 在同一天对规则 {rule_id} 有多条测量记录（另见第 {rows[0].row} 行），无法确定取哪一条",
                                         rule_id))
     return problems
+
+
+def _missing_scores(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> list[Problem]:
+    """A weighted rubric needs each unit's given scores and raters: without them there is no total."""
+    rows: dict[str, set[str]] = defaultdict(set)
+    for f in evidence.findings:
+        rows[f.unit].add(f.rule)
+    out = []
+    for u in roster.units:
+        rubric = rubric_for(rubrics, u.category)
+        if rubric is None or rubric.aggregate != "weighted":
+            continue
+        for part in missing_scores(rubric, rows[u.name]):
+            out.append(Problem(u.file, u.row, "单位", u.name, "missing_score",
+                               f"台账中没有该单位「{part}」的得分记录，无法计算总分", None))
+    return out
 
 
 def in_scope(rubric: Rubric, roster: Roster) -> list[str]:

@@ -71,6 +71,8 @@ class RuleBase(BaseModel):
 
     #: Evidence column that carries this kind's input: count, value, points, level or None.
     uses: ClassVar[str | None] = None
+    #: Further columns the kind reads (per_level multiplies by 次数/数量).
+    also_uses: ClassVar[tuple[str, ...]] = ()
     #: A measurement (a rate, a count of items): only the latest row per unit counts.
     measurement: ClassVar[bool] = False
 
@@ -134,12 +136,16 @@ def amount(rule: RuleBase, finding: Finding) -> Decimal:
 
 # Import order is the order kinds are listed in messages.
 from . import (  # noqa: F401
+    bonus,
     discretionary,
     disqualify,
     external,
     flat,
+    given,
     per_count,
+    per_level,
     rate_shortfall,
+    rater,
     shortfall,
     threshold,
     unscored,

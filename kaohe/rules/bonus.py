@@ -1,0 +1,40 @@
+"""加分: 每件次加 x 分 (``per``) or 加 x 分 once (``amount``); amounts are negative deductions."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import model_validator
+
+from ..numbers import fmt
+from . import Finding, Pos, RuleBase, register
+
+
+class BonusRule(RuleBase):
+    """E.g. 每件次加0.5分,累计不超过2分 → ``per: 0.5, cap: 2``; 没有出现扣分的…加2分 → ``amount: 2``.
+
+    ``cap`` bounds the year's bonus; a score never rises above its node's points.
+    """
+
+    kind: Literal["bonus"]
+    per: Pos | None = None
+    amount: Pos | None = None
+    uses: ClassVar[str] = "count"
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.per is None) == (self.amount is None):
+            raise ValueError("加分规则须给出 per（每次）或 amount（一次性）之一")
+        return self
+
+    def describe(self) -> str:
+        if self.per is not None:
+            return f"每件次加 {fmt(self.per)} 分" + (f"，累计不超过 {fmt(self.cap)} 分" if self.cap is not None else "")
+        return f"加 {fmt(self.amount)} 分（一次性）"
+
+    def effective_cap(self) -> Decimal | None:
+        return self.cap if self.cap is not None or self.amount is None else self.amount
+
+
+@register(BonusRule)
+def bonus(rule: BonusRule, finding: Finding) -> Decimal:
+    return -(rule.per * (finding.count or 1) if rule.per is not None else rule.amount)

@@ -1,0 +1,33 @@
+"""A score given by evidence: an agency's result, a module's score from a table not encoded here."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from ..numbers import fmt
+from . import Finding, Pos, RuleBase, register
+
+
+class GivenRule(RuleBase):
+    """E.g. 专业机构…提供最终考核成绩 → ``max: 100``: the row's 数值 is the node's score on ``max``.
+
+    A measurement: the latest row up to the scoring day counts. It sets a score; it deducts nothing.
+    """
+
+    kind: Literal["given"]
+    max: Pos = Decimal(100)
+    uses: ClassVar[str] = "value"
+    measurement: ClassVar[bool] = True
+
+    def describe(self) -> str:
+        return f"得分由台账「数值」给出（满分 {fmt(self.max)} 分，取最新一条）"
+
+    def check(self, finding: Finding):
+        v = finding.value
+        if v is not None and not (0 <= v <= self.max):
+            return [("value", v, f"得分应在 0 至 {fmt(self.max)} 分之间")]
+        return []
+
+
+@register(GivenRule)
+def given(rule: GivenRule, finding: Finding) -> Decimal:
+    return Decimal(0)

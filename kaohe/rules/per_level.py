@@ -1,0 +1,35 @@
+"""An amount by the level of a notice (国家/省/市): 分别扣2分、1分、0.5分; 分别加3分、2分、1分."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ..numbers import fmt
+from . import Finding, Pos, RuleBase, register
+
+
+class PerLevelRule(RuleBase):
+    """E.g. 被国家、省、市网站巡查通报的,每次分别扣2分、1分、0.5分 → ``amounts: {国家: 2, 省: 1, 市: 0.5}``;
+    ``bonus: true`` for 通报表彰…分别加3分、2分、1分. 次数/数量 multiplies (blank: once)."""
+
+    kind: Literal["per_level"]
+    amounts: dict[str, Pos] = Field(min_length=1)
+    bonus: bool = False
+    uses: ClassVar[str] = "level"
+    also_uses: ClassVar[tuple[str, ...]] = ("count",)
+
+    def describe(self) -> str:
+        verb = "加" if self.bonus else "扣"
+        return "按通报级别每次" + "、".join(f"{lv}{verb} {fmt(a)} 分" for lv, a in self.amounts.items())
+
+    def check(self, finding: Finding):
+        if finding.level not in self.amounts:
+            return [("level", finding.level or "", f"级别应为：{'、'.join(self.amounts)}")]
+        return []
+
+
+@register(PerLevelRule)
+def per_level(rule: PerLevelRule, finding: Finding) -> Decimal:
+    a = rule.amounts.get(finding.level, Decimal(0)) * (finding.count or 1)
+    return -a if rule.bonus else a

@@ -1,0 +1,35 @@
+"""One rater's score in a peer review (双向互评): the node's score is the mean of its raters."""
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from ..numbers import fmt
+from . import Finding, Pos, RuleBase, register
+
+
+class RaterRule(RuleBase):
+    """E.g. 组织县直单位工作人员对各乡镇政府政务公开情况进行评分 → one ledger row per rater, 数值 on ``max``.
+
+    Every row counts (a rater is not a newer measurement of another); 情况说明 names the rater.
+    """
+
+    kind: Literal["rater"]
+    max: Pos = Decimal(100)
+    uses: ClassVar[str] = "value"
+
+    def describe(self) -> str:
+        return f"每位评分人一条记录（满分 {fmt(self.max)} 分），取全部评分的平均值（四舍五入到 0.01 分）"
+
+    def check(self, finding: Finding):
+        out = []
+        v = finding.value
+        if v is not None and not (0 <= v <= self.max):
+            out.append(("value", v, f"评分应在 0 至 {fmt(self.max)} 分之间"))
+        if not finding.note.strip():
+            out.append(("note", "", "互评记录须在「情况说明」中写明评分人（单位）"))
+        return out
+
+
+@register(RaterRule)
+def rater(rule: RaterRule, finding: Finding) -> Decimal:
+    return Decimal(0)
