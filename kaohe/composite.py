@@ -79,8 +79,8 @@ class Scorer:
         elif node.combine == "weighted":
             ps = list(parts(node))
             inner = {p.id for p in ps}
-            base, terms = self._weighted(ps, points)
-            self.how[node.id] = "各项加权：" + " + ".join(terms)
+            base, _ = self._weighted(ps, points)
+            self.how[node.id] = f"{len(ps)} 个分项按权重合计 {fmt(base)} 分"
         elif rater_rules:
             rule = rater_rules[0]
             values = self.raters[rule.id]
@@ -99,7 +99,11 @@ class Scorer:
             base = points
             self.how[node.id] = f"满分 {fmt(points)} 分减扣分"
         adjust = sum((self.applied.get(r.id, ZERO) for r in _own_rules(node, inner)), ZERO)
+        if adjust and node.id in self.how and not self.how[node.id].startswith("满分"):
+            self.how[node.id] += f"，加减分 {'+' if adjust < 0 else '−'}{fmt(abs(adjust))}"
         value = min(max(base - adjust, ZERO), points)
+        if value != base - adjust:
+            self.how[node.id] += f"，限于 0—{fmt(points)} 分"
         for child in node.children:
             self.score(child)
         self.scores[node.id] = value

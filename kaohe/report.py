@@ -85,16 +85,29 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     return join(parts)
 
 
-def _top_nodes(result: Result, unit: str) -> pd.DataFrame:
-    nodes = result.nodes[result.nodes["unit"] == unit]
-    return nodes[nodes["depth"] == 0]
+def lost_by_top(result: Result) -> pd.DataFrame:
+    """Points of the total each unit lost in each top-level indicator (rows: units in ranking order).
+
+    A deduction rubric loses what was deducted; a weighted one loses weight% × (points − score) / points
+    of the total, so the columns add up to full marks minus the score either way."""
+    r = result.rubric
+    top = result.nodes[result.nodes["depth"] == 0].copy()
+    if r.aggregate == "weighted":
+        weight = {n.id: n.weight for n in r.indicators}
+        top["lost"] = [(weight[n] or 0) / 100 * (p - (s if s is not None else 0)) / p * r.points if p else 0
+                       for n, p, s in zip(top["node"], top["points"], top["score"])]
+    else:
+        top["lost"] = top["deducted"]
+    m = top.pivot(index="unit", columns="node", values="lost")
+    return m.loc[list(result.units["unit"]), [n.id for n in r.indicators]]
 
 
 def unit_waterfall(a: Assessment, unit: str) -> Fragment:
     result = a.result_of(unit)
     row = _unit_row(result, unit)
-    steps = [(f"{n['node']} {n['name']}", n["deducted"]) for _, n in _top_nodes(result, unit).iterrows()
-             if n["deducted"] > 0]
+    names = {n.id: f"{n.id} {n.name}" for n in result.rubric.indicators}
+    lost = lost_by_top(result).loc[unit]
+    steps = [(names[node], value) for node, value in lost.items() if value > 0]
     fig = charts.waterfall(row["points"], steps, row["total"], f"{unit}：从满分到得分")
     alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(row['points'])}", *(f"{s} 扣 {fmt(d)}" for s, d in steps),
                                                  f"得分 {fmt(row['total'])}"])
@@ -103,12 +116,41 @@ def unit_waterfall(a: Assessment, unit: str) -> Fragment:
 
 def unit_indicators(a: Assessment, unit: str) -> Fragment:
     result = a.result_of(unit)
+    r = result.rubric
     nodes = result.nodes[result.nodes["unit"] == unit]
+    if r.aggregate == "weighted":
+        weight = {n.id: n.weight for n in r.nodes}
+        rows = [[n["node"], Markup("&emsp;" * int(n["depth"])) + Markup.escape(n["name"]),
+                 "" if weight[n["node"]] is None else f"{fmt(weight[n['node']])}%", n["points"], n["deducted"],
+                 n["score"], n["basis"]] for _, n in nodes.iterrows()]
+        return table(["编号", "指标", "权重", "满分", "扣分（负数为加分）", "得分", "得分来源"], rows, "kaohe-indicators",
+                     {3: "num", 4: "num", 5: "num"})
     rows = [[n["node"], Markup("&emsp;" * int(n["depth"])) + Markup.escape(n["name"]), n["points"], n["deducted"],
              n["score"]] for _, n in nodes.iterrows()]
     row = _unit_row(result, unit)
     rows.append([Markup("<strong>合计</strong>"), "", row["points"], row["deducted"], row["total"]])
     return table(["编号", "指标", "分值", "扣分", "得分"], rows, "kaohe-indicators", {2: "num", 3: "num", 4: "num"})
+
+
+def unit_composition(a: Assessment, unit: str) -> Fragment:
+    """How the total is formed: full marks less deductions, or the weighted sum of the parts."""
+    result = a.result_of(unit)
+    r, row = result.rubric, _unit_row(result, unit)
+    if r.aggregate != "weighted":
+        how = "扣分合计" if not r.pooled else "各项共用总分的扣分合计"
+        return tag("p", f"总分 = 满分 {fmt(r.points)} − {how} {fmt(row['deducted'])} = {fmt(row['total'])} 分。"
+                        + ("各项分值为该项扣分上限。" if not r.pooled else "扣完为止。"), "kaohe-composition")
+    nodes = result.nodes[(result.nodes["unit"] == unit) & (result.nodes["depth"] == 0)].set_index("node")
+    rows, terms = [], []
+    for n in r.indicators:
+        score = nodes.at[n.id, "score"]
+        share = (n.weight or 0) / 100 * (score if score is not None else 0) / n.points * r.points
+        rows.append([f"{n.id} {n.name}", f"{fmt(n.weight)}%", f"{fmt(score)} / {fmt(n.points)}", nodes.at[n.id, "basis"],
+                     share])
+        terms.append(fmt(share))
+    rows.append([Markup("<strong>总分</strong>"), "", "", " + ".join(terms), row["total"]])
+    return join([tag("p", f"总分 = Σ 权重 × 环节得分 ÷ 环节满分 × {fmt(r.points)}。", "kaohe-composition"),
+                 table(["环节", "权重", "得分 / 满分", "得分来源", "计入总分"], rows, "kaohe-composition", {4: "num"})])
 
 
 def _evidence_content(f) -> str:
@@ -148,9 +190,14 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
         ]
     row = _unit_row(result, unit)
     total = ledger["applied"].sum()
-    parts.append(tag("p", f"合计实际扣分 {fmt(total)} 分 = 满分 {fmt(row['points'])} − 得分 {fmt(row['total'])}。"
-                          "“计算扣分”是按条款算出的数额；与“实际扣分”不同时，“调整原因”写明是哪条上限"
-                          "（规则编号、指标编号或总分）或哪条读法使它变化。", "kaohe-total"))
+    explain = ("“计算扣分”是按条款算出的数额；与“实际扣分”不同时，“调整原因”写明是哪条上限"
+               "（规则编号、指标编号或总分）或哪条读法使它变化。")
+    if r.aggregate == "weighted":
+        parts.append(tag("p", "扣分和加分（负数）计入所在环节的得分，得分记录用于计算环节得分；总分见“总分的构成”。"
+                              + explain, "kaohe-total"))
+    else:
+        parts.append(tag("p", f"合计实际扣分 {fmt(total)} 分 = 满分 {fmt(row['points'])} − 得分 {fmt(row['total'])}。"
+                              + explain, "kaohe-total"))
     return join(parts)
 
 
@@ -266,15 +313,8 @@ def grade_chart(a: Assessment, result: Result) -> Fragment:
                  table(grades, [values], "kaohe-grades", dict.fromkeys(range(len(grades)), "num"))])
 
 
-def lost_matrix(result: Result) -> pd.DataFrame:
-    """Points lost per unit (rows, ranking order) and top-level indicator (columns)."""
-    top = result.nodes[result.nodes["depth"] == 0]
-    m = top.pivot(index="unit", columns="node", values="deducted")
-    return m.loc[list(result.units["unit"]), [n.id for n in result.rubric.indicators]]
-
-
 def heatmap(a: Assessment, result: Result) -> Fragment:
-    m = lost_matrix(result)
+    m = lost_by_top(result)
     names = {n.id: f"{n.id} {n.name}" for n in result.rubric.indicators}
     fig = charts.heatmap(list(m.index), [names[c] for c in m.columns], m.values.tolist(),
                          f"{result.rubric.source.part or result.rubric.title}：各单位各指标扣分")

@@ -27,7 +27,7 @@ from .validate import check, in_scope
 
 LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "date", "raw", "applied",
                   "capped_by", "reason", "file", "row"]
-NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score"]
+NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score", "basis"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "grade", "rank", "vetoed",
                 "disqualified", "excellent", "excellent_pending"]
 #: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
@@ -44,7 +44,7 @@ class Result:
             (ties share: 1, 1, 3; None for a disqualified unit, which is listed last), vetoed,
             disqualified, excellent, and ``excellent_pending`` for a tie across the quota boundary.
         nodes: each node's points, deducted and score per unit (score None where the node
-            has no points of its own).
+            has no points of its own); in a weighted rubric, ``basis`` says how the score was formed.
         ledger: one row per evidence row that reached a rule: raw amount, applied amount after
             caps and, where they differ, ``capped_by`` (rule or node id) and ``reason``.
         decisions: ties across the excellent quota, for the office to decide (never broken here).
@@ -164,10 +164,10 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         if rubric.aggregate == "weighted":
             scorer = Scorer(rubric, entries)
             total = scorer.total()
-            node_score = scorer.scores
+            node_score, basis = scorer.scores, scorer.how
             deducted = rubric.points - total
         else:
-            node_score = None
+            node_score, basis = None, {}
             deducted = sum((e["applied"] for e in entries), ZERO)
             total = rubric.points - deducted
         under = _applied_under(rubric, entries)
@@ -176,7 +176,7 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
             d = under[node.id]
             score_ = node_score.get(node.id) if node_score is not None else (None if p is None else p - d)
             node_rows.append({"unit": unit, "node": node.id, "name": node.name, "depth": depth,
-                              "points": p, "deducted": d, "score": score_})
+                              "points": p, "deducted": d, "score": score_, "basis": basis.get(node.id, "")})
         if vetoed and rubric.veto:
             grade = rubric.veto.grade
         else:
