@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,7 @@ from . import __version__
 from .config import DEFAULT_TIMEOUT, Run
 from .errors import InputError, KaoheError
 from .files import write_csv_atomic
-from .ledger import load_evidence, load_roster
+from .ledger import load_evidence, load_roster, match_units
 from .lint import lint
 from .numbers import fmt
 from .rubric import describe_points, list_rubrics, load_rubric
@@ -103,7 +104,8 @@ def _load(args):
         if missing:
             raise KaoheError(f"缺少参数 {' '.join(missing)}（或改用 --params PARAMS.yaml）")
         rubrics, every = [load_rubric(args.rubric)], False
-        roster, evidence = load_roster(args.roster), load_evidence(args.evidence)
+        roster = load_roster(args.roster)
+        evidence = match_units(roster, load_evidence(args.evidence))
         as_of_text = args.as_of
     source = "--as-of" if args.as_of or not args.params else args.params
     as_of, problems = parse_as_of(as_of_text, rubrics, source)
@@ -146,9 +148,7 @@ def _print_ranking(results: list[Result], as_of) -> None:
     with pd.option_context("display.unicode.east_asian_width", True, "display.max_rows", None,
                            "display.width", 200):
         for r in results:
-            shown = r.bulletin()
-            shown["得分"] = shown["得分"].map(fmt)
-            shown["扣分"] = shown["扣分"].map(fmt)
+            shown = r.bulletin().map(lambda v: fmt(v) if isinstance(v, Decimal) else v)
             when = f"（截至 {as_of}）" if as_of else ""
             print(f"\n{r.rubric.title}{when}  细则 {r.rubric.ref}，{len(shown)} 个单位")
             print(shown.to_string(index=False))

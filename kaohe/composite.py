@@ -19,7 +19,7 @@ from .rubric import Node, Rubric
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 #: Rule kinds that give a score rather than deduct one.
-SCORE_KINDS = ("given", "rater")
+SCORE_KINDS = ("given", "rater", "task")
 
 
 def parts(node: Node) -> Iterator[Node]:
@@ -52,12 +52,15 @@ class Scorer:
         self.applied: dict[str, Decimal] = {}
         self.given: dict[str, Decimal] = {}
         self.raters: dict[str, list[Decimal]] = {}
+        self.tasks: dict[str, list[Decimal]] = {}
         for e in entries:
             kind = e["kind"]
             if kind == "given" and not e["capped_by"]:  # the latest row (superseded ones are capped)
                 self.given[e["rule"]] = e["value"]
             elif kind == "rater":
                 self.raters.setdefault(e["rule"], []).append(e["value"])
+            elif kind == "task":
+                self.tasks.setdefault(e["rule"], []).append(e["value"])
             else:
                 self.applied[e["rule"]] = self.applied.get(e["rule"], ZERO) + e["applied"]
         self.scores: dict[str, Decimal | None] = {}
@@ -87,6 +90,9 @@ class Scorer:
             mean = round_half_up(sum(values, ZERO) / len(values), 2)
             base = mean / rule.max * points
             self.how[node.id] = f"{len(values)} 位评分人的平均分 {fmt(mean)}"
+        elif task_rows := [v for r in node.rules if r.kind == "task" for v in self.tasks.get(r.id, [])]:
+            base = sum(task_rows, ZERO)
+            self.how[node.id] = f"{len(task_rows)} 项任务得分之和 {fmt(base)} 分"
         elif any(r.kind in SCORE_KINDS for r in node.rules):
             # Scored by evidence that does not exist (yet: a quarter before the agency's result).
             self.how[node.id] = "尚无得分记录，按 0 分计"
@@ -118,17 +124,26 @@ class Scorer:
             terms.append(f"{fmt(p.weight)}%×{fmt(s)}/{fmt(p.points)}")
         return total, terms
 
-    def total(self) -> Decimal:
-        """The rubric's total: the weighted sum of its top-level parts."""
+    def total(self, left_out: frozenset[str] = frozenset()) -> tuple[Decimal, Decimal]:
+        """(total, the maximum it is out of). Weighted: Σ weight% × score / points × the rubric's points.
+        Summed (衡阳's modules): Σ scores of the modules that apply, out of their points."""
         rubric = self.rubric
         for top in rubric.indicators:
             self.score(top)
+        if rubric.aggregate == "sum":
+            tops = [t for t in rubric.indicators if t.id not in left_out]
+            for t in rubric.indicators:
+                if t.id in left_out:
+                    self.scores[t.id] = None
+                    self.how[t.id] = "不适用，不列入考核"
+            value = sum((self.scores[t.id] or ZERO for t in tops), ZERO)
+            return value, sum((t.points for t in tops), ZERO)
         value, terms = self._weighted(top_parts(rubric), rubric.points)
         self.how["总分"] = " + ".join(terms)
-        return value
+        return value, rubric.points
 
 
-def missing_scores(rubric: Rubric, has_row: set[str]) -> list[str]:
+def missing_scores(rubric: Rubric, has_row: set[str], left_out: frozenset[str] = frozenset()) -> list[str]:
     """The weighted parts of a unit that no evidence scores: a ``given`` node with no row (and, for a
     weighted node, not all of its parts scored either), a ``rater`` node with no rater."""
     out: list[str] = []
@@ -143,8 +158,9 @@ def missing_scores(rubric: Rubric, has_row: set[str]) -> list[str]:
             return any(r.id in has_row for r in node.rules if r.kind in SCORE_KINDS)
         return True  # a deduction table: full points without findings
 
-    for p in top_parts(rubric):
-        if not scored(p):
+    tops = top_parts(rubric) if rubric.aggregate == "weighted" else rubric.indicators
+    for p in tops:
+        if p.id not in left_out and not scored(p):
             out.append(f"{p.id} {p.name}")
     return out
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import KaoheError
-from .ledger import Evidence, Roster, load_evidence, load_roster
+from .ledger import Evidence, Roster, load_evidence, load_roster, match_units
 from .rubric import Rubric, load_model, load_rubric, rubric_path
 
 #: Seconds a notebook cell may run in ``kaohe run`` (nbclient's own default is no limit).
@@ -64,4 +64,5 @@ class Run:
         return rubric.model_copy(update={"awards": awards})
 
     def load_inputs(self) -> tuple[Roster, Evidence]:
-        return load_roster(self.roster_path), load_evidence(self.evidence_paths)
+        roster = load_roster(self.roster_path)
+        return roster, match_units(roster, load_evidence(self.evidence_paths))

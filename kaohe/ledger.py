@@ -3,15 +3,18 @@
 Canonical evidence columns, with the Chinese headers office staff use:
 ``id`` 编号, ``unit`` 单位, ``rule`` 规则编号, ``date`` 日期, ``count`` 次数/数量, ``value`` 数值,
 ``level`` 级别, ``points`` 分值/扣分, ``note`` 情况说明, ``source`` 依据/来源,
-``attachment`` 佐证材料, ``recorded_by`` 记录人. Required: id, unit, rule, date.
+``attachment`` 佐证材料, ``recorded_by`` 记录人, and for tasks ``required`` 要求任务量, ``done`` 完成任务量,
+``status`` 完成情况 (按时/逾期/未启动). Required: id, unit, rule, date.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +38,10 @@ EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "source": ("依据/来源", "依据", "来源"),
     "attachment": ("佐证材料", "附件"),
     "recorded_by": ("记录人",),
+    # Tasks scored by completion (衡阳 2018: 按完成任务量与要求任务量比例计分).
+    "required": ("要求任务量", "要求量"),
+    "done": ("完成任务量", "完成量"),
+    "status": ("完成情况",),
 }
 EVIDENCE_REQUIRED = ("id", "unit", "rule", "date")
 #: Chinese header shown in messages for each canonical column.
@@ -43,7 +50,13 @@ LABELS = {k: v[0] for k, v in EVIDENCE_COLUMNS.items()}
 ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "unit": ("单位", "单位名称"),
     "category": ("类别", "单位类别", "类型"),
+    # Modules that do not apply to the unit (衡阳: 无部门网站、非12345热线单位、无行政许可事项).
+    "not_applicable": ("不适用", "不适用模块", "不列入"),
 }
+
+#: 完成情况 as written -> 按时 / 逾期 / 未启动.
+STATUSES = {"按时": "按时", "按时完成": "按时", "超额完成": "按时", "按时按量完成": "按时", "逾期": "逾期", "逾期完成": "逾期",
+            "未启动": "未启动", "未完成": "未启动"}
 
 LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": "国家", "省": "省", "省级": "省",
           "市": "市", "市级": "市", "县": "县", "县级": "县", "区": "县", "县区": "县"}
@@ -72,6 +85,8 @@ class Unit:
     category: str
     file: str = ""
     row: int | None = None
+    #: Module ids or names as written in 不适用 (resolved against the rubric by validate/scoring).
+    not_applicable: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,6 +97,52 @@ class Roster:
 
     def category_of(self) -> dict[str, str]:
         return {u.name: u.category for u in self.units}
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # loaded on first use: only rosters and ledgers that disagree need it
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(name: str) -> str:
+    """The name in simplified characters, for matching only (衡陽縣 -> 衡阳县); never written back.
+
+    >>> simplified("衡陽縣")
+    '衡阳县'
+    """
+    return _t2s().convert(name)
+
+
+def match_units(roster: Roster, evidence: Evidence) -> Evidence:
+    """Evidence whose unit names match the roster after 繁简 conversion, assigned to that roster unit.
+
+    The ledger's own spelling stays in ``Finding.unit_as_written``; a name that converts to several
+    roster units, or roster units that collide after conversion, are problems, never guesses.
+    """
+    names = {u.name for u in roster.units}
+    if all(not f.unit or f.unit in names for f in evidence.findings):
+        return evidence  # the common case needs no conversion (and does not load OpenCC)
+    by_simple: dict[str, list[Unit]] = defaultdict(list)
+    for u in roster.units:
+        by_simple[simplified(u.name)].append(u)
+    problems = list(evidence.problems)
+    for units in by_simple.values():
+        for u in units[1:]:
+            problems.append(Problem(u.file, u.row, "单位", u.name, "ambiguous_unit",
+                                    f"与第 {units[0].row} 行的「{units[0].name}」繁简转换后相同，台账无法区分"))
+    findings = []
+    for f in evidence.findings:
+        if f.unit and f.unit not in names:
+            hits = by_simple.get(simplified(f.unit), [])
+            if len(hits) == 1:
+                f = replace(f, unit=hits[0].name, unit_as_written=f.unit)
+            elif len(hits) > 1:
+                problems.append(Problem(f.file, f.row, evidence.header(f.file, "unit"), f.unit, "ambiguous_unit",
+                                        f"繁简转换后对应名单中的多个单位：{'、'.join(u.name for u in hits)}", f.rule))
+        findings.append(f)
+    return Evidence(findings, problems, evidence.files, evidence.headers)
 
 
 def _read(source, columns, required, label):
@@ -108,7 +169,8 @@ def load_roster(source: str | Path | pd.DataFrame) -> Roster:
                                            f"单位重复（第 {seen[name]} 行已有）"))
             continue
         seen[name] = row
-        roster.units.append(Unit(name, cat, table.file, row))
+        left_out = tuple(t for t in re.split(r"[、,，;；\s]+", text(cells.get("not_applicable"))) if t)
+        roster.units.append(Unit(name, cat, table.file, row, left_out))
     if not roster.units and not roster.problems:
         roster.problems.append(Problem(table.file, None, None, None, "empty_roster", "名单中没有单位"))
     return roster
@@ -168,19 +230,27 @@ def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tupl
         except ValueError:
             problem("count", cells["count"], "bad_count", "「次数/数量」应为正整数（1、2、3……）")
     nums: dict[str, Decimal | None] = {}
-    for col in ("value", "points"):
+    for col in ("value", "points", "required", "done"):
         nums[col] = None
         if text(cells.get(col)):
             try:
                 nums[col] = to_decimal(cells[col])
             except ValueError:
                 problem(col, cells[col], "not_a_number", f"「{LABELS[col]}」不是数字（可写 96.5、96.5% 或 ９６．５％）")
+    for col in ("required", "done"):
+        if nums[col] is not None and nums[col] < 0:
+            problem(col, cells[col], "out_of_range", f"「{LABELS[col]}」不能为负数")
+    status_text = text(cells.get("status"))
+    status = STATUSES.get(status_text) if status_text else None
+    if status_text and status is None:
+        problem("status", status_text, "bad_status", "「完成情况」应为 按时完成、逾期完成 或 未启动")
     level_text = text(cells.get("level"))
     level = LEVELS.get(level_text.removesuffix("通报"), level_text) if level_text else None
 
     return Finding(
         id=text(cells.get("id")), unit=text(cells.get("unit")), rule=rule, date=when,
         count=count, value=nums["value"], level=level, points=nums["points"],
+        required=nums["required"], done=nums["done"], status=status,
         note=text(cells.get("note")), source=text(cells.get("source")),
         attachment=text(cells.get("attachment")), recorded_by=text(cells.get("recorded_by")),
         file=file, row=row,

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from . import charts
 from .assessment import Assessment
+from .composite import SCORE_KINDS
 from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt
 from .provenance import copy_names, input_files, versions
@@ -23,7 +24,8 @@ from .scoring import Result, excellent_label
 
 #: The marker the runner looks for in the last cell: a report that lacks it did not run to the end.
 END_MARKER = "kaohe-report-complete"
-EVIDENCE_FIELDS = (("count", "次数/数量"), ("value", "数值"), ("level", "级别"), ("points", "分值/扣分"))
+EVIDENCE_FIELDS = (("count", "次数/数量"), ("value", "数值"), ("level", "级别"), ("points", "分值/扣分"),
+                   ("status", "完成情况"), ("required", "要求任务量"), ("done", "完成任务量"))
 
 
 def _unit_row(result: Result, unit: str) -> pd.Series:
@@ -61,7 +63,11 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     r, row = result.rubric, _unit_row(result, unit)
     n = len(result.units)
     kinds = {rule.kind for rule in r.rules.values()}
-    items = [("得分", f"{fmt(row['total'])}（满分 {fmt(row['points'])}，扣 {fmt(row['deducted'])} 分）")]
+    if r.aggregate == "sum":
+        items = [("得分", f"{fmt(row['total'])}（按比例折合为 {fmt(row['points'])} 分制；模块合计 {fmt(row['subtotal'])}，"
+                          f"适用模块满分 {fmt(row['max'])}）")]
+    else:
+        items = [("得分", f"{fmt(row['total'])}（满分 {fmt(row['points'])}，扣 {fmt(row['deducted'])} 分）")]
     if r.grades:
         items.append(("等次", row["grade"]))
     items.append(("排名", _rank_text(row, n)))
@@ -71,7 +77,13 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
         items.append(("取消年度评价资格", "是" if row["disqualified"] else "否"))
     if r.awards.excellent:
         items.append((r.awards.excellent.name, _excellent_text(row)))
+    gates = [n for n in r.indicators if n.eligibility_min is not None]
+    if gates:
+        items.append(("取消评优资格", "是" if row["ineligible"] else "否"))
     parts = [dl(items)]
+    if row["ineligible"]:
+        names = "、".join(f"「{n.name}」低于 {fmt(n.eligibility_min)} 分" for n in gates)
+        parts.append(tag("p", f"本单位{names}：按细则取消年度评优资格，照常计分排名。", "kaohe-veto"))
     if row["vetoed"]:
         veto = r.veto.reading if r.veto else ""
         parts.append(tag("p", f"本单位被一票否决：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
@@ -92,7 +104,11 @@ def lost_by_top(result: Result) -> pd.DataFrame:
     of the total, so the columns add up to full marks minus the score either way."""
     r = result.rubric
     top = result.nodes[result.nodes["depth"] == 0].copy()
-    if r.aggregate == "weighted":
+    if r.aggregate == "sum":  # each applicable module's shortfall, converted like the total
+        out_of = dict(zip(result.units["unit"], result.units["max"]))
+        top["lost"] = [(p - s) / out_of[u] * (r.scale or 1) if s is not None else 0
+                       for u, p, s in zip(top["unit"], top["points"], top["score"])]
+    elif r.aggregate == "weighted":
         weight = {n.id: n.weight for n in r.indicators}
         top["lost"] = [(weight[n] or 0) / 100 * (p - (s if s is not None else 0)) / p * r.points if p else 0
                        for n, p, s in zip(top["node"], top["points"], top["score"])]
@@ -118,7 +134,7 @@ def unit_indicators(a: Assessment, unit: str) -> Fragment:
     result = a.result_of(unit)
     r = result.rubric
     nodes = result.nodes[result.nodes["unit"] == unit]
-    if r.aggregate == "weighted":
+    if r.aggregate != "deduct":
         weight = {n.id: n.weight for n in r.nodes}
         rows = [[n["node"], Markup("&emsp;" * int(n["depth"])) + Markup.escape(n["name"]),
                  "" if weight[n["node"]] is None else f"{fmt(weight[n['node']])}%", n["points"], n["deducted"],
@@ -136,6 +152,16 @@ def unit_composition(a: Assessment, unit: str) -> Fragment:
     """How the total is formed: full marks less deductions, or the weighted sum of the parts."""
     result = a.result_of(unit)
     r, row = result.rubric, _unit_row(result, unit)
+    if r.aggregate == "sum":
+        nodes = result.nodes[(result.nodes["unit"] == unit) & (result.nodes["depth"] == 0)].set_index("node")
+        rows = [[f"{n.id} {n.name}", n.points, nodes.at[n.id, "score"], nodes.at[n.id, "basis"],
+                 "不列入" if nodes.at[n.id, "score"] is None and "不适用" in nodes.at[n.id, "basis"] else "列入"]
+                for n in r.indicators]
+        rows.append([Markup("<strong>合计</strong>"), row["max"], row["subtotal"], "", ""])
+        return join([tag("p", f"总分 = 适用模块得分之和 {fmt(row['subtotal'])} ÷ 适用模块满分 {fmt(row['max'])} × {fmt(r.scale)}"
+                              f" = {fmt(row['total'])} 分（四舍五入到 0.01）。各模块评估指标体系未载于文件，模块得分由台账给出或按任务完成情况计算。",
+                              "kaohe-composition"),
+                     table(["模块", "满分", "得分", "得分来源", "是否列入"], rows, "kaohe-composition", {1: "num", 2: "num"})])
     if r.aggregate != "weighted":
         how = "扣分合计" if not r.pooled else "各项共用总分的扣分合计"
         return tag("p", f"总分 = 满分 {fmt(r.points)} − {how} {fmt(row['deducted'])} = {fmt(row['total'])} 分。"
@@ -175,12 +201,15 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
         for _, e in rows_of_rule.iterrows():
             f = a.finding(e["file"], e["row"])
             rows.append([e["evidence_id"], e["date"].isoformat(), _evidence_content(f), f.note, f.source, f.attachment,
-                         f"{copies.get(e['file'], Path(e['file']).name)} 第 {e['row']} 行", e["raw"], e["applied"],
+                         f"{copies.get(e['file'], Path(e['file']).name)} 第 {e['row']} 行"
+                         + (f"（台账写作「{f.unit_as_written}」，按繁简转换对应本单位）" if f.unit_as_written else ""),
+                         e["raw"], e["applied"],
                          (f"{e['capped_by']}：{e['reason']}" if e["capped_by"] else e["reason"])])
         chain = " › ".join(f"{n.id} {n.name}" for n in reversed(r.ancestors(node)))
         parts += [
             Fragment(f'<section class="kaohe-rule" id="rule-{Markup.escape(rid)}">'),
-            tag("h4", f"规则 {rid}：扣 {fmt(rows_of_rule['applied'].sum())} 分"),
+            tag("h4", f"规则 {rid}：得分记录" if rule.kind in SCORE_KINDS else
+                f"规则 {rid}：{'加' if rows_of_rule['applied'].sum() < 0 else '扣'} {fmt(abs(rows_of_rule['applied'].sum()))} 分"),
             tag("p", f"指标：{chain}", "kaohe-path"),
             tag("blockquote", rule.text, "kaohe-clause"),
             tag("p", f"计分方法：{rule.describe()}" + (f"；读法：{rule.reading}" if rule.reading else ""), "kaohe-method"),

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import Problem, RubricError
 from .numbers import fmt
-from .rules import Dec, NonNeg, Rule, RuleBase, kinds
+from .rules import Dec, NonNeg, Pos, Rule, RuleBase, kinds
 from .yamlio import dotted, load_yaml
 
 RUBRIC_DIR = Path(__file__).parent / "rubrics"
@@ -136,6 +136,10 @@ class Node(_Model):
     points: NonNeg | None = None
     weight: NonNeg | None = None
     combine: Literal["deduct", "weighted"] = "deduct"
+    #: A module that may not apply to a unit (marked in the roster's 不适用 column): left out of its total.
+    optional: bool = False
+    #: Below this score the unit loses eligibility for awards (衡阳: 12345 热线 低于90分, 取消年度评优资格).
+    eligibility_min: Dec | None = None
     children: list[Node] = []
     rules: list[Rule] = []
     reading: str | None = None
@@ -169,7 +173,10 @@ class Rubric(_Model):
     points_text: str | None = None
     #: How the total is formed: ``deduct`` (points − deductions, capped per node: 衡南, 益阳) or
     #: ``weighted`` (Σ weight% × top node score / its points × points: 郎溪's 40/30/30).
-    aggregate: Literal["deduct", "weighted"] = "deduct"
+    aggregate: Literal["deduct", "weighted", "sum"] = "deduct"
+    #: ``sum`` (衡阳 2018): Σ module scores over the modules that apply, converted to this scale
+    #: (“按比例折合”): total = Σ ÷ applicable maximum × scale.
+    scale: Pos | None = None
     awards: Awards = Awards()
     veto: Veto | None = None
     readings: list[Reading] = []
@@ -227,6 +234,18 @@ class Rubric(_Model):
             else:
                 out[node.id] = None
         return out
+
+    def modules_left_out(self, written: tuple[str, ...]) -> tuple[frozenset[str], list[str]]:
+        """Top-level ids for the roster's 不适用 entries (an id or a name), and the entries that name
+        no optional module of this rubric."""
+        ids, bad = set(), []
+        for w in written:
+            hit = next((n for n in self.indicators if w in (n.id, n.name)), None)
+            if hit is None or not hit.optional:
+                bad.append(w)
+            else:
+                ids.add(hit.id)
+        return frozenset(ids), bad
 
     def ancestors(self, node: Node) -> list[Node]:
         """``node`` and its ancestors, innermost first."""

@@ -19,8 +19,8 @@ import pandas as pd
 
 from .composite import SCORE_KINDS, Scorer
 from .errors import InputError, Problem
-from .ledger import Evidence, Roster, load_evidence, load_roster
-from .numbers import fmt
+from .ledger import Evidence, Roster, load_evidence, load_roster, match_units
+from .numbers import fmt, round_half_up
 from .rubric import Node, Rubric
 from .rules import amount
 from .validate import check, in_scope
@@ -28,8 +28,8 @@ from .validate import check, in_scope
 LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "date", "raw", "applied",
                   "capped_by", "reason", "file", "row"]
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score", "basis"]
-UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "grade", "rank", "vetoed",
-                "disqualified", "excellent", "excellent_pending"]
+UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "subtotal", "max", "grade", "rank", "vetoed",
+                "disqualified", "ineligible", "excellent", "excellent_pending"]
 #: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 ZERO = Decimal(0)
@@ -42,7 +42,9 @@ class Result:
     Attributes:
         units: one row per roster unit in scope: total, grade ("" when the rubric has none), rank
             (ties share: 1, 1, 3; None for a disqualified unit, which is listed last), vetoed,
-            disqualified, excellent, and ``excellent_pending`` for a tie across the quota boundary.
+            disqualified, ``ineligible`` (a module under its eligibility minimum: no award), excellent,
+            and ``excellent_pending`` for a tie across the quota boundary. ``subtotal`` out of ``max``
+            is the sum before conversion (衡阳's modules that apply); elsewhere it equals total/points.
         nodes: each node's points, deducted and score per unit (score None where the node
             has no points of its own); in a weighted rubric, ``basis`` says how the score was formed.
         ledger: one row per evidence row that reached a rule: raw amount, applied amount after
@@ -83,6 +85,11 @@ class Result:
             out["一票否决"] = u["vetoed"].map({True: "是", False: ""})
         if "disqualify" in kinds:
             out["取消评价资格"] = u["disqualified"].map({True: "是", False: ""})
+        if r.aggregate == "sum":
+            out.insert(4, "模块合计", u["subtotal"])
+            out.insert(5, "适用满分", u["max"])
+        if any(n.eligibility_min is not None for n in r.indicators):
+            out["取消评优资格"] = u["ineligible"].map({True: "是", False: ""})
         if r.awards.excellent:
             out[r.awards.excellent.name] = [excellent_label(e, p) for e, p in zip(u["excellent"], u["excellent_pending"])]
         return out
@@ -111,7 +118,7 @@ def score(rubric: Rubric, roster, evidence, as_of: date | None = None) -> Result
         InputError: with every problem in the inputs; nothing is scored.
     """
     roster = roster if isinstance(roster, Roster) else load_roster(roster)
-    evidence = evidence if isinstance(evidence, Evidence) else load_evidence(evidence)
+    evidence = match_units(roster, evidence if isinstance(evidence, Evidence) else load_evidence(evidence))
     as_of, as_of_problems = parse_as_of(as_of, [rubric])
     problems = as_of_problems + check([rubric], roster, evidence, every_category_scored=False)
     if problems:
@@ -144,6 +151,7 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
     rubrics after one check of all inputs)."""
     units = in_scope(rubric, roster)
     category = roster.category_of()
+    written = {u.name: u.not_applicable for u in roster.units}
     rule_pos = {rid: i for i, rid in enumerate(rubric.rules)}
     by_unit: dict[str, list] = defaultdict(list)
     unit_set = set(units)
@@ -161,15 +169,22 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         for e in entries:
             e.update(unit=unit, category=category[unit])
             ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
-        if rubric.aggregate == "weighted":
-            scorer = Scorer(rubric, entries)
-            total = scorer.total()
-            node_score, basis = scorer.scores, scorer.how
-            deducted = rubric.points - total
-        else:
+        ineligible = False
+        if rubric.aggregate == "deduct":
             node_score, basis = None, {}
             deducted = sum((e["applied"] for e in entries), ZERO)
-            total = rubric.points - deducted
+            total = subtotal = rubric.points - deducted
+            out_of = rubric.points
+        else:
+            left_out, _ = rubric.modules_left_out(written[unit])
+            scorer = Scorer(rubric, entries)
+            subtotal, out_of = scorer.total(left_out)
+            node_score, basis = scorer.scores, scorer.how
+            # 按比例折合, 四舍五入 to 0.01 (541 ÷ 600 × 100 has no finite decimal)
+            total = round_half_up(subtotal / out_of * rubric.scale, 2) if (rubric.scale and out_of) else subtotal
+            deducted = (rubric.scale or rubric.points) - total
+            ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
+                             and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
         under = _applied_under(rubric, entries)
         for node, depth in _with_depth(rubric.indicators):
             p = points[node.id]
@@ -181,9 +196,9 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
             grade = rubric.veto.grade
         else:
             grade = rubric.grades.grade(total) if rubric.grades else ""
-        unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.points,
-                          "deducted": deducted, "total": total, "grade": grade, "vetoed": vetoed,
-                          "disqualified": disqualified})
+        unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.scale or rubric.points,
+                          "deducted": deducted, "total": total, "subtotal": subtotal, "max": out_of, "grade": grade,
+                          "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible})
 
     units_df = pd.DataFrame(unit_rows, columns=[c for c in UNIT_COLUMNS if c not in
                                                 ("rank", "excellent", "excellent_pending")])
@@ -214,7 +229,7 @@ def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[d
         raw = amount(rule, f)
         e = {"node": rubric.rule_node[f.rule].id, "rule": rule.id, "kind": rule.kind, "evidence_id": f.id,
              "date": f.date, "raw": raw, "applied": raw, "capped_by": "", "reason": "",
-             "file": f.file, "row": f.row, "value": f.value}
+             "file": f.file, "row": f.row, "value": rule.score_of(f)}
         if rule.measurement and latest[f.rule] is not f:
             newer = latest[f.rule]
             e.update(applied=ZERO, capped_by=rule.id,
@@ -225,6 +240,8 @@ def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[d
             e["reason"] = "取消年度评价资格：不扣分，不参加排名和评优"
         elif rule.kind == "unscored":
             e["reason"] = "原文未规定扣分额度：只记录，不扣分"
+        elif rule.kind == "task":
+            e["reason"] = f"任务{rule.explain(f)}（不扣分，计入「{rubric.rule_node[f.rule].name}」的得分）"
         elif rule.kind in SCORE_KINDS:
             e["reason"] = f"得分记录：{fmt(f.value)} 分（不扣分，用于计算「{rubric.rule_node[f.rule].name}」的得分）"
         entries.append(e)
@@ -303,7 +320,7 @@ def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     award = rubric.awards.excellent
     if award is None or award.quota is None:  # a quota the document leaves open comes from params
         return units, decisions
-    eligible = units[~units["vetoed"] & ~units["disqualified"]]
+    eligible = units[~units["vetoed"] & ~units["disqualified"] & ~units["ineligible"]]
     if award.min_score is not None:
         eligible = eligible[eligible["total"] >= award.min_score]
     totals = sorted(eligible["total"], reverse=True)

@@ -68,9 +68,10 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             problems.append(Problem(f.file, f.row, col("date"), f.date.isoformat(), "date_outside_period",
                                     f"日期不在考核期 {rubric.period.start} 至 {last} 内", f.rule))
         needed = rule.uses
-        if needed in ("value", "points", "level") and getattr(f, needed) is None \
+        if needed in ("value", "points", "level", "status") and getattr(f, needed) is None \
                 and not _has_parse_problem(evidence, f, needed):
-            what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）", "level": "通报级别（国家/省/市）"}[needed]
+            what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）", "level": "通报级别（国家/省/市）",
+                    "status": "完成情况（按时完成/逾期完成/未启动）"}[needed]
             problems.append(Problem(f.file, f.row, col(needed), "", "missing_value",
                                     f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule))
             continue
@@ -78,7 +79,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             shown = value if isinstance(value, str) else fmt(value)
             problems.append(Problem(f.file, f.row, col(column), shown, "out_of_range" if shown else "missing_value",
                                     message, f.rule))
-        if needed != "points" and f.points is not None:
+        if needed != "points" and "points" not in rule.also_uses and f.points is not None:
             computed = amount(rule, f) if (needed != "value" or f.value is not None) else None
             if computed is not None and computed != f.points:
                 problems.append(Problem(f.file, f.row, col("points"), fmt(f.points), "points_mismatch",
@@ -104,16 +105,30 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
 
 
 def _missing_scores(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> list[Problem]:
-    """A weighted rubric needs each unit's given scores and raters: without them there is no total."""
-    rows: dict[str, set[str]] = defaultdict(set)
+    """A composite rubric needs each unit's scores (given, raters, tasks) for every part that applies,
+    and nothing for a module the roster marks 不适用."""
+    rows: dict[str, dict[str, object]] = defaultdict(dict)
     for f in evidence.findings:
-        rows[f.unit].add(f.rule)
+        rows[f.unit].setdefault(f.rule, f)
     out = []
     for u in roster.units:
         rubric = rubric_for(rubrics, u.category)
-        if rubric is None or rubric.aggregate != "weighted":
+        if rubric is None:
             continue
-        for part in missing_scores(rubric, rows[u.name]):
+        left_out, bad = rubric.modules_left_out(u.not_applicable)
+        for w in bad:
+            optional = "、".join(f"{n.id} {n.name}" for n in rubric.indicators if n.optional) or "无"
+            out.append(Problem(u.file, u.row, "不适用", w, "not_optional",
+                               f"不是细则 {rubric.ref} 中可不列入的模块（可不列入：{optional}）"))
+        for rule_id, f in rows[u.name].items():
+            node = rubric.rule_node.get(rule_id)
+            top = node and rubric.ancestors(node)[-1]
+            if top is not None and top.id in left_out:
+                out.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
+                                   f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id))
+        if rubric.aggregate == "deduct":
+            continue
+        for part in missing_scores(rubric, set(rows[u.name]), left_out):
             out.append(Problem(u.file, u.row, "单位", u.name, "missing_score",
                                f"台账中没有该单位「{part}」的得分记录，无法计算总分", None))
     return out

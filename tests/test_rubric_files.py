@@ -109,4 +109,5 @@ def test_every_text_of_every_rubric_is_verbatim_in_its_source(rid):
     texts = [r.text for r in rubric.rules.values()]
     texts += [t for t in (rubric.points_text, rubric.grades and rubric.grades.text,
                           rubric.awards.excellent and rubric.awards.excellent.text) if t]
+    texts += [n.text for n in rubric.nodes if n.text]
     assert [t for t in texts if t not in flat] == []

@@ -51,6 +51,11 @@ class Finding:
     recorded_by: str = ""
     file: str = ""
     row: int | None = None
+    required: Decimal | None = None
+    done: Decimal | None = None
+    status: str | None = None
+    #: The unit as the ledger wrote it, when it matched the roster only after 繁简 conversion.
+    unit_as_written: str = ""
 
 
 class RuleBase(BaseModel):
@@ -86,6 +91,10 @@ class RuleBase(BaseModel):
     def check(self, finding: Finding) -> list[tuple[str, object, str]]:
         """Kind-specific problems with one evidence row, as (column, value, message)."""
         return []
+
+    def score_of(self, finding: Finding) -> Decimal | None:
+        """For kinds that give a score rather than deduct (given, rater, task): the row's score."""
+        return None
 
 
 def fraction_check(value: Decimal | None) -> list[tuple[str, object, str]]:
@@ -147,6 +156,7 @@ from . import (  # noqa: F401
     rate_shortfall,
     rater,
     shortfall,
+    task,
     threshold,
     unscored,
     veto,

@@ -21,6 +21,9 @@ class GivenRule(RuleBase):
     def describe(self) -> str:
         return f"得分由台账「数值」给出（满分 {fmt(self.max)} 分，取最新一条）"
 
+    def score_of(self, finding: Finding) -> Decimal | None:
+        return finding.value
+
     def check(self, finding: Finding):
         v = finding.value
         if v is not None and not (0 <= v <= self.max):

@@ -20,6 +20,9 @@ class RaterRule(RuleBase):
     def describe(self) -> str:
         return f"每位评分人一条记录（满分 {fmt(self.max)} 分），取全部评分的平均值（四舍五入到 0.01 分）"
 
+    def score_of(self, finding: Finding) -> Decimal | None:
+        return finding.value
+
     def check(self, finding: Finding):
         out = []
         v = finding.value
