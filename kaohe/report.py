@@ -17,7 +17,7 @@ from . import charts
 from .assessment import Assessment
 from .composite import SCORE_KINDS
 from .html import Fragment, dl, join, link, table, tag, unit_files
-from .numbers import fmt
+from .numbers import fmt, round_half_up
 from .provenance import copy_names, input_files, versions
 from .rubric import Rubric
 from .scoring import Result, excellent_label
@@ -101,12 +101,12 @@ def lost_by_top(result: Result) -> pd.DataFrame:
     """Points of the total each unit lost in each top-level indicator (rows: units in ranking order).
 
     A deduction rubric loses what was deducted; a weighted one loses weight% × (points − score) / points
-    of the total, so the columns add up to full marks minus the score either way."""
+    of the total (to 0.01), so the columns add up to full marks minus the score either way."""
     r = result.rubric
     top = result.nodes[result.nodes["depth"] == 0].copy()
     if r.aggregate == "sum":  # each applicable module's shortfall, converted like the total
         out_of = dict(zip(result.units["unit"], result.units["max"]))
-        top["lost"] = [(p - s) / out_of[u] * (r.scale or 1) if s is not None else 0
+        top["lost"] = [round_half_up((p - s) / out_of[u] * (r.scale or 1), 2) if s is not None else 0
                        for u, p, s in zip(top["unit"], top["points"], top["score"])]
     elif r.aggregate == "weighted":
         weight = {n.id: n.weight for n in r.indicators}
@@ -351,7 +351,15 @@ def heatmap(a: Assessment, result: Result) -> Fragment:
 
 
 def top_lost(a: Assessment, result: Result, limit: int = 10) -> Fragment:
-    """The indicators (second level where there is one) where most points were lost county-wide."""
+    """The indicators (second level where there is one) where most points were lost county-wide; for a
+    weighted or summed total, the top-level parts by the points of the total they cost."""
+    if result.rubric.aggregate != "deduct":
+        m = lost_by_top(result)
+        names = {n.id: n.name for n in result.rubric.indicators}
+        rows = [[c, names[c], m[c].sum(), int((m[c] > 0).sum()), len(m)] for c in m.columns if m[c].sum() > 0]
+        rows.sort(key=lambda x: (-x[2], -x[3]))
+        return table(["编号", "环节或模块", "合计失分（计入总分）", "失分单位数", "单位总数"], rows[:limit], "kaohe-top-lost",
+                     {2: "num", 3: "num", 4: "num"}) if rows else tag("p", "所有单位均为满分。")
     nodes = result.nodes
     leaves = {n.id for top in result.rubric.indicators for n in (top.children or [top])}
     lost = nodes[nodes["node"].isin(leaves)]
