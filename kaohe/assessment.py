@@ -66,12 +66,12 @@ def quarter_ends(rubric: Rubric, as_of: date | None) -> list[date]:
     >>> [d.isoformat() for d in quarter_ends(load_rubric("hengnan-2020-township"), date(2020, 5, 15))]
     ['2020-03-31', '2020-05-15']
     """
-    end = min(rubric.period.end, as_of) if as_of else rubric.period.end
+    end = as_of or rubric.period.end  # may pass the period's end for records made after it (郎溪's 互评)
     out = []
     for year in range(rubric.period.start.year, end.year + 1):
         for month, day in ((3, 31), (6, 30), (9, 30), (12, 31)):
             d = date(year, month, day)
-            if rubric.period.start <= d <= end:
+            if rubric.period.start <= d <= min(end, rubric.period.end):
                 out.append(d)
     if not out or out[-1] != end:
         out.append(end)

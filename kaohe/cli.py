@@ -189,6 +189,9 @@ def cmd_rubric_show(args) -> int:
             pad = "  " * depth
             p = points[n.id]
             shown = describe_points(n) if n.points is not None or p is None else f"{fmt(p)} 分，下级合计"
+            extra = [f"权重 {fmt(n.weight)}%" if n.weight is not None else "", "可不列入" if n.optional else "",
+                     f"低于 {fmt(n.eligibility_min)} 分取消评优资格" if n.eligibility_min is not None else ""]
+            shown = "，".join([shown, *(x for x in extra if x)])
             print(f"{pad}{n.id} {n.name}（{shown}）")
             for rule in n.rules:
                 print(f"{pad}  [{rule.id}] {rule.kind}：{rule.describe()}\n{pad}      原文：{rule.text}")
@@ -197,6 +200,10 @@ def cmd_rubric_show(args) -> int:
     show(r.indicators, 0)
     if r.points_text:
         print(f"总分：{r.points_text}")
+    if r.aggregate == "weighted":
+        print("合成：总分 = Σ 权重 × 环节得分 ÷ 环节满分 × 满分")
+    elif r.aggregate == "sum":
+        print(f"合成：适用模块得分之和 ÷ 适用模块满分之和 × {fmt(r.scale)}（按比例折合）")
     if r.grades:
         print("等次：" + "；".join(f"{b.grade} ≥{fmt(b.min)}" if b.min is not None else b.grade for b in r.grades.bands))
         print(f"等次读法：{r.grades.reading}")

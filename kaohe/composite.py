@@ -131,11 +131,13 @@ class Scorer:
         for top in rubric.indicators:
             self.score(top)
         if rubric.aggregate == "sum":
-            tops = [t for t in rubric.indicators if t.id not in left_out]
             for t in rubric.indicators:
                 if t.id in left_out:
                     self.scores[t.id] = None
                     self.how[t.id] = "不适用，不列入考核"
+                elif self.scores[t.id] is None:  # before its score exists (a quarter's bulletin)
+                    self.how[t.id] = "尚无得分记录，暂不列入"
+            tops = [t for t in rubric.indicators if self.scores[t.id] is not None]
             value = sum((self.scores[t.id] or ZERO for t in tops), ZERO)
             return value, sum((t.points for t in tops), ZERO)
         value, terms = self._weighted(top_parts(rubric), rubric.points)

@@ -14,12 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import Problem
+from .names import simplified
 from .numbers import to_decimal
 from .rules import Finding
 from .tables import cell_text as text
@@ -56,7 +56,8 @@ ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: 完成情况 as written -> 按时 / 逾期 / 未启动.
 STATUSES = {"按时": "按时", "按时完成": "按时", "超额完成": "按时", "按时按量完成": "按时", "逾期": "逾期", "逾期完成": "逾期",
-            "未启动": "未启动", "未完成": "未启动"}
+            "未完成": "逾期",  # started, not finished: scored by the share done, like a late task
+            "未启动": "未启动"}
 
 LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": "国家", "省": "省", "省级": "省",
           "市": "市", "市级": "市", "县": "县", "县级": "县", "区": "县", "县区": "县"}
@@ -97,22 +98,6 @@ class Roster:
 
     def category_of(self) -> dict[str, str]:
         return {u.name: u.category for u in self.units}
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc  # loaded on first use: only rosters and ledgers that disagree need it
-
-    return opencc.OpenCC("t2s")
-
-
-def simplified(name: str) -> str:
-    """The name in simplified characters, for matching only (衡陽縣 -> 衡阳县); never written back.
-
-    >>> simplified("衡陽縣")
-    '衡阳县'
-    """
-    return _t2s().convert(name)
 
 
 def match_units(roster: Roster, evidence: Evidence) -> Evidence:

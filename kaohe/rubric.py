@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import Problem, RubricError
+from .names import simplified
 from .numbers import fmt
 from .rules import Dec, NonNeg, Pos, Rule, RuleBase, kinds
 from .yamlio import dotted, load_yaml
@@ -41,9 +42,6 @@ class Source(_Model):
 class Period(_Model):
     start: date
     end: date
-    #: The last day a record may carry when part of the assessment happens after the year
-    #: (郎溪's 双向互评, 2020年1月2日至2020年1月31日); default ``end``.
-    records_until: date | None = None
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -150,6 +148,8 @@ class Node(_Model):
             raise ValueError("一个节点不能同时有 children 和 rules（只有 given 得分规则可以与下级并存）")
         if self.combine == "weighted" and self.points is None:
             raise ValueError("按权重合成的节点必须有 points（合成得分的满分）")
+        if self.weight is not None and self.points is None and not any(c.weight is not None for c in self.children):
+            raise ValueError("有权重的分项必须有 points（该项得分的满分）")
         return self
 
     def walk(self) -> Iterator[Node]:
@@ -190,6 +190,14 @@ class Rubric(_Model):
                 if ident in seen:
                     raise ValueError(f"编号 {ident!r} 重复：节点与规则的编号在一个细则内必须唯一")
                 seen.add(ident)
+        if self.aggregate != "deduct":
+            bare = [n.id for n in self.indicators if n.points is None and (self.aggregate == "sum" or n.weight is not None)]
+            if bare:
+                raise ValueError(f"{'、'.join(bare)}：按权重或模块合计时，各部分必须有 points")
+        for rule in self.rules.values():
+            unknown = [x for x in rule.excludes if x not in self.rules]
+            if unknown:
+                raise ValueError(f"规则 {rule.id} 的 excludes 含未知规则 {'、'.join(unknown)}")
         kind_names = {f"kind:{k}" for k in kinds()}
         for rd in self.readings:
             bad = [t for t in rd.touches if t not in seen and t not in kind_names and t not in TOUCH_KEYWORDS]
@@ -240,7 +248,7 @@ class Rubric(_Model):
         no optional module of this rubric."""
         ids, bad = set(), []
         for w in written:
-            hit = next((n for n in self.indicators if w in (n.id, n.name)), None)
+            hit = next((n for n in self.indicators if w == n.id or simplified(w) == simplified(n.name)), None)
             if hit is None or not hit.optional:
                 bad.append(w)
             else:

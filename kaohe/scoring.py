@@ -136,9 +136,10 @@ def parse_as_of(value, rubrics: list[Rubric], source: str = "as_of") -> tuple[da
         except ValueError:
             return None, [Problem(source, None, "as_of", str(value), "bad_date", "不是有效日期，应为 YYYY-MM-DD，如 2020-03-31")]
     for r in rubrics:
-        if not (r.period.start <= value <= r.period.end):
+        last = max([r.period.end, *(x.records_until for x in r.rules.values() if x.records_until)])
+        if not (r.period.start <= value <= last):
             return None, [Problem(source, None, "as_of", value.isoformat(), "date_outside_period",
-                                  f"计分日不在细则 {r.ref} 的考核期 {r.period.start} 至 {r.period.end} 内")]
+                                  f"计分日不在细则 {r.ref} 的考核期 {r.period.start} 至 {last} 内")]
     return value, []
 
 
@@ -318,7 +319,10 @@ def _excellent(rubric: Rubric, units: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     units["excellent_pending"] = False
     decisions = pd.DataFrame(columns=["award", "units", "total", "places", "reason"])
     award = rubric.awards.excellent
-    if award is None or award.quota is None:  # a quota the document leaves open comes from params
+    if award is None:
+        return units, decisions
+    if award.quota is None:  # a quota the document leaves open comes from params
+        decisions.loc[0] = [award.name, "", "", 0, f"名额未给出：{award.name}的名额由运行配置 quotas 给出（kaohe score --params），本次未生成名单"]
         return units, decisions
     eligible = units[~units["vetoed"] & ~units["disqualified"] & ~units["ineligible"]]
     if award.min_score is not None:

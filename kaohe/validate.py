@@ -63,7 +63,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             problems.append(Problem(f.file, f.row, col("rule"), f.rule, "unknown_rule",
                                     f"细则 {rubric.ref} 中没有此规则编号{hint}", f.rule))
             continue
-        last = rubric.period.records_until or rubric.period.end
+        last = rule.records_until or rubric.period.end
         if f.date is not None and not (rubric.period.start <= f.date <= last):
             problems.append(Problem(f.file, f.row, col("date"), f.date.isoformat(), "date_outside_period",
                                     f"日期不在考核期 {rubric.period.start} 至 {last} 内", f.rule))
@@ -126,6 +126,20 @@ def _missing_scores(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -
             if top is not None and top.id in left_out:
                 out.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
                                    f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id))
+        for rule_id, f in rows[u.name].items():
+            rule = rubric.rules.get(rule_id)
+            clash = [x for x in (rule.excludes if rule else []) if x in rows[u.name]]
+            for x in clash:
+                g = rows[u.name][x]
+                out.append(Problem(g.file, g.row, evidence.header(g.file, "rule"), x, "exclusive_rules",
+                                   f"规则 {x} 与规则 {rule_id}（{evidence.header(f.file, 'id')} {f.id}）不能同时适用于一个单位："
+                                   f"「{rule.text}」", x))
+            if rule is not None and rule.kind == "task":
+                node = rubric.rule_node[rule_id]
+                given = [r.id for r in node.rules if r.kind == "given" and r.id in rows[u.name]]
+                if given:
+                    out.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "score_and_tasks",
+                                       f"「{node.name}」已有得分记录（规则 {given[0]}），任务记录不会计分：同一模块只用其中一种", rule_id))
         if rubric.aggregate == "deduct":
             continue
         for part in missing_scores(rubric, set(rows[u.name]), left_out):

@@ -150,3 +150,35 @@ def test_the_reports_show_modules_and_what_was_left_out(tmp_path):
     assert "低于 90 分：按细则取消年度评优资格" in county
     assert "台账写作「示例縣02」，按繁简转换对应本单位" in county
     assert "逾期完成" in county and "3 项任务得分之和 62.5 分" in county
+
+
+def test_a_quarter_before_module_scores_exist_counts_only_what_is_scored():
+    """At 2018-06-30 only 示例县02's first task (40 of module 2) and 示例县03's first (60 of module 4)
+    exist: each total is over that one module (40 → 40, 60 → 60); 示例县01 has nothing yet (0 of 0)."""
+    run = Run(PARAMS)
+    roster, evidence = run.load_inputs()
+    units = score(run.rubrics[0], roster, evidence, as_of="2018-06-30").units.set_index("unit")
+    assert (units.loc["示例县02", "total"], units.loc["示例县02", "max"]) == (40, 100)
+    assert (units.loc["示例县03", "total"], units.loc["示例县01", "max"]) == (60, 0)
+
+
+def test_not_applicable_may_name_a_module_in_simplified_characters():
+    dept = load_rubric("hengyang-2018-department")
+    assert dept.modules_left_out(("政府网站", "12345政府服务热线")) == (frozenset({"1", "6"}), [])
+    assert dept.modules_left_out(("政务外网(含政务云)",)) == (frozenset(), ["政务外网(含政务云)"])
+
+
+def test_unfinished_is_scored_by_share_and_a_module_uses_one_source(tmp_path):
+    (tmp_path / "r.csv").write_text("单位,类别\n甲县,县市区\n", encoding="utf-8")
+    rows = "".join(f"A{m},甲县,{m}.1,2018-06-01,90,,,,\n" for m in "1345")
+    rows += "T1,甲县,2.2,2018-06-01,,50,未完成,4,3\nT2,甲县,2.2,2018-07-01,,50,按时完成,,\n"
+    (tmp_path / "e.csv").write_text("编号,单位,规则编号,日期,数值,分值/扣分,完成情况,要求任务量,完成任务量\n" + rows,
+                                    encoding="utf-8")
+    result = score(load_rubric("hengyang-2018-county"), tmp_path / "r.csv", tmp_path / "e.csv")
+    nodes = result.nodes.set_index("node")
+    assert nodes.loc["2", "score"] == Decimal("87.5")  # 50 × 3/4 + 50
+    (tmp_path / "e.csv").write_text("编号,单位,规则编号,日期,数值,分值/扣分,完成情况,要求任务量,完成任务量\n" + rows
+                                    + "G2,甲县,2.1,2018-12-01,70,,,,\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        score(load_rubric("hengyang-2018-county"), tmp_path / "r.csv", tmp_path / "e.csv")
+    assert {(p.row, p.code) for p in err.value.problems} == {(6, "score_and_tasks")}

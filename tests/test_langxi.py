@@ -131,3 +131,40 @@ def test_the_unit_report_shows_the_weighted_composition(tmp_path):
     assert "3 位评分人的平均分 90" in text and "<td>40%</td>" in text
     summary = (outcome.folder / "summary.html").read_text(encoding="utf-8")
     assert "本细则不评定等次，只排名。" in summary and ">失分</th>" in summary
+
+
+def test_the_peer_review_may_be_dated_in_january_and_only_it(tmp_path):
+    run = Run(PARAMS)
+    roster, evidence = run.load_inputs()
+    rubric = run.rubrics[0]
+    at_end_of_review = score(rubric, roster, evidence, as_of="2020-01-31").units.set_index("unit")
+    assert at_end_of_review.loc["建平镇", "total"] == Decimal("87.9")
+    before_review = score(rubric, roster, evidence, as_of="2019-12-31").units.set_index("unit")
+    assert before_review.loc["建平镇", "total"] == Decimal("62.4")  # 36.4 + 26, no 互评 yet
+    (tmp_path / "r.csv").write_text("单位,类别\n建平镇,乡镇\n", encoding="utf-8")
+    (tmp_path / "e.csv").write_text("编号,单位,规则编号,日期,数值,情况说明\nX1,建平镇,A.0,2020-01-05,90,成绩\n"
+                                    "X2,建平镇,C.1,2020-01-05,90,评分人甲\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        score(rubric, tmp_path / "r.csv", tmp_path / "e.csv")
+    assert [(p.row, p.code) for p in err.value.problems] == [(2, "date_outside_period")]
+
+
+def test_no_deduction_bonus_and_a_deduction_exclude_each_other(tmp_path):
+    (tmp_path / "r.csv").write_text("单位,类别\n建平镇,乡镇\n", encoding="utf-8")
+    (tmp_path / "e.csv").write_text("编号,单位,规则编号,日期,数值,次数/数量,情况说明\nX1,建平镇,A.0,2019-12-05,90,,成绩\n"
+                                    "X2,建平镇,C.1,2020-01-05,90,,评分人甲\nX3,建平镇,A5.1a,2019-11-01,,,未扣分\n"
+                                    "X4,建平镇,A5.1b,2019-11-02,,2,扣分 2 件\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        score(load_rubric("langxi-2019"), tmp_path / "r.csv", tmp_path / "e.csv")
+    assert [(p.row, p.code) for p in err.value.problems] == [(5, "exclusive_rules")]
+
+
+def test_a_weighted_part_without_points_is_refused_at_load(tmp_path):
+    from kaohe.errors import RubricError
+
+    text = (ROOT / "kaohe" / "rubrics" / "langxi-2019.yaml").read_text(encoding="utf-8")
+    broken = text.replace("            weight: 15\n            points: 100\n", "            weight: 15\n", 1)
+    assert broken != text
+    (tmp_path / "x.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(RubricError, match="有权重的分项必须有 points"):
+        load_rubric(tmp_path / "x.yaml")

@@ -145,3 +145,11 @@ def test_kaohe_run_renders_the_yiyang_reports(tmp_path):
     assert ">取消资格</td>" in summary and "本细则不评定等次，只排名。" in summary
     page = Page((outcome.folder / "units" / "示例区县05.html").read_text(encoding="utf-8"))
     assert sum(Decimal(x) for x in page.cells["applied"]) == 100  # the whole pool, 105 raw
+
+
+def test_scoring_without_params_says_the_list_needs_a_quota(tmp_path, capsys):
+    data = ROOT / "data" / "sample"
+    code = cli.main(["score", "--rubric", "yiyang-2020", "--roster", str(data / "益阳2020-示例数据-单位名单.csv"),
+                     "--evidence", str(data / "益阳2020-示例数据-台账.csv"), "--out", str(tmp_path / "s.csv")])
+    assert code == 0
+    assert "推荐激励名单的名额由运行配置 quotas 给出" in capsys.readouterr().err

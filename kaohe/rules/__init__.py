@@ -73,6 +73,11 @@ class RuleBase(BaseModel):
     cap: NonNeg | None = None
     reading: str | None = None
     note: str | None = None
+    #: The last day a record of this rule may carry when it is made after the period (郎溪's 双向互评,
+    #: 2020年1月2日至2020年1月31日); default the period's end.
+    records_until: date | None = None
+    #: Rules that cannot both apply to one unit (没有出现扣分…加2分 / 出现扣分…每件次扣0.5分).
+    excludes: list[str] = []
 
     #: Evidence column that carries this kind's input: count, value, points, level or None.
     uses: ClassVar[str | None] = None
