@@ -49,6 +49,7 @@ class Scorer:
 
     def __init__(self, rubric: Rubric, entries: list[dict]):
         self.rubric = rubric
+        self.entries = entries  # a clamp at 0 or full marks is written back into them (capped_by, reason)
         self.applied: dict[str, Decimal] = {}
         self.given: dict[str, Decimal] = {}
         self.raters: dict[str, list[Decimal]] = {}
@@ -104,16 +105,36 @@ class Scorer:
         else:
             base = points
             self.how[node.id] = f"满分 {fmt(points)} 分减扣分"
-        adjust = sum((self.applied.get(r.id, ZERO) for r in _own_rules(node, inner)), ZERO)
+        own = {r.id for r in _own_rules(node, inner)}
+        adjust = sum((self.applied.get(r, ZERO) for r in own), ZERO)
         if adjust and node.id in self.how and not self.how[node.id].startswith("满分"):
             self.how[node.id] += f"，加减分 {'+' if adjust < 0 else '−'}{fmt(abs(adjust))}"
         value = min(max(base - adjust, ZERO), points)
         if value != base - adjust:
             self.how[node.id] += f"，限于 0—{fmt(points)} 分"
+            self._clamp(node, own, base - adjust - value)
         for child in node.children:
             self.score(child)
         self.scores[node.id] = value
         return value
+
+    def _clamp(self, node: Node, own: set[str], excess: Decimal) -> None:
+        """Write a clamp into the ledger: bonuses past full marks (``excess`` > 0) or deductions past
+        zero (< 0) are cut, the latest first, as caps cut later rows."""
+        sign = 1 if excess > 0 else -1  # cut bonuses (negative amounts) or deductions (positive)
+        left = abs(excess)
+        edge = f"满分 {fmt(node.points)} 分" if sign > 0 else "0 分"
+        for e in reversed(self.entries):
+            if left <= 0:
+                break
+            if e["rule"] not in own or e["kind"] in SCORE_KINDS or -sign * e["applied"] <= 0:
+                continue
+            cut = min(abs(e["applied"]), left)
+            e["applied"] += sign * cut
+            self.applied[e["rule"]] += sign * cut
+            left -= cut
+            e["capped_by"] = node.id
+            e["reason"] = f"「{node.name}」（{node.id}）得分以{edge}为限，超出部分不计"
 
     def _weighted(self, ps: list[Node], points: Decimal) -> tuple[Decimal, list[str]]:
         total, terms = ZERO, []

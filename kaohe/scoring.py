@@ -167,9 +167,6 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         _apply_caps(rubric, entries, points)
         vetoed = any(e["kind"] == "veto" for e in entries)
         disqualified = any(e["kind"] == "disqualify" for e in entries)
-        for e in entries:
-            e.update(unit=unit, category=category[unit])
-            ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
         ineligible = False
         if rubric.aggregate == "deduct":
             node_score, basis = None, {}
@@ -186,6 +183,9 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
             deducted = (rubric.scale or rubric.points) - total
             ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
                              and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
+        for e in entries:  # after a weighted or summed score, whose clamps are written into its entries
+            e.update(unit=unit, category=category[unit])
+            ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
         under = _applied_under(rubric, entries)
         for node, depth in _with_depth(rubric.indicators):
             p = points[node.id]

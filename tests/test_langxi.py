@@ -168,3 +168,19 @@ def test_a_weighted_part_without_points_is_refused_at_load(tmp_path):
     (tmp_path / "x.yaml").write_text(broken, encoding="utf-8")
     with pytest.raises(RubricError, match="有权重的分项必须有 points"):
         load_rubric(tmp_path / "x.yaml")
+
+
+def test_bonuses_past_full_marks_are_cut_in_the_ledger_latest_first(tmp_path):
+    """99 + 国家表彰 3 (11-01) + 发布会 0.5 (11-02) would be 102.5; A stays 100, so the later bonus is
+    cut to 0 and the earlier one to 1 — the ledger adds up to the score."""
+    (tmp_path / "r.csv").write_text("单位,类别\n建平镇,乡镇\n", encoding="utf-8")
+    (tmp_path / "e.csv").write_text(
+        "编号,单位,规则编号,日期,数值,级别,次数/数量,情况说明\nX1,建平镇,A.0,2019-12-05,99,,,成绩\n"
+        "X2,建平镇,C.1,2020-01-05,90,,,评分人甲\nX3,建平镇,A5.5a,2019-11-01,,国家,,表彰\n"
+        "X4,建平镇,A5.4a,2019-11-02,,,1,发布会\n", encoding="utf-8")
+    result = score(load_rubric("langxi-2019"), tmp_path / "r.csv", tmp_path / "e.csv")
+    led = result.ledger.set_index("evidence_id")
+    assert (led.loc["X3", "applied"], led.loc["X4", "applied"]) == (-1, 0)
+    assert led.loc["X3", "capped_by"] == "A" == led.loc["X4", "capped_by"]
+    a = result.nodes.set_index("node").loc["A"]
+    assert a["score"] == 100 and 99 - led["applied"].sum() == 100
