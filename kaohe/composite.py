@@ -1,9 +1,11 @@
-"""Scores of weighted rubrics (郎溪 2019: 40% 专业机构测评 + 30% 日常测评 + 30% 双向互评).
+"""Scores of composite rubrics: weighted (郎溪 2019: 40% 专业机构测评 + 30% 日常测评 + 30% 双向互评)
+and summed modules (衡阳 2018: modules of 100, those that apply, converted to 100).
 
 A node's score is its *base* minus the deductions (plus the bonuses) of the rules that belong to it,
-kept within [0, points]. The base is, in this order: the score a ``given`` rule of the node's own
-records; the weighted sum of its parts (``combine: weighted``); the mean of its ``rater`` rows; else
-its points (a deduction table). A *part* of a weighted node is a descendant with a ``weight`` whose
+kept within [0, points]; a clamp is written into the ledger rows it cuts. The base is, in this order:
+the score a ``given`` rule of the node's own records; the weighted sum of its parts (``combine:
+weighted``); the mean of its ``rater`` rows; the sum of its ``task`` rows; else its points (a
+deduction table); a node scored only by evidence that does not exist yet has no score (None). A *part* of a weighted node is a descendant with a ``weight`` whose
 own children carry no weights (a heading's weight is the sum of its items', which lint checks),
 or a nested weighted node. Rules inside a part count in that part's score, not again above it.
 """
@@ -33,7 +35,7 @@ def parts(node: Node) -> Iterator[Node]:
 
 
 def top_parts(rubric: Rubric) -> list[Node]:
-    return [n for top in rubric.indicators for n in ([top] if top.weight is not None else [])]
+    return [n for n in rubric.indicators if n.weight is not None]
 
 
 def _own_rules(node: Node, inner: set[str]) -> Iterator:
