@@ -46,10 +46,11 @@ def _excellent_text(row) -> str:
 def unit_header(a: Assessment, unit: str) -> Fragment:
     r = a.rubric_of(unit)
     category = a.roster.category_of()[unit]
-    return join([tag("p", f"{unit} · {a.run.config.year} 年度", "kaohe-unit"), dl([("被考核单位", unit), ("类别", category), ("考核", a.run.config.title), ("细则", r.title),
-               ("细则编号与版本", f"{r.id}，第 {r.version} 版"), ("依据文件", f"{r.source.title}（{r.source.doc_no}）"),
-               ("发文机关", r.source.issuer), ("所在部分", r.source.part or ""),
-               ("考核期", f"{r.period.start} 至 {r.period.end}"), ("计分范围", _when(a, r))])])
+    facts = [("被考核单位", unit), ("类别", category), ("考核", a.run.config.title), ("细则", r.title),
+             ("细则编号与版本", f"{r.id}，第 {r.version} 版"), ("依据文件", f"{r.source.title}（{r.source.doc_no}）"),
+             ("发文机关", r.source.issuer), ("所在部分", r.source.part or ""),
+             ("考核期", f"{r.period.start} 至 {r.period.end}"), ("计分范围", _when(a, r))]
+    return join([tag("p", f"{unit} · {a.run.config.year} 年度", "kaohe-unit"), dl(facts)])
 
 
 def _rank_text(row, n: int) -> str:
@@ -77,12 +78,12 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
         items.append(("取消年度评价资格", "是" if row["disqualified"] else "否"))
     if r.awards.excellent:
         items.append((r.awards.excellent.name, _excellent_text(row)))
-    gates = [n for n in r.indicators if n.eligibility_min is not None]
+    gates = [g for g in r.indicators if g.eligibility_min is not None]
     if gates:
         items.append(("取消评优资格", "是" if row["ineligible"] else "否"))
     parts = [dl(items)]
     if row["ineligible"]:
-        names = "、".join(f"「{n.name}」低于 {fmt(n.eligibility_min)} 分" for n in gates)
+        names = "、".join(f"「{g.name}」低于 {fmt(g.eligibility_min)} 分" for g in gates)
         parts.append(tag("p", f"本单位{names}：按细则取消年度评优资格，照常计分排名。", "kaohe-veto"))
     if row["vetoed"]:
         veto = r.veto.reading if r.veto else ""
@@ -106,7 +107,7 @@ def lost_by_top(result: Result) -> pd.DataFrame:
     top = result.nodes[result.nodes["depth"] == 0].copy()
     if r.aggregate == "sum":  # each applicable module's shortfall, converted like the total
         out_of = dict(zip(result.units["unit"], result.units["max"]))
-        top["lost"] = [round_half_up((p - s) / out_of[u] * (r.scale or 1), 2) if s is not None else 0
+        top["lost"] = [round_half_up((p - s) / out_of[u] * (r.scale or 1), 2) if s is not None and out_of[u] else 0
                        for u, p, s in zip(top["unit"], top["points"], top["score"])]
     elif r.aggregate == "weighted":
         weight = {n.id: n.weight for n in r.indicators}
@@ -359,7 +360,7 @@ def top_lost(a: Assessment, result: Result, limit: int = 10) -> Fragment:
         rows = [[c, names[c], m[c].sum(), int((m[c] > 0).sum()), len(m)] for c in m.columns if m[c].sum() > 0]
         rows.sort(key=lambda x: (-x[2], -x[3]))
         return table(["编号", "环节或模块", "合计失分（计入总分）", "失分单位数", "单位总数"], rows[:limit], "kaohe-top-lost",
-                     {2: "num", 3: "num", 4: "num"}) if rows else tag("p", "所有单位均为满分。")
+                     {2: "num", 3: "num", 4: "num"}) if rows else tag("p", "没有失分：各部分均为满分，或尚无得分记录。")
     nodes = result.nodes
     leaves = {n.id for top in result.rubric.indicators for n in (top.children or [top])}
     lost = nodes[nodes["node"].isin(leaves)]
