@@ -68,7 +68,6 @@ class Result:
             "vetoed": u["vetoed"].map(_bool), "excellent": u["excellent"].map(_bool),
         })
 
-
     def bulletin(self) -> pd.DataFrame:
         """The 通报 table with Chinese headers, in ranking order; columns follow the rubric: 等次 only
         when it grades, 一票否决 / 取消评价资格 only when it has such a rule, the award by its name.
@@ -180,7 +179,7 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
             node_score, basis = scorer.scores, scorer.how
             # 按比例折合, 四舍五入 to 0.01 (541 ÷ 600 × 100 has no finite decimal)
             total = round_half_up(subtotal / out_of * rubric.scale, 2) if (rubric.scale and out_of) else subtotal
-            deducted = (rubric.scale or rubric.points) - total
+            deducted = (rubric.scale or out_of) - total
             ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
                              and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
         for e in entries:  # after a weighted or summed score, whose clamps are written into its entries

@@ -93,7 +93,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
                                     f"规则 {rule.id}（{rule.describe()}）不使用「{LABELS['value']}」{hint}", f.rule))
         if rule.measurement and f.date is not None and f.value is not None:
             measured[(f.unit, f.rule, f.date)].append(f)
-    problems += _missing_scores(rubrics, roster, evidence)
+    problems += _per_unit_checks(rubrics, roster, evidence)
     for (unit, rule_id, day), rows in measured.items():
         if len(rows) > 1:
             for f in rows[1:]:
@@ -104,9 +104,10 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
     return problems
 
 
-def _missing_scores(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> list[Problem]:
-    """A composite rubric needs each unit's scores (given, raters, tasks) for every part that applies,
-    and nothing for a module the roster marks 不适用."""
+def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> list[Problem]:
+    """Checks across one unit's rows: 不适用 names optional modules and such a module has no rows;
+    rules that exclude each other; a module scored both by a given score and by tasks; and, in a
+    composite rubric, a score (given, raters, tasks) for every part that applies."""
     rows: dict[str, dict[str, object]] = defaultdict(dict)
     for f in evidence.findings:
         rows[f.unit].setdefault(f.rule, f)
