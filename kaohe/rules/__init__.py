@@ -15,7 +15,7 @@ from typing import Annotated, ClassVar, Union, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ..numbers import to_decimal
+from ..numbers import fmt, to_decimal
 
 
 def _dec(value):
@@ -106,6 +106,13 @@ def fraction_check(value: Decimal | None) -> list[tuple[str, object, str]]:
     """Rates are in percent: 0.95 is almost surely 95% written as a fraction, so refuse it."""
     if value is not None and 0 < value <= 1:
         return [("value", value, f"百分率 {value} 像是小数写法：95% 应写作 95 或 95%（本列以百分数计）")]
+    return []
+
+
+def score_range(value: Decimal | None, top: Decimal, what: str) -> list[tuple[str, object, str]]:
+    """A score read from 数值 must lie in [0, top] (given scores, raters' scores)."""
+    if value is not None and not (0 <= value <= top):
+        return [("value", value, f"{what}应在 0 至 {fmt(top)} 分之间")]
     return []
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from ..numbers import fmt
-from . import Finding, Pos, RuleBase, register
+from . import Finding, Pos, RuleBase, register, score_range
 
 
 class GivenRule(RuleBase):
@@ -25,10 +25,7 @@ class GivenRule(RuleBase):
         return finding.value
 
     def check(self, finding: Finding):
-        v = finding.value
-        if v is not None and not (0 <= v <= self.max):
-            return [("value", v, f"得分应在 0 至 {fmt(self.max)} 分之间")]
-        return []
+        return score_range(finding.value, self.max, "得分")
 
 
 @register(GivenRule)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from ..numbers import fmt
-from . import Finding, Pos, RuleBase, register
+from . import Finding, Pos, RuleBase, register, score_range
 
 
 class RaterRule(RuleBase):
@@ -24,10 +24,7 @@ class RaterRule(RuleBase):
         return finding.value
 
     def check(self, finding: Finding):
-        out = []
-        v = finding.value
-        if v is not None and not (0 <= v <= self.max):
-            out.append(("value", v, f"评分应在 0 至 {fmt(self.max)} 分之间"))
+        out = score_range(finding.value, self.max, "评分")
         if not finding.note.strip():
             out.append(("note", "", "互评记录须在「情况说明」中写明评分人（单位）"))
         return out
