@@ -145,3 +145,48 @@ def heatmap(rows: list[str], cols: list[str], values: list[list[Decimal]], title
     ax.set_title(title, fontsize=10)
     fig.colorbar(im, ax=ax, label="扣分")
     return fig
+
+
+def deltas(labels: list[str], values: list[Decimal], title: str) -> Figure:
+    """Score change per unit (B − A), one horizontal bar each, largest gain on top."""
+    fig, ax = new_figure(7.0, max(2.2, 0.3 * len(labels) + 1.2))
+    ys = range(len(labels))[::-1]
+    data = [_f(v) for v in values]
+    ax.barh(list(ys), data, color=["#55a868" if v > 0 else "#c44e52" for v in data], height=0.6)
+    for y, v in zip(ys, data):
+        ax.annotate(f"{v:+g}", (v, y), textcoords="offset points", xytext=(4 if v > 0 else -4, 0),
+                    ha="left" if v > 0 else "right", va="center", fontsize=8)
+    ax.set_yticks(list(ys), labels, fontsize=8)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    span = max([abs(v) for v in data] + [0.1]) * 1.35
+    ax.set_xlim(-span, span)
+    ax.set_xlabel("得分变化（B − A）")
+    ax.set_title(title, fontsize=10)
+    return fig
+
+
+def slope(labels: list[str], ranks_a: list[int], ranks_b: list[int], scored: set[str], title: str,
+          names: tuple[str, str] = ("A", "B")) -> Figure:
+    """Each unit's rank under A (left) and B (right). Units whose own score changed are drawn strong and
+    named (units sharing a rank on one line); units that only moved because others passed them, pale."""
+    n = max([*ranks_a, *ranks_b, 1])
+    fig, ax = new_figure(7.0, max(3.0, 0.22 * n + 1.2))
+    named: dict[int, list[str]] = {}
+    for name, ra, rb in zip(labels, ranks_a, ranks_b):
+        up = rb < ra
+        if name in scored:
+            color, width, z = ("#55a868" if up else "#c44e52" if rb > ra else "#4c72b0"), 1.8, 3
+            named.setdefault(rb, []).append(f"{name} {ra}→{rb}")
+        else:
+            color, width, z = ("#bbbbbb" if ra == rb else "#e6b8b9" if rb > ra else "#b9dcc2"), 0.8, 2
+        ax.plot([0, 1], [ra, rb], color=color, linewidth=width, marker="o", markersize=3, zorder=z)
+    for rb, texts in named.items():
+        ax.annotate("、".join(texts), (1, rb), textcoords="offset points", xytext=(6, 0), va="center", fontsize=7)
+    ax.set_xlim(-0.15, 2.2)
+    ax.set_ylim(n + 0.8, 0.2)  # rank 1 at the top
+    ax.set_xticks([0, 1], list(names), fontsize=9)
+    ax.set_ylabel("名次")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(title, fontsize=10)
+    return fig

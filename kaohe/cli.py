@@ -14,12 +14,12 @@ from . import __version__
 from .config import DEFAULT_TIMEOUT, Run
 from .errors import InputError, KaoheError
 from .files import write_csv_atomic
-from .ledger import load_evidence, load_roster, match_units
+from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
-from .rubric import describe_points, list_rubrics, load_rubric
+from .rubric import bundled, describe_points, load_rubric, resolve_ref
 from .scoring import SCORE_HEADER, Result, parse_as_of, score_checked
-from .validate import check
+from .validate import check, resolve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +76,17 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"每个单元格的运行时限，秒（默认 {DEFAULT_TIMEOUT}）")
     rr.set_defaults(func=cmd_run)
 
+    cp = sub.add_parser("compare", help="比较两个细则版本：规则改动，以及哪些单位的得分、等次、名次和评优因此改变")
+    cp.add_argument("params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml），给出单位名单、台账和评优名额")
+    cp.add_argument("--a", required=True, metavar="ID[@N]", help="版本 A（原版本），如 hengnan-2020-township@1")
+    cp.add_argument("--b", required=True, metavar="ID[@N]", help="版本 B（新版本或草案），如 hengnan-2020-township@2")
+    cp.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录")
+    cp.add_argument("--show-code", action="store_true", help="HTML 中保留代码（默认隐藏）")
+    cp.add_argument("--out-dir", default="outputs", metavar="DIR", help="输出根目录（默认 outputs）")
+    cp.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SEC",
+                    help=f"每个单元格的运行时限，秒（默认 {DEFAULT_TIMEOUT}）")
+    cp.set_defaults(func=cmd_compare)
+
     r = sub.add_parser("rubric", help="查看细则")
     rsub = r.add_subparsers(metavar="子命令")
     rl = rsub.add_parser("list", help="列出内置细则")
@@ -105,7 +116,7 @@ def _load(args):
             raise KaoheError(f"缺少参数 {' '.join(missing)}（或改用 --params PARAMS.yaml）")
         rubrics, every = [load_rubric(args.rubric)], False
         roster = load_roster(args.roster)
-        evidence = match_units(roster, load_evidence(args.evidence))
+        evidence = resolve(rubrics, roster, load_evidence(args.evidence))
         as_of_text = args.as_of
     source = "--as-of" if args.as_of or not args.params else args.params
     as_of, problems = parse_as_of(as_of_text, rubrics, source)
@@ -170,10 +181,36 @@ def cmd_run(args) -> int:
     return 1 if (outcome.failed or outcome.summary_error) else 0
 
 
+def cmd_compare(args) -> int:
+    from .runner import compare  # papermill and nbconvert load slowly; only this command and run need them
+
+    if args.timeout < 1:
+        raise KaoheError("--timeout 必须是正整数")
+    out = compare(args.params, args.a, args.b, as_of=args.as_of, show_code=args.show_code, out_dir=args.out_dir,
+                  timeout=args.timeout)
+    c, u = out.comparison, out.comparison.units
+    print(f"{c.a.rubric.ref} → {c.b.rubric.ref}：细则改动 {len(c.diff)} 处；{len(u)} 个单位中得分变化 "
+          f"{int((u['delta'].fillna(0) != 0).sum())} 个，名次变化 {int((u['rank_change'].fillna(0) != 0).sum())} 个，"
+          f"等次、评优或否决结果变化 {len(c.moved)} 个；版本 B 无法计入的台账记录 {int((c.unplaced['side'] == 'B').sum())} 条。",
+          file=sys.stderr)
+    for _, m in c.moved.iterrows():
+        print(f"  {m['unit']}：{fmt(m['total_a']) if m['total_a'] is not None else '—'} → "
+              f"{fmt(m['total_b']) if m['total_b'] is not None else '—'}；{m['reason']}", file=sys.stderr)
+    if out.error:
+        print(f"比较报告生成失败：{out.error}（见 {out.folder / 'compare.failed.ipynb'}）；CSV 已写出。", file=sys.stderr)
+        return 1
+    print(out.html)
+    return 0
+
+
 def cmd_rubric_list(args) -> int:
-    for rid in list_rubrics():
-        r = load_rubric(rid)
-        print(f"{r.id}\t第 {r.version} 版\t{fmt(r.points)} 分\t{r.title}（{r.source.doc_no}）")
+    for rid, versions in bundled().items():
+        default = resolve_ref(rid).version
+        for v in versions.values():
+            r = load_rubric(v.ref)
+            how = "默认" if v.version == default else f"用 {v.ref} 选用"
+            status = "草案，" if r.status == "draft" else ""
+            print(f"{rid}\t第 {r.version} 版（{status}{how}）\t{fmt(r.points)} 分\t{r.title}（{r.source.doc_no}）")
     return 0
 
 

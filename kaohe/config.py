@@ -9,8 +9,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import KaoheError
-from .ledger import Evidence, Roster, load_evidence, load_roster, match_units
-from .rubric import Rubric, load_model, load_rubric, rubric_path
+from .ledger import Evidence, Roster, load_evidence, load_roster
+from .rubric import Rubric, load_model, load_rubric, rubric_files, rubric_path
 
 #: Seconds a notebook cell may run in ``kaohe run`` (nbclient's own default is no limit).
 DEFAULT_TIMEOUT = 600
@@ -42,14 +42,16 @@ class Run:
         base = self.path.parent
         self.rubric_paths = [rubric_path(r if not r.endswith((".yaml", ".yml")) else os.path.abspath(base / r))
                              for r in self.config.rubrics]
-        self.rubrics: list[Rubric] = [self._with_quota(load_rubric(p)) for p in self.rubric_paths]
+        self.rubrics: list[Rubric] = [self.with_quota(load_rubric(p)) for p in self.rubric_paths]
+        #: Every file the rubrics are read from (a draft's base versions too), for provenance.
+        self.rubric_files = list(dict.fromkeys(f for p in self.rubric_paths for f in rubric_files(p)))
         unknown = set(self.config.quotas) - {r.id for r in self.rubrics}
         if unknown:
             raise KaoheError(f"{self.path}：quotas 中的细则 {'、'.join(sorted(unknown))} 不在本次运行的细则中")
         self.roster_path = Path(os.path.abspath(base / self.config.roster))
         self.evidence_paths = [Path(os.path.abspath(base / e)) for e in self.config.evidence]
 
-    def _with_quota(self, rubric: Rubric) -> Rubric:
+    def with_quota(self, rubric: Rubric) -> Rubric:
         award = rubric.awards.excellent
         given = self.config.quotas.get(rubric.id)
         if award is None or (award.quota is not None and given is None):
@@ -63,6 +65,9 @@ class Run:
         awards = rubric.awards.model_copy(update={"excellent": award.model_copy(update={"quota": given})})
         return rubric.model_copy(update={"awards": awards})
 
-    def load_inputs(self) -> tuple[Roster, Evidence]:
+    def load_inputs(self, rubrics: list[Rubric] | None = None) -> tuple[Roster, Evidence]:
+        """The roster and the evidence placed on it and on ``rubrics`` (default: the run's own)."""
+        from .validate import resolve  # validate imports the rubric registry, as this module does
+
         roster = load_roster(self.roster_path)
-        return roster, match_units(roster, load_evidence(self.evidence_paths))
+        return roster, resolve(self.rubrics if rubrics is None else rubrics, roster, load_evidence(self.evidence_paths))

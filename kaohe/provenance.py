@@ -23,25 +23,28 @@ def sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _inputs(run: Run) -> list[tuple[str, Path]]:
-    """Every file a run reads, in a fixed order: the params file, rubrics, roster, evidence."""
-    return [("运行配置", run.path), *(("细则", p) for p in run.rubric_paths), ("单位名单", run.roster_path),
+def _inputs(run: Run, rubric_files: list[Path] | None = None) -> list[tuple[str, Path]]:
+    """Every file a run reads, in a fixed order: the params file, rubrics (``rubric_files`` when the
+    rubrics are not the run's own, as in a comparison), roster, evidence."""
+    rubrics = run.rubric_files if rubric_files is None else rubric_files
+    return [("运行配置", run.path), *(("细则", p) for p in rubrics), ("单位名单", run.roster_path),
             *(("台账", p) for p in run.evidence_paths)]
 
 
-def copy_names(run: Run) -> dict[str, str]:
+def copy_names(run: Run, rubric_files: list[Path] | None = None) -> dict[str, str]:
     """Input path -> its file name in the run's ``inputs/`` folder (a repeated name gets a number)."""
     out: dict[str, str] = {}
-    for i, (_, p) in enumerate(_inputs(run)):
+    for i, (_, p) in enumerate(_inputs(run, rubric_files)):
         name = Path(p).name
         out[str(p)] = name if name not in out.values() else f"{i:02d}-{name}"
     return out
 
 
-def input_files(run: Run) -> list[dict]:
+def input_files(run: Run, rubric_files: list[Path] | None = None) -> list[dict]:
     """Role, path, name in ``inputs/`` and sha256 of every input file."""
-    names = copy_names(run)
-    return [{"role": role, "path": str(p), "name": names[str(p)], "sha256": sha256(p)} for role, p in _inputs(run)]
+    names = copy_names(run, rubric_files)
+    return [{"role": role, "path": str(p), "name": names[str(p)], "sha256": sha256(p)}
+            for role, p in _inputs(run, rubric_files)]
 
 
 def versions() -> dict[str, str]:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from . import charts
 from .assessment import Assessment
+from .compare import LEVEL_NAMES, Comparison
 from .composite import SCORE_KINDS
 from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up
@@ -276,11 +277,14 @@ def unit_quarters(a: Assessment, unit: str) -> Fragment:
 
 
 def provenance(a: Assessment) -> Fragment:
-    files = [[f["role"], f["name"], Markup("<code>{}</code>").format(f["sha256"])] for f in input_files(a.run)]
-    refs = "、".join(r.rubric.ref for r in a.results.values())
+    return _provenance(a.run, [r.rubric.ref for r in a.results.values()], a.as_of)
+
+
+def _provenance(run, refs: list[str], as_of, rubric_files=None) -> Fragment:
+    files = [[f["role"], f["name"], Markup("<code>{}</code>").format(f["sha256"])] for f in input_files(run, rubric_files)]
     soft = "，".join(f"{k} {v}" for k, v in versions().items())
-    return join([dl([("运行", f"{a.run.config.name}（{a.run.config.year} 年）"), ("细则版本", refs),
-                     ("计分截至", str(a.as_of) if a.as_of else "全年"), ("软件版本", soft)]),
+    return join([dl([("运行", f"{run.config.name}（{run.config.year} 年）"), ("细则版本", "、".join(refs)),
+                     ("计分截至", str(as_of) if as_of else "全年"), ("软件版本", soft)]),
                  table(["用途", "文件", "SHA-256"], files, "kaohe-provenance")])
 
 
@@ -399,3 +403,136 @@ def per_rubric(a: Assessment, section, **options) -> Fragment:
         parts += [tag("h3", f"{r.source.part or r.title}（{r.ref}，{len(result.units)} 个单位）"),
                   section(a, result, **options)]
     return join(parts)
+
+
+# --- the comparison of two rubric versions ---------------------------------------------------------
+
+def _version(r: Rubric) -> str:
+    return f"{r.ref}（第 {r.version} 版，{'草案' if r.status == 'draft' else '已发布'}）：{r.title}"
+
+
+def _award_name(c: Comparison) -> str | None:
+    award = c.b.rubric.awards.excellent or c.a.rubric.awards.excellent
+    return award.name if award else None
+
+
+def compare_header(c: Comparison) -> Fragment:
+    """What is compared with what, on which evidence, and the answer in one paragraph."""
+    a, b, u = c.a.rubric, c.b.rubric, c.units
+    facts = [("版本 A", _version(a)), ("版本 B", _version(b))]
+    facts += [(f"版本 {k} 说明", r.description) for k, r in (("A", a), ("B", b)) if r.description]
+    if c.run is not None:
+        facts.append(("台账与单位名单", f"{c.run.config.title}（{c.run.path.name}）"))
+    facts.append(("计分范围", f"截至 {c.as_of}" if c.as_of else "全年"))
+    moved = c.moved
+    counts = [f"细则改动 {len(c.diff)} 处", f"{len(u)} 个单位中得分变化的 {int((u['delta'].fillna(0) != 0).sum())} 个",
+              f"名次变化的 {int((u['rank_change'].fillna(0) != 0).sum())} 个",
+              f"等次、{_award_name(c) or '评优'}或否决结果变化的 {len(moved)} 个",
+              f"版本 B 无法计入的台账记录 {int((c.unplaced['side'] == 'B').sum())} 条"]
+    return join([dl(facts), tag("p", "；".join(counts) + "。", "kaohe-summary")])
+
+
+def compare_diff(c: Comparison) -> Fragment:
+    if c.diff.empty:
+        return tag("p", "两个版本的指标、规则、读法和分值完全相同。")
+    rows = [[d["change"], LEVEL_NAMES[d["level"]], d["id_a"], d["id_b"], d["name"], d["label"], d["a"], d["b"]]
+            for _, d in c.diff.iterrows()]
+    return table(["改动", "层级", "编号（A）", "编号（B）", "名称", "字段", "A", "B"], rows, "kaohe-diff")
+
+
+def _arrow(a, b) -> str:
+    a, b = (fmt(x) if isinstance(x, Decimal) else ("" if x is None else str(x)) for x in (a, b))
+    return a if a == b else f"{a or '—'} → {b or '—'}"
+
+
+def _signed(d: Decimal | None) -> str:
+    return "" if d is None else ("+" if d > 0 else "") + fmt(d)
+
+
+def _rank_move(change) -> str:
+    if change is None or change != change:
+        return ""
+    return "" if change == 0 else (f"↑{change}" if change > 0 else f"↓{-change}")
+
+
+def compare_moved(c: Comparison) -> Fragment:
+    """Units whose grade, award, veto or disqualification changed, with the reason."""
+    moved = c.moved
+    if moved.empty:
+        return tag("p", f"没有单位的等次、{_award_name(c) or '评优'}或否决结果改变。")
+    rows = [[m["unit"], _arrow(m["total_a"], m["total_b"]), _arrow(m["grade_a"], m["grade_b"]),
+             _arrow(m["award_a"] or "否", m["award_b"] or "否"), _arrow(m["status_a"] or "—", m["status_b"] or "—"),
+             m["reason"]] for _, m in moved.iterrows()]
+    return table(["单位", "得分", "等次", _award_name(c) or "评优", "否决或取消资格", "主要原因"], rows, "kaohe-moved")
+
+
+def compare_scores(c: Comparison) -> Fragment:
+    """Every unit under A and B: score, grade, rank, award and the main reason of any change."""
+    graded = bool(c.a.rubric.grades or c.b.rubric.grades)
+    award = _award_name(c)
+    headers = ["单位", "类别", "得分 A", "得分 B", "变化", "排名 A", "排名 B", "名次"]
+    headers += ["等次 A", "等次 B"] if graded else []
+    headers += [f"{award} A", f"{award} B"] if award else []
+    headers.append("主要原因")
+    rows = []
+    for _, u in c.units.iterrows():
+        row = [u["unit"], u["category"], u["total_a"], u["total_b"], _signed(u["delta"]),
+               u["rank_a"] if u["rank_a"] is not None else u["status_a"] or "—",
+               u["rank_b"] if u["rank_b"] is not None else u["status_b"] or "—", _rank_move(u["rank_change"])]
+        row += [u["grade_a"], u["grade_b"]] if graded else []
+        row += [u["award_a"], u["award_b"]] if award else []
+        row.append(u["reason"])
+        rows.append(row)
+    return table(headers, rows, "kaohe-compare", {2: "num", 3: "num", 4: "num", 5: "num", 6: "num"})
+
+
+def compare_delta_chart(c: Comparison) -> Fragment:
+    u = c.units[c.units["delta"].map(lambda d: d is not None and d != 0)]
+    if u.empty:
+        return tag("p", "没有单位的得分变化。")
+    u = u.assign(_d=u["delta"]).sort_values("_d", ascending=False, kind="stable")
+    fig = charts.deltas(list(u["unit"]), list(u["delta"]), f"得分变化：{c.b.rubric.ref} 相对 {c.a.rubric.ref}")
+    alt = "；".join(f"{n} {fmt(d)}" for n, d in zip(u["unit"], u["delta"]))
+    return Fragment(charts.to_html(fig, f"各单位得分变化：{alt}"))
+
+
+def compare_slope_chart(c: Comparison) -> Fragment:
+    u = c.units[c.units["rank_a"].notna() & c.units["rank_b"].notna()]
+    if u.empty:
+        return tag("p", "没有两个版本都排名的单位。")
+    scored = set(u.loc[u["delta"] != 0, "unit"])
+    fig = charts.slope(list(u["unit"]), [int(x) for x in u["rank_a"]], [int(x) for x in u["rank_b"]], scored,
+                       "名次：A（左）与 B（右）", (c.a.rubric.ref, c.b.rubric.ref))
+    alt = "；".join(f"{n} {a}→{b}" for n, a, b in zip(u["unit"], u["rank_a"], u["rank_b"]) if a != b) or "名次没有变化"
+    return Fragment(charts.to_html(fig, f"名次变化：{alt}"))
+
+
+def compare_reasons(c: Comparison) -> Fragment:
+    """Per changed unit: each rule whose deductions changed and each indicator whose score changed."""
+    if c.reasons.empty:
+        return tag("p", "没有单位因规则改动而改变得分。")
+    rows = [[r["unit"], LEVEL_NAMES[r["level"]], r["id"], r["name"], r["what"], r["a"], r["b"], _signed(r["delta"]), r["changes"]]
+            for _, r in c.reasons.iterrows()]
+    return table(["单位", "层级", "编号", "内容", "项目", "A", "B", "对单位的增减", "其中的细则改动"], rows, "kaohe-reasons",
+                 {5: "num", 6: "num", 7: "num"})
+
+
+def compare_unplaced(c: Comparison) -> Fragment:
+    """Evidence rows a version cannot place (left out of its score), and notes on the rescoring."""
+    parts = []
+    if c.unplaced.empty:
+        parts.append(tag("p", "两个版本都能计入全部台账记录。"))
+    else:
+        rows = [[f"{x['side']}（{x['rubric']}）", x["evidence_id"], x["unit"], x["rule"], x["date"].isoformat(),
+                 f"{Path(x['file']).name} 第 {x['row']} 行", x["reason"]] for _, x in c.unplaced.iterrows()]
+        parts.append(table(["版本", "记录编号", "单位", "规则编号", "日期", "位置", "原因"], rows, "kaohe-unplaced"))
+    if not c.notes.empty:
+        rows = [[f"{x['side']}（{x['rubric']}）", x["unit"], x["message"]] for _, x in c.notes.iterrows()]
+        parts += [tag("p", "计分说明："), table(["版本", "单位", "说明"], rows, "kaohe-notes")]
+    return join(parts)
+
+
+def compare_provenance(c: Comparison) -> Fragment:
+    if c.run is None:
+        return tag("p", "本比较不是从运行配置生成的，没有输入文件清单。")
+    return _provenance(c.run, [c.a.rubric.ref, c.b.rubric.ref], c.as_of, c.rubric_files)

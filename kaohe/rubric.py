@@ -2,19 +2,30 @@
 
 Errors name the file, the line, the YAML path (``indicators[0].children[2].rules[1].per``),
 the field and the offending value.
+
+Versions: a bundled rubric id may have several versions in ``kaohe/rubrics/`` — ``<id>.yaml`` (any
+version, as its ``version`` says) and ``<id>@<N>.yaml``. ``ID@N`` selects one; ``ID`` the latest
+published one (a ``draft`` is a proposal under review, chosen only by ``ID@N``, the way pip passes
+over pre-releases). A version may be written in full, or as a *draft over another version*
+(``based_on: ID@N`` plus ``changes``, each setting fields of one node, rule or reading by id), so a
+proposal that changes a few fields states exactly those and nothing is copied.
 """
 
 from __future__ import annotations
 
+import copy
+import re
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import Problem, RubricError
 from .names import simplified
@@ -158,9 +169,21 @@ class Node(_Model):
             yield from child.walk()
 
 
+def _listed(value):
+    return [value] if isinstance(value, str) else value
+
+
 class Rubric(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     version: int = Field(ge=1)
+    #: ``draft``: a proposal under review, selected only as ``ID@N`` (``ID`` is the latest published).
+    status: Literal["published", "draft"] = "published"
+    #: What this version is and how it differs from the one before, in plain words (compare reports show it).
+    description: str | None = None
+    #: Ids of an earlier version that this one replaces: old id -> new id(s). One old id to one new id is a
+    #: rename (several old ids to the same new one, a merge): evidence recorded against the old id lands on
+    #: the new one. One old id to several new ids is a split, whose evidence needs a person to choose.
+    replaces: dict[str, Annotated[list[str], BeforeValidator(_listed), Field(min_length=1)]] = {}
     title: str
     source: Source
     period: Period
@@ -198,6 +221,14 @@ class Rubric(_Model):
             unknown = [x for x in rule.excludes if x not in self.rules]
             if unknown:
                 raise ValueError(f"规则 {rule.id} 的 excludes 含未知规则 {'、'.join(unknown)}")
+        for old, new in self.replaces.items():
+            if old in seen:
+                raise ValueError(f"replaces：{old} 仍是本版本的编号，不能被替换")
+            unknown = [x for x in new if x not in seen]
+            if unknown:
+                raise ValueError(f"replaces：{old} 的替换项 {'、'.join(unknown)} 不是本版本的节点或规则编号")
+            if len({x in self.rules for x in new}) > 1:
+                raise ValueError(f"replaces：{old} 的替换项不能既有节点又有规则")
         kind_names = {f"kind:{k}" for k in kinds()}
         for rd in self.readings:
             bad = [t for t in rd.touches if t not in seen and t not in kind_names and t not in TOUCH_KEYWORDS]
@@ -266,22 +297,80 @@ class Rubric(_Model):
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
 
+    @cached_property
+    def successors(self) -> dict[str, list[str]]:
+        """Old rule id -> the rule ids of this version that replace it (from ``replaces``)."""
+        return {old: new for old, new in self.replaces.items() if all(x in self.rules for x in new)}
+
+
+#: ``hengnan-2020-township`` or ``hengnan-2020-township@2``.
+REF = re.compile(r"^(?P<id>[a-z0-9][a-z0-9-]*)(?:@(?P<version>\d+))?$")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One bundled rubric file: its id, version number, status and path."""
+
+    id: str
+    version: int
+    status: str
+    path: Path
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+@lru_cache(maxsize=1)
+def bundled() -> dict[str, dict[int, Version]]:
+    """Every bundled rubric file by id and version (read from the files' own top-level fields)."""
+    out: dict[str, dict[int, Version]] = defaultdict(dict)
+    for path in sorted(RUBRIC_DIR.glob("*.yaml")):
+        m = REF.match(path.stem)
+        data, _ = load_yaml(path)
+        if m is None or not isinstance(data, dict):
+            raise RubricError([Problem(str(path), None, None, path.name, "bad_rubric_file",
+                                       "内置细则文件名应为 <编号>.yaml 或 <编号>@<版本>.yaml")])
+        rid = m["id"]
+        version = int(m["version"]) if m["version"] else data.get("version")
+        if data.get("id") != rid or data.get("version") != version or not isinstance(version, int):
+            raise RubricError([Problem(str(path), None, "id", str(data.get("id")), "bad_rubric_file",
+                                       f"文件名 {path.name} 与文件中的 id/version（{data.get('id')}，{data.get('version')}）不一致")])
+        if version in out[rid]:
+            raise RubricError([Problem(str(path), None, "version", str(version), "duplicate_version",
+                                       f"细则 {rid} 的第 {version} 版已有文件 {out[rid][version].path.name}")])
+        out[rid][version] = Version(rid, version, data.get("status", "published"), path)
+    return {rid: dict(sorted(v.items())) for rid, v in sorted(out.items())}
+
 
 def rubric_path(id_or_path: str | Path) -> Path:
-    """A bundled rubric id (``hengnan-2020-township``) or a path to a YAML file."""
+    """A bundled rubric (``ID`` for its latest published version, ``ID@N`` for version N) or a YAML file."""
     p = Path(id_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
         return p
-    candidate = RUBRIC_DIR / f"{id_or_path}.yaml"
-    if not candidate.exists():
+    return resolve_ref(str(id_or_path)).path
+
+
+def resolve_ref(ref: str) -> Version:
+    m = REF.match(ref)
+    versions = bundled().get(m["id"]) if m else None
+    if not versions:
         known = "、".join(list_rubrics()) or "（无）"
-        raise RubricError([Problem(str(id_or_path), None, None, str(id_or_path), "unknown_rubric",
-                                   f"找不到细则 {id_or_path!r}；内置细则有：{known}")])
-    return candidate
+        raise RubricError([Problem(ref, None, None, ref, "unknown_rubric",
+                                   f"找不到细则 {ref!r}；内置细则有：{known}")])
+    if m["version"]:
+        hit = versions.get(int(m["version"]))
+        if hit is None:
+            have = "、".join(v.ref + ("（草案）" if v.status == "draft" else "") for v in versions.values())
+            raise RubricError([Problem(ref, None, None, ref, "unknown_version", f"细则 {m['id']} 没有第 {m['version']} 版；现有：{have}")])
+        return hit
+    published = [v for v in versions.values() if v.status == "published"]
+    return (published or list(versions.values()))[-1]  # only drafts: the latest draft
 
 
 def list_rubrics() -> list[str]:
-    return sorted(p.stem for p in RUBRIC_DIR.glob("*.yaml"))
+    """Bundled rubric ids (each may have several versions: :func:`bundled`)."""
+    return list(bundled())
 
 
 @lru_cache(maxsize=1)
@@ -299,13 +388,101 @@ def load_rubric(id_or_path: str | Path) -> Rubric:
     return load_model(Rubric, rubric_path(id_or_path))
 
 
+def rubric_files(path: Path) -> list[Path]:
+    """The rubric file and, for a draft over another version, the files it is built on."""
+    data, _ = load_yaml(path)
+    based_on = data.get("based_on") if isinstance(data, dict) else None
+    return [path, *rubric_files(rubric_path(based_on))] if isinstance(based_on, str) else [path]
+
+
+Where = dict[tuple, tuple[str, int]]  # YAML path -> (file, line): a draft's fields come from two files
+
+
 def load_model(model: type[BaseModel], path: Path):
     """Load a YAML file into ``model``; every invalid field becomes a located Problem."""
-    data, lines = load_yaml(path)
+    data, where = _raw(Path(path), ())
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RubricError([_problem(str(path), data, lines, err) for err in exc.errors()]) from None
+        raise RubricError([_problem(str(path), data, where, err) for err in exc.errors()]) from None
+
+
+class _Change(_Model):
+    id: str = Field(min_length=1)
+    set: dict[str, object] = Field(min_length=1)
+
+
+class _Overlay(_Model):
+    model_config = ConfigDict(extra="allow", frozen=True)  # the other keys override the base's
+
+    based_on: str = Field(pattern=REF.pattern)
+    changes: list[_Change] = []
+
+
+def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
+    """The file's data with each location's (file, line); a draft (``based_on``) is its base with the
+    draft's top-level keys and ``changes`` applied, the changed fields located in the draft."""
+    data, lines = load_yaml(path)
+    name = str(path)
+    where = {loc: (name, line) for loc, line in lines.items()}
+    if not isinstance(data, dict) or "based_on" not in data:
+        return data, where
+
+    def fail(loc, value, code, message):
+        raise RubricError([Problem(name, lines.get(loc), dotted(loc), value, code, message)])
+
+    try:
+        overlay = _Overlay.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError([_problem(name, data, where, err) for err in exc.errors()]) from None
+    base_path = rubric_path(overlay.based_on)
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        fail(("based_on",), overlay.based_on, "circular_base", "based_on 形成循环")
+    merged, merged_where = _raw(base_path, (*seen, path.resolve()))
+    merged = copy.deepcopy(merged)
+    for key in data:
+        if key not in ("based_on", "changes"):
+            merged[key] = data[key]
+            _relocate(merged_where, where, (key,), (key,))
+    targets = _by_id(merged)
+    for i, change in enumerate(overlay.changes):
+        found = targets.get(change.id, [])
+        if len(found) != 1:
+            fail(("changes", i, "id"), change.id, "unknown_change_target",
+                 f"基础版本 {overlay.based_on} 中{'没有' if not found else '有多个'}编号为 {change.id} 的节点、规则或读法")
+        loc, target = found[0]
+        for field, value in change.set.items():
+            if field in ("id", "children", "rules"):
+                fail(("changes", i, "set", field), field, "unchangeable", f"changes 不能更改 {field}：增删节点或规则请写出完整的新版本")
+            target[field] = value
+            _relocate(merged_where, where, (*loc, field), ("changes", i, "set", field))
+    return merged, merged_where
+
+
+def _relocate(merged: Where, own: Where, at: tuple, source: tuple) -> None:
+    """Locations under ``at`` now come from the draft's ``source`` subtree."""
+    for loc in [k for k in merged if k[:len(at)] == at]:
+        del merged[loc]
+    for loc, spot in own.items():
+        if loc[:len(source)] == source:
+            merged[(*at, *loc[len(source):])] = spot
+
+
+def _by_id(data: dict) -> dict[str, list[tuple[tuple, dict]]]:
+    """Every node, rule and reading of raw rubric data by id, with its location."""
+    out: dict[str, list[tuple[tuple, dict]]] = defaultdict(list)
+
+    def walk(items, loc):
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                if isinstance(item.get("id"), (str, int, float)):
+                    out[str(item["id"])].append(((*loc, i), item))
+                for key in ("children", "rules"):
+                    walk(item.get(key), (*loc, i, key))
+
+    walk(data.get("indicators"), ("indicators",))
+    walk(data.get("readings"), ("readings",))
+    return out
 
 
 _MESSAGES = {
@@ -334,7 +511,7 @@ _MESSAGES = {
 }
 
 
-def _problem(file: str, data, lines, err) -> Problem:
+def _problem(file: str, data, where: Where, err) -> Problem:
     # pydantic puts the discriminator tag into the location; drop it to get the YAML path.
     loc, node = [], data
     for part in err["loc"]:
@@ -346,8 +523,8 @@ def _problem(file: str, data, lines, err) -> Problem:
         loc.append("kind")  # the problem is the kind field, not the whole rule
     line = None
     for i in range(len(loc), -1, -1):
-        if tuple(loc[:i]) in lines:
-            line = lines[tuple(loc[:i])]
+        if tuple(loc[:i]) in where:
+            file, line = where[tuple(loc[:i])]
             break
     template = _MESSAGES.get(err["type"])
     ctx = {k: (fmt(v) if isinstance(v, Decimal) else v) for k, v in (err.get("ctx") or {}).items()}

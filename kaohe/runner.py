@@ -36,6 +36,7 @@ from tqdm import tqdm
 from traitlets import default
 
 from .assessment import Assessment, assess
+from .compare import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT
 from .errors import KaoheError
 from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic
@@ -169,6 +170,25 @@ def render(nb, title: str, show_code: bool) -> str:
     return body
 
 
+def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, title: str, timeout: int,
+            show_code: bool) -> str | None:
+    """Run ``source`` into ``stage/<name>.ipynb``; only when it ran to the end, write ``dest/<name>.html`` and
+    the executed notebook beside it (a failure keeps ``<name>.failed.ipynb`` and the previous good report).
+    Returns the failure, or None."""
+    target = stage / f"{name}.ipynb"
+    try:
+        nb, failure = execute(source, target, parameters, timeout)
+        if failure is None:
+            write_text_atomic(dest / f"{name}.html", render(nb, title, show_code))
+            write_bytes_atomic(dest / f"{name}.ipynb", target.read_bytes())
+            (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
+        elif target.exists():
+            write_bytes_atomic(dest / f"{name}.failed.ipynb", target.read_bytes())
+        return failure
+    except Exception as exc:  # rendering or writing: this report fails, the others go on
+        return f"{type(exc).__name__}: {exc}"
+
+
 # --- the whole run ----------------------------------------------------------------------------------
 
 @dataclass
@@ -226,29 +246,17 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         a.save(cache)
         common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
 
-        def publish(unit: str | None, params_: dict) -> str | None:
-            """Run one notebook; publish its HTML and notebook only when it ran to the end."""
-            name, dest, where = ("summary", folder, stage) if unit is None else (files[unit], folder / "units", stage / "units")
-            target = where / f"{name}.ipynb"
-            source = notebooks / ("summary.ipynb" if unit is None else "unit_report.ipynb")
-            try:
-                nb, failure = execute(source, target, params_, timeout)
-                if failure is None:
-                    title = f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
-                    html = render(nb, title, show_code)
-                    write_text_atomic(dest / f"{name}.html", html)
-                    write_bytes_atomic(dest / f"{name}.ipynb", target.read_bytes())
-                    (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
-                elif target.exists():
-                    write_bytes_atomic(dest / f"{name}.failed.ipynb", target.read_bytes())
-                return failure
-            except Exception as exc:  # rendering or writing: this report fails, the others go on
-                return f"{type(exc).__name__}: {exc}"
+        def publish_one(unit: str | None, params_: dict) -> str | None:
+            if unit is None:
+                return publish(notebooks / "summary.ipynb", stage, folder, "summary", params_,
+                               f"{a.run.config.title}：汇总", timeout, show_code)
+            return publish(notebooks / "unit_report.ipynb", stage / "units", folder / "units", files[unit], params_,
+                           f"{unit}：{a.run.config.title}", timeout, show_code)
 
         bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
         pool = ThreadPoolExecutor(max_workers=max(1, jobs))
         try:
-            futures = {pool.submit(publish, u, {**common, "unit": u}): u for u in chosen}
+            futures = {pool.submit(publish_one, u, {**common, "unit": u}): u for u in chosen}
             for fut in as_completed(futures):
                 unit, failure = futures[fut], fut.result()
                 bar.update()
@@ -263,7 +271,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
         # The summary runs last, so it links only reports that exist.
         published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
-        outcome.summary_error = publish(None, {**common, "published": published}) or ""
+        outcome.summary_error = publish_one(None, {**common, "published": published}) or ""
         bar.update()
         bar.close()
         if outcome.summary_error and log:
@@ -277,6 +285,55 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         shutil.rmtree(stage, ignore_errors=True)
         _drop_socket_dir()
     return outcome
+
+
+@dataclass
+class CompareOutcome:
+    folder: Path
+    comparison: Comparison
+    error: str = ""
+
+    @property
+    def html(self) -> Path:
+        return self.folder / "compare.html"
+
+
+def compare_folder(c: Comparison, out_dir: Path) -> Path:
+    """``<out>/<run>/compare/<A>_vs_<B>[-as-of-<date>]/``."""
+    name = f"{c.a.rubric.ref}_vs_{c.b.rubric.ref}" + (f"-as-of-{c.as_of.isoformat()}" if c.as_of else "")
+    return out_dir / c.run.config.name / "compare" / name
+
+
+def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None, show_code: bool = False,
+            out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT, notebooks: Path | None = None) -> CompareOutcome:
+    """``kaohe compare``: compare once, run ``compare.ipynb`` on the result, write its HTML, the CSV files
+    and a manifest. Input problems raise before anything is written."""
+    source = (notebooks or NOTEBOOKS) / "compare.ipynb"
+    if not source.exists():
+        raise KaoheError(f"找不到报告笔记本 {source}")
+    c = compare_params(params, a, b, as_of)
+    folder = compare_folder(c, Path(out_dir).absolute())
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        cache = stage / "comparison.pickle"
+        c.save(cache)
+        parameters = {"params": str(c.run.path), "a": c.a.rubric.ref, "b": c.b.rubric.ref,
+                      "as_of": c.as_of.isoformat() if c.as_of else None, "cache": str(cache)}
+        title = f"细则版本比较：{c.a.rubric.ref} 与 {c.b.rubric.ref}（{c.run.config.title}）"
+        error = publish(source, stage, folder, "compare", parameters, title, timeout, show_code) or ""
+        for name, frame in c.tables().items():
+            write_csv_atomic(folder / name, frame)
+        manifest = {"compare": {"a": c.a.rubric.ref, "b": c.b.rubric.ref, "run": c.run.config.name,
+                                "as_of": c.as_of.isoformat() if c.as_of else None},
+                    "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in input_files(c.run, c.rubric_files)],
+                    "notebooks": _listing(folder, [source]), "software": {**versions(), "interpreter": sys.executable},
+                    "outputs": _listing(folder, _outputs(folder))}
+        write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        _drop_socket_dir()
+    return CompareOutcome(folder, c, error)
 
 
 # --- tables, inputs, index, manifest ----------------------------------------------------------------
@@ -390,21 +447,27 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
     return "".join(parts)
 
 
-def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOutcome) -> None:
-    def listing(paths):
-        return [{"path": p.relative_to(folder).as_posix() if p.is_relative_to(folder) else p.name, "sha256": sha256(p)}
-                for p in paths]
+def _listing(folder: Path, paths) -> list[dict]:
+    return [{"path": p.relative_to(folder).as_posix() if p.is_relative_to(folder) else p.name, "sha256": sha256(p)}
+            for p in paths]
 
-    outputs = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
-                     and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+def _outputs(folder: Path) -> list[Path]:
+    """Every file in the folder but the manifest and hidden (staging) files."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOutcome) -> None:
+    outputs = _outputs(folder)
     manifest = {
         "run": {"name": a.run.config.name, "year": a.run.config.year, "title": a.run.config.title,
                 "as_of": a.as_of.isoformat() if a.as_of else None, "rubrics": [r.rubric.ref for r in a.results.values()]},
         "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in input_files(a.run)],
-        "notebooks": listing([notebooks / "unit_report.ipynb", notebooks / "summary.ipynb"]),
-        "templates": listing(sorted((TEMPLATES / "kaohe").iterdir())),
+        "notebooks": _listing(folder, [notebooks / "unit_report.ipynb", notebooks / "summary.ipynb"]),
+        "templates": _listing(folder, sorted((TEMPLATES / "kaohe").iterdir())),
         "software": {**versions(), "interpreter": sys.executable},
         "units": {u: {"file": s.file, "state": s.state, "error": s.error} for u, s in outcome.statuses.items()},
-        "outputs": listing(outputs),
+        "outputs": _listing(folder, outputs),
     }
     write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")

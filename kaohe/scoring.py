@@ -19,11 +19,11 @@ import pandas as pd
 
 from .composite import SCORE_KINDS, Scorer
 from .errors import InputError, Problem
-from .ledger import Evidence, Roster, load_evidence, load_roster, match_units
+from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt, round_half_up
 from .rubric import Node, Rubric
 from .rules import amount
-from .validate import check, in_scope
+from .validate import check, in_scope, resolve
 
 LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "date", "raw", "applied",
                   "capped_by", "reason", "file", "row"]
@@ -117,7 +117,7 @@ def score(rubric: Rubric, roster, evidence, as_of: date | None = None) -> Result
         InputError: with every problem in the inputs; nothing is scored.
     """
     roster = roster if isinstance(roster, Roster) else load_roster(roster)
-    evidence = match_units(roster, evidence if isinstance(evidence, Evidence) else load_evidence(evidence))
+    evidence = resolve([rubric], roster, evidence if isinstance(evidence, Evidence) else load_evidence(evidence))
     as_of, as_of_problems = parse_as_of(as_of, [rubric])
     problems = as_of_problems + check([rubric], roster, evidence, every_category_scored=False)
     if problems:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from dataclasses import replace
 from functools import partial
 
 from .composite import missing_scores
 from .errors import Problem
-from .ledger import LABELS, Evidence, Roster
+from .ledger import LABELS, Evidence, Roster, match_units
 from .numbers import fmt
 from .rubric import Rubric, known_categories
 from .rules import amount
@@ -16,6 +17,26 @@ from .rules import amount
 
 def rubric_for(rubrics: list[Rubric], category: str) -> Rubric | None:
     return next((r for r in rubrics if category in r.applies_to), None)
+
+
+def resolve(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> Evidence:
+    """Evidence placed on the roster and the rubrics: unit names matched across 繁简
+    (:func:`~kaohe.ledger.match_units`), and a rule id that the unit's rubric version replaced
+    (``Rubric.replaces``) moved to its one successor, the ledger's id kept in ``rule_as_written``.
+    A split id (several successors) is a problem: which new rule a row belongs to is a person's call."""
+    evidence = match_units(roster, evidence)
+    categories = roster.category_of()
+    findings, problems = [], list(evidence.problems)
+    for f in evidence.findings:
+        rubric = rubric_for(rubrics, categories.get(f.unit, ""))
+        new = rubric.successors.get(f.rule) if rubric is not None and f.rule not in rubric.rules else None
+        if new and len(new) == 1:
+            f = replace(f, rule=new[0], rule_as_written=f.rule)
+        elif new:
+            problems.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), f.rule, "split_rule",
+                                    f"细则 {rubric.ref} 把规则 {f.rule} 拆分为 {'、'.join(new)}：请在台账中改记为其中之一", f.rule))
+        findings.append(f)
+    return Evidence(findings, problems, evidence.files, evidence.headers)
 
 
 def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
@@ -57,6 +78,8 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
         if rubric is None:
             continue
         rule = rubric.rules.get(f.rule)
+        if rule is None and f.rule in rubric.successors:
+            continue  # a split id, reported by resolve()
         if rule is None:
             near = difflib.get_close_matches(f.rule, list(rubric.rules), n=3, cutoff=0.6)
             hint = f"；相近的编号：{'、'.join(near)}" if near else ""

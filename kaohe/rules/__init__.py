@@ -56,6 +56,8 @@ class Finding:
     status: str | None = None
     #: The unit as the ledger wrote it, when it matched the roster only after 繁简 conversion.
     unit_as_written: str = ""
+    #: The rule id as the ledger wrote it, when the rubric version replaced that id (``Rubric.replaces``).
+    rule_as_written: str = ""
 
 
 class RuleBase(BaseModel):

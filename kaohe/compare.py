@@ -1,0 +1,478 @@
+"""Compare two rubric versions on the same evidence: what changed in the rules, and whose score,
+grade, rank and award moved, and why.
+
+- **Structural diff**: nodes, rules and readings matched by id, then by the declared replacements of
+  version B (``Rubric.replaces``); each matched pair is compared field by field (points, weights,
+  per-step amounts, caps, rounding, verbatim text …), nested fields by dotted path (``grades.bands[0].min``).
+- **Rescoring**: the evidence is placed on each version separately (:func:`kaohe.validate.resolve`,
+  so rows recorded against an id that B renamed land on the new id). A row one version cannot place
+  (its rule is gone, it lacks a value the new rule needs, its date is outside the new period …) is
+  left out of that version's score and listed with the reason; the comparison goes on. Problems of
+  the ledger or roster themselves (an unknown unit, a bad date) stop it, as they would stop a run.
+- **Why a unit moved**: the rules whose deductions changed and the indicators whose scores changed,
+  each with the changes the diff found in it.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Run
+from .errors import InputError, KaoheError
+from .ledger import Evidence, Roster, load_evidence, load_roster
+from .numbers import fmt
+from .rubric import Rubric, load_rubric, rubric_files, rubric_path
+from .rules.rate_shortfall import ROUNDING_TEXT
+from .scoring import Result, excellent_label, parse_as_of, score_checked
+from .validate import check, resolve
+
+CACHE_VERSION = 1
+
+ADDED, REMOVED, CHANGED, RENAMED, SPLIT, MERGED = "新增", "删除", "修改", "改编号", "拆分", "合并"
+DIFF_COLUMNS = ["change", "level", "id_a", "id_b", "name", "field", "label", "a", "b"]
+UNIT_COLUMNS = ["unit", "category", "total_a", "total_b", "delta", "grade_a", "grade_b", "rank_a", "rank_b",
+                "rank_change", "award_a", "award_b", "status_a", "status_b", "changed", "reason"]
+#: ``direct``: the item itself (or, for an indicator, something inside it) changed in the diff; a rule that
+#: did not change can still count differently, cut by a cap or a clamp when the score around it moved.
+REASON_COLUMNS = ["unit", "level", "id", "name", "what", "a", "b", "delta", "changes", "direct"]
+UNPLACED_COLUMNS = ["side", "rubric", "evidence_id", "unit", "rule", "date", "file", "row", "column", "value",
+                    "code", "reason"]
+NOTE_COLUMNS = ["side", "rubric", "unit", "file", "row", "code", "message"]
+
+#: Problems that say a row does not fit this version's rules: the row is left out of that version only.
+PLACEMENT = {"unknown_rule", "split_rule", "date_outside_period", "missing_value", "out_of_range", "unused_input",
+             "not_applicable", "exclusive_rules", "duplicate_measurement", "score_and_tasks"}
+#: Problems that leave the rows in place and are shown beside the result.
+NOTES = {"missing_score", "not_optional", "points_mismatch"}
+
+FIELD_LABELS = {
+    "id": "编号", "name": "名称", "text": "原文", "kind": "计分类型", "points": "分值", "weight": "权重（%）",
+    "per": "每次扣分", "amount": "分值", "cap": "全年累计上限", "target": "目标值（%）", "step": "每步（百分点）",
+    "rounding": "不足一步时", "decimals": "保留小数位", "min": "最低", "max": "最高", "below": "低于",
+    "levels": "级别", "amounts": "各级分值", "per_occurrence": "按次", "bonus": "加分", "unit": "计量单位",
+    "percent": "百分率", "document": "依据文件", "excludes": "不能同时适用", "records_until": "记录最晚日期",
+    "reading": "读法", "note": "说明", "about": "事项", "touches": "适用于", "node": "所在指标", "parent": "上级",
+    "combine": "合成方式", "optional": "可不列入", "eligibility_min": "评优资格最低分", "title": "标题",
+    "applies_to": "适用类别", "aggregate": "总分合成", "scale": "折合分制", "pooled": "各项共用总分",
+    "points_text": "总分原文", "period": "考核期", "grades": "等次", "awards": "评优", "veto": "一票否决",
+    "source": "依据文件",
+}
+VALUE_LABELS = {**ROUNDING_TEXT, "deduct": "满分减扣分", "weighted": "按权重合成", "sum": "模块合计折算"}
+LEVEL_NAMES = {"rubric": "细则", "node": "指标", "rule": "规则", "reading": "读法"}
+
+
+def label(path: str) -> str:
+    """``grades.bands[0].min`` -> 等次.bands[0].最低: the words a reviewer knows, the path kept."""
+    parts = path.replace("[", ".[").split(".")
+    return ".".join(FIELD_LABELS.get(p, p) for p in parts).replace(".[", "[")
+
+
+def show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        return fmt(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "、".join(show(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k} {show(v)}" for k, v in value.items())
+    return VALUE_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def _flat(value, prefix: str = "") -> dict[str, object]:
+    """Nested model data as ``{dotted path: leaf}``; a list of scalars is one leaf."""
+    if isinstance(value, dict) and value:
+        out = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flat(v, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
+def _fields(rubric: Rubric) -> dict[str, dict[tuple[str, str], dict[str, object]]]:
+    """Per level, each item's flattened fields by (id, name)."""
+    parents = rubric.parents
+    nodes = {(n.id, n.name): {**_flat(n.model_dump(exclude={"children", "rules"})),
+                              "parent": parents[n.id].id if parents[n.id] else None} for n in rubric.nodes}
+    rules = {(r.id, rubric.rule_node[r.id].name): {**_flat(r.model_dump()), "node": rubric.rule_node[r.id].id}
+             for r in rubric.rules.values()}
+    readings = {(x.id, x.about): _flat(x.model_dump()) for x in rubric.readings}
+    top = _flat(rubric.model_dump(exclude={"indicators", "readings", "version", "status", "description", "replaces"}))
+    return {"rubric": {(rubric.id, rubric.title): top}, "node": nodes, "rule": rules, "reading": readings}
+
+
+def _groups(ids_a: list[str], ids_b: list[str], replaces: dict[str, list[str]]) -> list[tuple[list[str], list[str]]]:
+    """Pairs of id groups (A side, B side): shared ids, then the replacements B declares for ids of A
+    (connected: a split is one old id with several new ones, a merge several old ids with one new)."""
+    in_a, in_b = set(ids_a), set(ids_b)
+    out = [([i], [i]) for i in ids_a if i in in_b]
+    edges = {old: [n for n in new if n in in_b and n not in in_a] for old, new in replaces.items() if old in in_a}
+    done: set[str] = set()
+    for old in [i for i in ids_a if edges.get(i)]:
+        if old in done:
+            continue
+        olds, news = [old], list(edges[old])
+        grew = True
+        while grew:  # the component: every old id sharing a new id, and every new id of those
+            grew = False
+            for o, ns in edges.items():
+                if o not in olds and set(ns) & set(news):
+                    olds.append(o)
+                    news += [n for n in ns if n not in news]
+                    grew = True
+        done.update(olds)
+        out.append((sorted(olds, key=ids_a.index), sorted(news, key=ids_b.index)))
+    matched_a = {i for a, _ in out for i in a}
+    matched_b = {i for _, b in out for i in b}
+    out += [([i], []) for i in ids_a if i not in matched_a]
+    out += [([], [i]) for i in ids_b if i not in matched_b]
+    return out
+
+
+def diff(a: Rubric, b: Rubric) -> pd.DataFrame:
+    """Every difference between two rubric versions, one row per changed field (DIFF_COLUMNS).
+
+    ``change`` is 新增 / 删除 / 修改 / 改编号 / 拆分 / 合并; a renamed item lists its changed fields under
+    改编号, a split or merge one row with the texts on each side.
+    """
+    fa, fb = _fields(a), _fields(b)
+    rows = []
+    for level in ("rubric", "node", "rule", "reading"):
+        items_a = {k[0]: (k[1], v) for k, v in fa[level].items()}
+        items_b = {k[0]: (k[1], v) for k, v in fb[level].items()}
+        if level == "rubric":  # two different ids can still be compared field by field
+            items_a, items_b = {"": next(iter(items_a.values()))}, {"": next(iter(items_b.values()))}
+        replaces = b.replaces if level in ("node", "rule") else {}
+        for ga, gb in _groups(list(items_a), list(items_b), replaces):
+            name = (items_b[gb[0]] if gb else items_a[ga[0]])[0]
+            ida, idb = "、".join(ga) or "", "、".join(gb) or ""
+            shown_a, shown_b = (ida or a.id, idb or b.id) if level == "rubric" else (ida, idb)
+            if not gb:
+                rows.append([REMOVED, level, shown_a, "", name, "", "", _summary(items_a[ga[0]][1]), ""])
+            elif not ga:
+                rows.append([ADDED, level, "", shown_b, name, "", "", "", _summary(items_b[gb[0]][1])])
+            elif len(ga) > 1 or len(gb) > 1:
+                rows.append([SPLIT if len(ga) == 1 else MERGED, level, shown_a, shown_b, name, "text", label("text"),
+                             " | ".join(_summary(items_a[i][1]) for i in ga),
+                             " | ".join(_summary(items_b[i][1]) for i in gb)])
+            else:
+                va, vb = items_a[ga[0]][1], items_b[gb[0]][1]
+                change = CHANGED if ga == gb else RENAMED
+                if change == RENAMED:
+                    rows.append([RENAMED, level, shown_a, shown_b, name, "id", label("id"), ida, idb])
+                for key in dict.fromkeys([*va, *vb]):
+                    if key != "id" and va.get(key) != vb.get(key):
+                        rows.append([change, level, shown_a, shown_b, name, key, label(key), show(va.get(key)),
+                                     show(vb.get(key))])
+    return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def _summary(fields: dict[str, object]) -> str:
+    """One line for an item added or removed: its kind and amounts, then its text."""
+    keys = ("kind", "points", "weight", "per", "amount", "target", "cap", "reading")
+    head = "，".join(f"{label(k)} {show(fields[k])}" for k in keys if fields.get(k) not in (None, "", []))
+    text = fields.get("text") or fields.get("name") or ""
+    return f"{head}：{text}" if head and text else (head or str(text))
+
+
+# --- rescoring --------------------------------------------------------------------------------------
+
+@dataclass
+class Side:
+    """One version scored on the evidence it can place."""
+
+    rubric: Rubric
+    result: Result
+    evidence: Evidence
+    unplaced: list  # Problems, one per row left out
+    notes: list  # Problems shown beside the result
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` returns. Tables hold Decimals; ``units`` is in B's ranking order, units that
+    only one version scores at the end."""
+
+    a: Side
+    b: Side
+    as_of: date | None
+    diff: pd.DataFrame
+    units: pd.DataFrame
+    reasons: pd.DataFrame
+    unplaced: pd.DataFrame
+    notes: pd.DataFrame
+    run: Run | None = None
+    #: The files versions A and B are read from (a draft's base too), for provenance.
+    rubric_files: list[Path] = field(default_factory=list)
+
+    @property
+    def moved(self) -> pd.DataFrame:
+        """Units whose grade, award, veto or disqualification changed."""
+        u = self.units
+        return u[(u["grade_a"] != u["grade_b"]) | (u["award_a"] != u["award_b"]) | (u["status_a"] != u["status_b"])]
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump((CACHE_VERSION, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The CSV files of ``kaohe compare``, as text: ``compare.csv`` (per unit), ``diff.csv``,
+        ``unplaced.csv``; exact decimals, ISO dates, blank for none, true/false."""
+        def text(v):
+            if v is None or (isinstance(v, float) and v != v):
+                return ""
+            if isinstance(v, bool):
+                return "true" if v else "false"
+            return fmt(v) if isinstance(v, Decimal) else (v.isoformat() if isinstance(v, date) else v)
+
+        units = self.units.copy()
+        units.insert(0, "rubric_b", self.b.rubric.ref)
+        units.insert(0, "rubric_a", self.a.rubric.ref)
+        unplaced = self.unplaced.assign(file=[Path(f).name for f in self.unplaced["file"]])
+        return {name: frame.astype(object).map(text) for name, frame in
+                (("compare.csv", units), ("diff.csv", self.diff), ("unplaced.csv", unplaced))}
+
+
+def _side(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Side:
+    placed = resolve([rubric], roster, evidence)
+    problems = check([rubric], roster, placed, every_category_scored=False)
+    rows = {(f.file, f.row) for f in placed.findings}
+    fatal = [p for p in problems if p.code not in PLACEMENT | NOTES or (p.code in PLACEMENT and (p.file, p.row) not in rows)]
+    if fatal:
+        raise InputError(fatal)
+    unplaced = [p for p in problems if p.code in PLACEMENT]
+    left_out = {(p.file, p.row) for p in unplaced}
+    kept = Evidence([f for f in placed.findings if (f.file, f.row) not in left_out], [], placed.files, placed.headers)
+    result = score_checked(rubric, roster, kept, as_of)
+    return Side(rubric, result, placed, unplaced, [p for p in problems if p.code in NOTES])
+
+
+def compare(a: Rubric | str, b: Rubric | str, roster, evidence, as_of: date | str | None = None,
+            run: Run | None = None) -> Comparison:
+    """Score the same roster and evidence under rubric versions ``a`` and ``b`` and explain the difference.
+
+    Args:
+        a, b: loaded rubrics, or refs such as ``hengnan-2020-township@1``.
+        roster, evidence: as :func:`kaohe.scoring.score` takes them (objects, DataFrames or paths).
+        as_of: only evidence dated up to this day counts; must fall in both versions' periods.
+
+    Raises:
+        InputError: the roster or ledger itself is invalid, or no unit is in scope of either version.
+    """
+    a = a if isinstance(a, Rubric) else load_rubric(a)
+    b = b if isinstance(b, Rubric) else load_rubric(b)
+    roster = roster if isinstance(roster, Roster) else load_roster(roster)
+    evidence = evidence if isinstance(evidence, Evidence) else load_evidence(evidence)
+    when, problems = parse_as_of(as_of, [a, b])
+    problems += list(roster.problems) + list(evidence.problems)
+    if problems:
+        raise InputError(problems)
+    sa, sb = _side(a, roster, evidence, when), _side(b, roster, evidence, when)
+    changes = diff(a, b)
+    units = _units(sa, sb)
+    reasons = _reasons(sa, sb, changes, units)
+    units["reason"] = [_reason_text(reasons[reasons["unit"] == u], d) if c else ""
+                       for u, c, d in zip(units["unit"], units["changed"], units["delta"])]
+    return Comparison(sa, sb, when, changes, units, reasons, _unplaced(sa, sb), _notes(sa, sb), run)
+
+
+def _status(row) -> str:
+    if row is None:
+        return "不适用"
+    return "取消资格" if row["disqualified"] else ("一票否决" if row["vetoed"] else "")
+
+
+def _units(sa: Side, sb: Side) -> pd.DataFrame:
+    ua = {r["unit"]: r for _, r in sa.result.units.iterrows()}
+    ub = {r["unit"]: r for _, r in sb.result.units.iterrows()}
+    order = [*ub, *(u for u in ua if u not in ub)]
+    rows = []
+    for unit in order:
+        x, y = ua.get(unit), ub.get(unit)
+        ta, tb = (x["total"] if x is not None else None), (y["total"] if y is not None else None)
+        ra, rb = (x["rank"] if x is not None else None), (y["rank"] if y is not None else None)
+        award_a = excellent_label(x["excellent"], x["excellent_pending"]) if x is not None else ""
+        award_b = excellent_label(y["excellent"], y["excellent_pending"]) if y is not None else ""
+        row = {"unit": unit, "category": (y if y is not None else x)["category"], "total_a": ta, "total_b": tb,
+               "delta": tb - ta if ta is not None and tb is not None else None,
+               "grade_a": x["grade"] if x is not None else "", "grade_b": y["grade"] if y is not None else "",
+               "rank_a": ra, "rank_b": rb, "rank_change": ra - rb if ra is not None and rb is not None else None,
+               "award_a": award_a, "award_b": award_b, "status_a": _status(x), "status_b": _status(y)}
+        row["changed"] = (ta, ra, row["grade_a"], award_a, row["status_a"]) != (tb, rb, row["grade_b"], award_b, row["status_b"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=UNIT_COLUMNS[:-1])
+
+
+def _to_b(sa: Side, sb: Side) -> dict[str, str]:
+    """A's rule and node ids as B calls them (a rename or merge); a split or removed id stays as it is."""
+    out = {i: i for i in [*sa.rubric.rules, *(n.id for n in sa.rubric.nodes)]}
+    for old, new in sb.rubric.replaces.items():
+        if len(new) == 1 and old in out:
+            out[old] = new[0]
+    return out
+
+
+def _reasons(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Per unit, each rule whose deductions changed and each indicator whose score changed, with what the
+    diff found in it (REASON_COLUMNS); largest change first."""
+    to_b = _to_b(sa, sb)
+    ra, rb = sa.rubric, sb.rubric
+    names = {**{n.id: n.name for n in ra.nodes}, **{n.id: n.name for n in rb.nodes}}
+    rule_names = {**{r: _short(x.text) for r, x in ra.rules.items()}, **{r: _short(x.text) for r, x in rb.rules.items()}}
+    in_b = {"node": {n.id: n for n in rb.nodes}, "rule": set(rb.rules)}
+    per_item: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for _, c in changes.iterrows():
+        if c["level"] not in ("node", "rule"):
+            continue
+        what = f"{c['label']}：{c['a'] or '（无）'} → {c['b'] or '（无）'}" if c["change"] in (CHANGED, RENAMED) else c["change"]
+        for key in dict.fromkeys([*c["id_b"].split("、"), *c["id_a"].split("、")]):
+            if key:
+                per_item[(c["level"], key)].append(what)
+
+    def inside(node_id: str, moved_rules: set[str]) -> list[str]:
+        """The diff's changes within a node of B: its nodes' own, and those of the rules whose deductions
+        moved for this unit (every rule's, when none did: a weight or a cap changed the score)."""
+        node = in_b["node"].get(node_id)
+        nodes = [node_id] if node is None else [n.id for n in node.walk()]
+        rules = [] if node is None else [r.id for n in node.walk() for r in n.rules]
+        hit = [r for r in rules if r in moved_rules]
+        out = [f"{i} {w}" for i in nodes for w in per_item.get(("node", i), [])]
+        return out + [f"{i} {w}" for i in (hit or rules) for w in per_item.get(("rule", i), [])]
+
+    rows = []
+    changed = set(units.loc[units["changed"], "unit"])
+    da = _sum_by(sa.result.ledger, "rule", to_b)
+    db = _sum_by(sb.result.ledger, "rule", None)
+    bonus = {r for x in (ra, rb) for r, rule in x.rules.items() if rule.kind == "bonus" or getattr(rule, "bonus", False)}
+    cut = _cap_reasons(sb)
+    for unit, rule in sorted(set(da) | set(db)):
+        if unit not in changed:
+            continue
+        x, y = da.get((unit, rule), Decimal(0)), db.get((unit, rule), Decimal(0))
+        if x != y:
+            own = per_item.get(("rule", rule), [])
+            sign = -1 if rule in bonus else 1  # the ledger holds a bonus as a negative deduction
+            rows.append([unit, "rule", rule, rule_names.get(rule, ""), "加分" if sign < 0 else "扣分", sign * x, sign * y,
+                         x - y, "；".join(own or cut.get((unit, rule), [])), bool(own)])
+    na, nb = _node_scores(sa.result, to_b), _node_scores(sb.result, None)
+    for unit, node in sorted(set(na) | set(nb)):
+        if unit not in changed:
+            continue
+        x, y = na.get((unit, node)), nb.get((unit, node))
+        if x != y:
+            delta = (y - x) if x is not None and y is not None else None
+            moved_rules = {r[2] for r in rows if r[0] == unit and r[1] == "rule"}
+            within = inside(node, moved_rules)
+            rows.append([unit, "node", node, names.get(node, ""), "得分", x, y, delta, "；".join(within[:6]), bool(within)])
+    out = pd.DataFrame(rows, columns=REASON_COLUMNS)
+    # Changed rules first, then indicators with changes inside, then knock-on effects; largest first.
+    out["_tier"] = [0 if d and lv == "rule" else (1 if d else 2) for lv, d in zip(out["level"], out["direct"])]
+    out["_size"] = [-abs(d) if d is not None else Decimal(0) for d in out["delta"]]
+    return out.sort_values(["unit", "_tier", "_size"], kind="stable").drop(columns=["_tier", "_size"]).reset_index(drop=True)
+
+
+def _cap_reasons(side: Side) -> dict[tuple[str, str], list[str]]:
+    """Why B applied less than a rule computed (a cap or a clamp), per (unit, rule): a rule that did
+    not change can still count differently when the score around it did."""
+    led = side.result.ledger
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for unit, rule, by, reason in zip(led["unit"], led["rule"], led["capped_by"], led["reason"]):
+        if by and reason and reason not in out[(unit, rule)]:
+            out[(unit, rule)].append(f"第 {side.rubric.version} 版：{reason}")
+    return out
+
+
+def _short(text: str, width: int = 24) -> str:
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def _sum_by(ledger: pd.DataFrame, column: str, to_b: dict[str, str] | None) -> dict[tuple[str, str], Decimal]:
+    out: dict[tuple[str, str], Decimal] = defaultdict(lambda: Decimal(0))
+    for unit, key, applied in zip(ledger["unit"], ledger[column], ledger["applied"]):
+        out[(unit, to_b.get(key, key) if to_b else key)] += applied
+    return dict(out)
+
+
+def _node_scores(result: Result, to_b: dict[str, str] | None) -> dict[tuple[str, str], Decimal | None]:
+    n = result.nodes
+    return {(u, to_b.get(i, i) if to_b else i): s for u, i, s in zip(n["unit"], n["node"], n["score"]) if s is not None}
+
+
+def _reason_text(rows: pd.DataFrame, delta: Decimal | None, limit: int = 3) -> str:
+    """The 主要原因 cell: the largest changes, rules first (they are where the rubric acts)."""
+    if rows.empty:
+        return "得分未变，名次随其他单位的得分变化而变化" if delta == 0 else "只有一个版本对本单位计分"
+    changed_rules = rows[(rows["level"] == "rule") & rows["direct"]]
+    if not changed_rules.empty:  # the rules say where the rubric acted; their indicators only follow
+        rows = changed_rules
+    parts = []
+    for _, r in rows.head(limit).iterrows():
+        what = f"{r['id']} {r['name']} {r['what']} {show(r['a']) or '无'} → {show(r['b']) or '无'}"
+        parts.append(what + (f"（{r['changes']}）" if r["changes"] else ""))
+    if len(rows) > limit:
+        parts.append(f"等 {len(rows)} 项")
+    return "；".join(parts)
+
+
+def _unplaced(sa: Side, sb: Side) -> pd.DataFrame:
+    rows = []
+    for side, s in (("A", sa), ("B", sb)):
+        found = {(f.file, f.row): f for f in s.evidence.findings}
+        for p in s.unplaced:
+            f = found[(p.file, p.row)]
+            rows.append([side, s.rubric.ref, f.id, f.unit, f.rule_as_written or f.rule, f.date, f.file, f.row,
+                         p.column, p.value, p.code, p.message])
+    return pd.DataFrame(rows, columns=UNPLACED_COLUMNS)
+
+
+def _notes(sa: Side, sb: Side) -> pd.DataFrame:
+    rows = []
+    for side, s in (("A", sa), ("B", sb)):
+        found = {(f.file, f.row): f for f in s.evidence.findings}
+        for p in s.notes:
+            f = found.get((p.file, p.row))
+            unit = f.unit if f else (p.value if p.code == "missing_score" else "")
+            rows.append([side, s.rubric.ref, unit, p.file, p.row, p.code, p.message])
+    return pd.DataFrame(rows, columns=NOTE_COLUMNS)
+
+
+# --- from a params file -----------------------------------------------------------------------------
+
+def compare_params(params: str | Path, a: str, b: str, as_of: str | date | None = None) -> Comparison:
+    """Compare versions ``a`` and ``b`` on a params file's roster and evidence; award quotas that the
+    document leaves open come from its ``quotas`` (by rubric id), as in a run."""
+    run = Run(params)
+    ra, rb = (run.with_quota(load_rubric(x)) for x in (a, b))
+    roster, evidence = run.load_inputs(rubrics=[])  # placed on each version separately
+    given = as_of if as_of not in (None, "") else run.config.as_of
+    c = compare(ra, rb, roster, evidence, given, run)
+    c.rubric_files = list(dict.fromkeys(f for x in (a, b) for f in rubric_files(rubric_path(x))))
+    return c
+
+
+def load(params: str | Path, a: str, b: str, as_of: str | date | None = None,
+         cache: str | Path | None = None) -> Comparison:
+    """The comparison from ``kaohe compare``'s cache, else computed here (a notebook opened by hand)."""
+    if cache and Path(cache).exists():
+        with open(cache, "rb") as fh:
+            version, comparison = pickle.load(fh)  # written by this kaohe for this comparison only
+        if version != CACHE_VERSION:
+            raise KaoheError(f"比较缓存 {cache} 来自另一版本的 kaohe，请重新运行 kaohe compare")
+        return comparison
+    return compare_params(params, a, b, as_of)
