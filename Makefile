@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS := params/hengnan-2020.yaml
 
-.PHONY: demo test lab install clean
+.PHONY: demo compare test lab install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,6 +19,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/kaohe validate --params $(PARAMS)
 	$(BIN)/kaohe run $(PARAMS) --jobs 2
+
+# The two built-in rubric comparisons on the sample data; each prints the path of its compare.html.
+compare: $(STAMP)
+	$(BIN)/kaohe compare params/hengnan-2020.yaml --a hengnan-2020-township@1 --b hengnan-2020-township@2
+	$(BIN)/kaohe compare params/langxi-2019.yaml --a langxi-2019@1 --b langxi-2019@2
 
 # JupyterLab on the notebooks; each runs top to bottom with its default parameters (the sample).
 lab: $(STAMP)

@@ -5,13 +5,13 @@ pickle; a notebook opened in JupyterLab builds its own from the params file.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .config import Run
 from .errors import InputError, KaoheError
+from .files import load_cache, save_cache
 from .ledger import Evidence, Roster
 from .rubric import Rubric
 from .rules import Finding
@@ -54,8 +54,7 @@ class Assessment:
         self._findings = {(f.file, f.row): f for f in self.evidence.findings}
 
     def save(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump((CACHE_VERSION, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        save_cache(path, self, CACHE_VERSION)
 
 
 def quarter_ends(rubric: Rubric, as_of: date | None) -> list[date]:
@@ -106,9 +105,5 @@ def load(params: str | Path, as_of: str | date | None = None, cache: str | Path 
     """The run's assessment: from ``cache`` when ``kaohe run`` made one, else scored here (also when a
     published notebook is rerun after the run removed its cache)."""
     if cache and Path(cache).exists():
-        with open(cache, "rb") as fh:
-            version, assessment = pickle.load(fh)  # written by this kaohe for this run only
-        if version != CACHE_VERSION:
-            raise KaoheError(f"计分缓存 {cache} 来自另一版本的 kaohe，请重新运行 kaohe run")
-        return assessment
+        return load_cache(cache, CACHE_VERSION, "kaohe run")
     return assess(params, as_of)

@@ -56,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--evidence", metavar="FILE", action="append", help="台账（CSV 或 XLSX），可重复")
         sp.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录，如季度通报 2020-03-31")
 
+    def notebooks(sp):  # commands that run report notebooks
+        sp.add_argument("--show-code", action="store_true", help="HTML 中保留代码（默认隐藏）")
+        sp.add_argument("--out-dir", default="outputs", metavar="DIR", help="输出根目录（默认 outputs）")
+        sp.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SEC",
+                        help=f"每个单元格的运行时限，秒（默认 {DEFAULT_TIMEOUT}）")
+
     s = sub.add_parser("score", help="计分并写出得分表 CSV")
     inputs(s)
     s.add_argument("--out", metavar="FILE.csv", required=True, help="得分表：unit,category,total,grade,rank,vetoed,excellent")
@@ -70,21 +76,15 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--units", metavar="A,B", help="只生成这些单位的报告（逗号分隔）；汇总与索引照常生成")
     rr.add_argument("--jobs", type=int, default=1, metavar="N", help="同时运行的笔记本数（默认 1）")
     rr.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
-    rr.add_argument("--show-code", action="store_true", help="HTML 中保留代码（默认隐藏）")
-    rr.add_argument("--out-dir", default="outputs", metavar="DIR", help="输出根目录（默认 outputs）")
-    rr.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SEC",
-                    help=f"每个单元格的运行时限，秒（默认 {DEFAULT_TIMEOUT}）")
+    notebooks(rr)
     rr.set_defaults(func=cmd_run)
 
     cp = sub.add_parser("compare", help="比较两个细则版本：规则改动，以及哪些单位的得分、等次、名次和评优因此改变")
     cp.add_argument("params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml），给出单位名单、台账和评优名额")
     cp.add_argument("--a", required=True, metavar="ID[@N]", help="版本 A（原版本），如 hengnan-2020-township@1")
     cp.add_argument("--b", required=True, metavar="ID[@N]", help="版本 B（新版本或草案），如 hengnan-2020-township@2")
-    cp.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录")
-    cp.add_argument("--show-code", action="store_true", help="HTML 中保留代码（默认隐藏）")
-    cp.add_argument("--out-dir", default="outputs", metavar="DIR", help="输出根目录（默认 outputs）")
-    cp.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, metavar="SEC",
-                    help=f"每个单元格的运行时限，秒（默认 {DEFAULT_TIMEOUT}）")
+    cp.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
+    notebooks(cp)
     cp.set_defaults(func=cmd_compare)
 
     r = sub.add_parser("rubric", help="查看细则")

@@ -15,7 +15,7 @@ grade, rank and award moved, and why.
 
 from __future__ import annotations
 
-import pickle
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from .config import Run
-from .errors import InputError, KaoheError
+from .errors import InputError
+from .files import load_cache, save_cache
 from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt
 from .rubric import Rubric, load_rubric, rubric_files, rubric_path
@@ -178,9 +179,21 @@ def diff(a: Rubric, b: Rubric) -> pd.DataFrame:
                     rows.append([RENAMED, level, shown_a, shown_b, name, "id", label("id"), ida, idb])
                 for key in dict.fromkeys([*va, *vb]):
                     if key != "id" and va.get(key) != vb.get(key):
-                        rows.append([change, level, shown_a, shown_b, name, key, label(key), show(va.get(key)),
+                        words = _rubric_label(b, key) if level == "rubric" else label(key)
+                        rows.append([change, level, shown_a, shown_b, name, key, words, show(va.get(key)),
                                      show(vb.get(key))])
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def _rubric_label(r: Rubric, key: str) -> str:
+    """Rubric-level fields in the words of the document: 等次「合格」的下限, 年度优秀单位名额."""
+    m = re.fullmatch(r"grades\.bands\[(\d+)\]\.(min|grade)", key)
+    if m and r.grades and int(m[1]) < len(r.grades.bands):
+        return f"等次「{r.grades.bands[int(m[1])].grade}」的{'下限' if m[2] == 'min' else '名称'}"
+    m = re.fullmatch(r"awards\.excellent\.(\w+)", key)
+    if m and r.awards.excellent:
+        return r.awards.excellent.name + {"quota": "名额", "min_score": "最低得分", "text": "原文"}.get(m[1], "." + label(m[1]))
+    return label(key)
 
 
 def _summary(fields: dict[str, object]) -> str:
@@ -228,8 +241,7 @@ class Comparison:
         return u[(u["grade_a"] != u["grade_b"]) | (u["award_a"] != u["award_b"]) | (u["status_a"] != u["status_b"])]
 
     def save(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump((CACHE_VERSION, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        save_cache(path, self, CACHE_VERSION)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The CSV files of ``kaohe compare``, as text: ``compare.csv`` (per unit), ``diff.csv``,
@@ -287,8 +299,8 @@ def compare(a: Rubric | str, b: Rubric | str, roster, evidence, as_of: date | st
     changes = diff(a, b)
     units = _units(sa, sb)
     reasons = _reasons(sa, sb, changes, units)
-    units["reason"] = [_reason_text(reasons[reasons["unit"] == u], d) if c else ""
-                       for u, c, d in zip(units["unit"], units["changed"], units["delta"])]
+    units["reason"] = [_reason_text(reasons[reasons["unit"] == u], row, changes) if row["changed"] else ""
+                       for u, row in zip(units["unit"], units.to_dict("records"))]
     return Comparison(sa, sb, when, changes, units, reasons, _unplaced(sa, sb), _notes(sa, sb), run)
 
 
@@ -414,14 +426,24 @@ def _node_scores(result: Result, to_b: dict[str, str] | None) -> dict[tuple[str,
     return {(u, to_b.get(i, i) if to_b else i): s for u, i, s in zip(n["unit"], n["node"], n["score"]) if s is not None}
 
 
-def _reason_text(rows: pd.DataFrame, delta: Decimal | None, limit: int = 3) -> str:
-    """The 主要原因 cell: the largest changes, rules first (they are where the rubric acts)."""
+def _reason_text(rows: pd.DataFrame, unit: dict, changes: pd.DataFrame, limit: int = 3) -> str:
+    """The 主要原因 cell: a changed grade band or award rule when the grade or award moved, then the
+    largest changes of the unit's score, rules first (they are where the rubric acts)."""
+    rubric_rows = changes[changes["level"] == "rubric"]
+    parts = []
+    for prefix, moved in (("grades.", unit["grade_a"] != unit["grade_b"]), ("awards.", unit["award_a"] != unit["award_b"])):
+        if moved:
+            parts += [f"{c['label']}：{c['a'] or '（无）'} → {c['b'] or '（无）'}"
+                      for _, c in rubric_rows[rubric_rows["field"].str.startswith(prefix)].iterrows()]
     if rows.empty:
-        return "得分未变，名次随其他单位的得分变化而变化" if delta == 0 else "只有一个版本对本单位计分"
+        if parts:
+            return "；".join(parts)
+        return "得分未变，名次随其他单位的得分变化而变化" if unit["delta"] == 0 else "只有一个版本对本单位计分"
+    if unit["delta"] == 0 and parts:
+        return "；".join(parts)  # the score did not move: its parts' shifts are in the detail table
     changed_rules = rows[(rows["level"] == "rule") & rows["direct"]]
     if not changed_rules.empty:  # the rules say where the rubric acted; their indicators only follow
         rows = changed_rules
-    parts = []
     for _, r in rows.head(limit).iterrows():
         what = f"{r['id']} {r['name']} {r['what']} {show(r['a']) or '无'} → {show(r['b']) or '无'}"
         parts.append(what + (f"（{r['changes']}）" if r["changes"] else ""))
@@ -434,7 +456,7 @@ def _unplaced(sa: Side, sb: Side) -> pd.DataFrame:
     rows = []
     for side, s in (("A", sa), ("B", sb)):
         found = {(f.file, f.row): f for f in s.evidence.findings}
-        for p in s.unplaced:
+        for p in sorted(s.unplaced, key=lambda p: (p.file, p.row)):  # in ledger order
             f = found[(p.file, p.row)]
             rows.append([side, s.rubric.ref, f.id, f.unit, f.rule_as_written or f.rule, f.date, f.file, f.row,
                          p.column, p.value, p.code, p.message])
@@ -470,9 +492,5 @@ def load(params: str | Path, a: str, b: str, as_of: str | date | None = None,
          cache: str | Path | None = None) -> Comparison:
     """The comparison from ``kaohe compare``'s cache, else computed here (a notebook opened by hand)."""
     if cache and Path(cache).exists():
-        with open(cache, "rb") as fh:
-            version, comparison = pickle.load(fh)  # written by this kaohe for this comparison only
-        if version != CACHE_VERSION:
-            raise KaoheError(f"比较缓存 {cache} 来自另一版本的 kaohe，请重新运行 kaohe compare")
-        return comparison
+        return load_cache(cache, CACHE_VERSION, "kaohe compare")
     return compare_params(params, a, b, as_of)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import pickle
 import re
 import tempfile
 from pathlib import Path
@@ -55,3 +56,18 @@ def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
     buf = io.StringIO()
     frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     write_text_atomic(path, buf.getvalue())
+
+
+def save_cache(path: Path, obj, version: int) -> None:
+    """Pickle what ``kaohe run`` or ``kaohe compare`` computed once, for its notebooks to load."""
+    with open(path, "wb") as fh:
+        pickle.dump((version, obj), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_cache(path: str | Path, version: int, command: str):
+    """What :func:`save_cache` wrote; a cache from another kaohe layout is refused, never half-read."""
+    with open(path, "rb") as fh:
+        written, obj = pickle.load(fh)  # written by this kaohe for this run only, in a private staging folder
+    if written != version:
+        raise KaoheError(f"缓存 {path} 来自另一版本的 kaohe，请重新运行 {command}")
+    return obj

@@ -258,7 +258,7 @@ def test_cli_run_refuses_an_unknown_unit_before_running_anything(tmp_path, capsy
 
 # --- notebooks in git ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["unit_report.ipynb", "summary.ipynb"])
+@pytest.mark.parametrize("name", ["unit_report.ipynb", "summary.ipynb", "compare.ipynb"])
 def test_committed_notebooks_have_no_outputs_and_a_kernelspec(name):
     nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     assert nb.metadata["kernelspec"]["language"] == "python"
@@ -268,7 +268,7 @@ def test_committed_notebooks_have_no_outputs_and_a_kernelspec(name):
     assert code[-1].source.strip() == "report.end()"
 
 
-@pytest.mark.parametrize("name", ["unit_report.ipynb", "summary.ipynb"])
+@pytest.mark.parametrize("name", ["unit_report.ipynb", "summary.ipynb", "compare.ipynb"])
 def test_notebooks_run_top_to_bottom_with_their_defaults(name, tmp_path):
     # as in JupyterLab: no injected parameters, the notebook's own folder as working directory
     nb, failure = runner.execute(ROOT / "notebooks" / name, tmp_path / name, {}, timeout=300)
