@@ -182,17 +182,15 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from .report import compare_counts
     from .runner import compare  # papermill and nbconvert load slowly; only this command and run need them
 
     if args.timeout < 1:
         raise KaoheError("--timeout 必须是正整数")
     out = compare(args.params, args.a, args.b, as_of=args.as_of, show_code=args.show_code, out_dir=args.out_dir,
                   timeout=args.timeout)
-    c, u = out.comparison, out.comparison.units
-    print(f"{c.a.rubric.ref} → {c.b.rubric.ref}：细则改动 {len(c.diff)} 处；{len(u)} 个单位中得分变化 "
-          f"{int((u['delta'].fillna(0) != 0).sum())} 个，名次变化 {int((u['rank_change'].fillna(0) != 0).sum())} 个，"
-          f"等次、评优或否决结果变化 {len(c.moved)} 个；版本 B 无法计入的台账记录 {int((c.unplaced['side'] == 'B').sum())} 条。",
-          file=sys.stderr)
+    c = out.comparison
+    print(f"{c.a.rubric.ref} → {c.b.rubric.ref}：{compare_counts(c)}", file=sys.stderr)
     for _, m in c.moved.iterrows():
         print(f"  {m['unit']}：{fmt(m['total_a']) if m['total_a'] is not None else '—'} → "
               f"{fmt(m['total_b']) if m['total_b'] is not None else '—'}；{m['reason']}", file=sys.stderr)

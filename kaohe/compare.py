@@ -15,9 +15,10 @@ grade, rank and award moved, and why.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,7 @@ from .config import Run
 from .errors import InputError
 from .files import load_cache, save_cache
 from .ledger import Evidence, Roster, load_evidence, load_roster
-from .numbers import fmt
+from .numbers import fmt, to_decimal
 from .rubric import Rubric, load_rubric, rubric_files, rubric_path
 from .rules.rate_shortfall import ROUNDING_TEXT
 from .scoring import Result, excellent_label, parse_as_of, score_checked
@@ -47,11 +48,15 @@ UNPLACED_COLUMNS = ["side", "rubric", "evidence_id", "unit", "rule", "date", "fi
                     "code", "reason"]
 NOTE_COLUMNS = ["side", "rubric", "unit", "file", "row", "code", "message"]
 
-#: Problems that say a row does not fit this version's rules: the row is left out of that version only.
-PLACEMENT = {"unknown_rule", "split_rule", "date_outside_period", "missing_value", "out_of_range", "unused_input",
+#: Problems that say a row does not fit this version's rules: the row is left out of that version only
+#: (a row that fits neither version is a ledger error and stops the comparison).
+PLACEMENT = {"unknown_rule", "split_rule", "date_outside_period", "missing_value", "out_of_range",
              "not_applicable", "exclusive_rules", "duplicate_measurement", "score_and_tasks"}
-#: Problems that leave the rows in place and are shown beside the result.
-NOTES = {"missing_score", "not_optional", "points_mismatch"}
+#: Problems that leave the rows in place (scored by the version's own rule) and are shown beside the result.
+NOTES = {"not_optional", "points_mismatch", "unused_input"}
+#: A part of a weighted or summed total without any score: that version cannot score the unit, as a run
+#: would refuse to; the unit is listed as 无法计分 under it and the others rank without it.
+UNSCORABLE = {"missing_score"}
 
 FIELD_LABELS = {
     "id": "编号", "name": "名称", "text": "原文", "kind": "计分类型", "points": "分值", "weight": "权重（%）",
@@ -215,6 +220,8 @@ class Side:
     evidence: Evidence
     unplaced: list  # Problems, one per row left out
     notes: list  # Problems shown beside the result
+    #: unit -> why this version cannot score it at all (a part of its total has no score), as a run would refuse
+    unscored: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -233,12 +240,21 @@ class Comparison:
     run: Run | None = None
     #: The files versions A and B are read from (a draft's base too), for provenance.
     rubric_files: list[Path] = field(default_factory=list)
+    #: How A and B were chosen (a ref, or an absolute path), for the notebook to load them again.
+    selectors: tuple[str, str] = ("", "")
 
     @property
     def moved(self) -> pd.DataFrame:
         """Units whose grade, award, veto or disqualification changed."""
         u = self.units
         return u[(u["grade_a"] != u["grade_b"]) | (u["award_a"] != u["award_b"]) | (u["status_a"] != u["status_b"])]
+
+    def counts(self) -> dict[str, int]:
+        """The headline figures of the report and the command line."""
+        u = self.units
+        return {"changes": len(self.diff), "units": len(u), "scores": int(sum(d is not None and d != 0 for d in u["delta"])),
+                "ranks": int(sum(r is not None and r != 0 for r in u["rank_change"])), "moved": len(self.moved),
+                "unplaced_a": int((self.unplaced["side"] == "A").sum()), "unplaced_b": int((self.unplaced["side"] == "B").sum())}
 
     def save(self, path: Path) -> None:
         save_cache(path, self, CACHE_VERSION)
@@ -251,7 +267,7 @@ class Comparison:
                 return ""
             if isinstance(v, bool):
                 return "true" if v else "false"
-            return fmt(v) if isinstance(v, Decimal) else (v.isoformat() if isinstance(v, date) else v)
+            return fmt(v) if isinstance(v, Decimal) else (v.isoformat() if isinstance(v, date) else str(v))
 
         units = self.units.copy()
         units.insert(0, "rubric_b", self.b.rubric.ref)
@@ -261,18 +277,26 @@ class Comparison:
                 (("compare.csv", units), ("diff.csv", self.diff), ("unplaced.csv", unplaced))}
 
 
-def _side(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Side:
+def _checked(rubric: Rubric, roster: Roster, evidence: Evidence) -> tuple[Evidence, list]:
+    """The evidence placed on one version and every problem found, each once (evidence placed before
+    carries the problems of that placement)."""
     placed = resolve([rubric], roster, evidence)
     problems = check([rubric], roster, placed, every_category_scored=False)
-    rows = {(f.file, f.row) for f in placed.findings}
-    fatal = [p for p in problems if p.code not in PLACEMENT | NOTES or (p.code in PLACEMENT and (p.file, p.row) not in rows)]
-    if fatal:
-        raise InputError(fatal)
+    return placed, list({(p.file, p.row, p.column, p.code, p.message): p for p in problems}.values())
+
+
+def _side(rubric: Rubric, roster: Roster, placed: Evidence, problems: list, as_of: date | None) -> Side:
     unplaced = [p for p in problems if p.code in PLACEMENT]
     left_out = {(p.file, p.row) for p in unplaced}
     kept = Evidence([f for f in placed.findings if (f.file, f.row) not in left_out], [], placed.files, placed.headers)
-    result = score_checked(rubric, roster, kept, as_of)
-    return Side(rubric, result, placed, unplaced, [p for p in problems if p.code in NOTES])
+    # A part of a unit's total may have a score only in rows this version left out: check what is kept.
+    unscored: dict[str, str] = {}
+    for p in check([rubric], roster, kept, every_category_scored=False):
+        if p.code in UNSCORABLE:
+            unscored[p.value] = "；".join(filter(None, [unscored.get(p.value), p.message]))
+    kept.findings = [f for f in kept.findings if f.unit not in unscored]
+    result = score_checked(rubric, replace(roster, units=[u for u in roster.units if u.name not in unscored]), kept, as_of)
+    return Side(rubric, result, placed, unplaced, [p for p in problems if p.code in NOTES], unscored)
 
 
 def compare(a: Rubric | str, b: Rubric | str, roster, evidence, as_of: date | str | None = None,
@@ -285,35 +309,47 @@ def compare(a: Rubric | str, b: Rubric | str, roster, evidence, as_of: date | st
         as_of: only evidence dated up to this day counts; must fall in both versions' periods.
 
     Raises:
-        InputError: the roster or ledger itself is invalid, or no unit is in scope of either version.
+        InputError: the roster or ledger itself is invalid — including a row that neither version can
+            place, which is a ledger error, not a difference between the versions.
     """
     a = a if isinstance(a, Rubric) else load_rubric(a)
     b = b if isinstance(b, Rubric) else load_rubric(b)
     roster = roster if isinstance(roster, Roster) else load_roster(roster)
     evidence = evidence if isinstance(evidence, Evidence) else load_evidence(evidence)
     when, problems = parse_as_of(as_of, [a, b])
-    problems += list(roster.problems) + list(evidence.problems)
+    problems += list(roster.problems) + [p for p in evidence.problems if p.code not in PLACEMENT]
     if problems:
         raise InputError(problems)
-    sa, sb = _side(a, roster, evidence, when), _side(b, roster, evidence, when)
+    (ea, pa), (eb, pb) = _checked(a, roster, evidence), _checked(b, roster, evidence)
+    rows = {(f.file, f.row) for f in ea.findings}
+    placement_b = {(p.file, p.row) for p in pb if p.code in PLACEMENT}
+    fatal = [p for p in pa + pb if p.code not in PLACEMENT | NOTES | UNSCORABLE
+             or (p.code in PLACEMENT and (p.file, p.row) not in rows)]
+    fatal += [p for p in pa if p.code in PLACEMENT and (p.file, p.row) in placement_b]  # fits neither version
+    if fatal:
+        raise InputError(list({(p.file, p.row, p.column, p.code, p.message): p for p in fatal}.values()))
+    sa, sb = _side(a, roster, ea, pa, when), _side(b, roster, eb, pb, when)
     changes = diff(a, b)
     units = _units(sa, sb)
     reasons = _reasons(sa, sb, changes, units)
-    units["reason"] = [_reason_text(reasons[reasons["unit"] == u], row, changes) if row["changed"] else ""
+    context = _context(sa, sb, changes, units)
+    units["reason"] = [_reason_text(reasons[reasons["unit"] == u], row, context.get(u, [])) if row["changed"] else ""
                        for u, row in zip(units["unit"], units.to_dict("records"))]
     return Comparison(sa, sb, when, changes, units, reasons, _unplaced(sa, sb), _notes(sa, sb), run)
 
 
-def _status(row) -> str:
+def _status(row, side: Side, unit: str) -> str:
     if row is None:
-        return "不适用"
+        return "无法计分" if unit in side.unscored else "不适用"
     return "取消资格" if row["disqualified"] else ("一票否决" if row["vetoed"] else "")
 
 
 def _units(sa: Side, sb: Side) -> pd.DataFrame:
     ua = {r["unit"]: r for _, r in sa.result.units.iterrows()}
     ub = {r["unit"]: r for _, r in sb.result.units.iterrows()}
-    order = [*ub, *(u for u in ua if u not in ub)]
+    extra = [*sa.unscored, *sb.unscored]
+    order = list(dict.fromkeys([*ub, *ua, *extra]))
+    category = {u: c for s in (sa, sb) for u, c in zip(s.result.units["unit"], s.result.units["category"])}
     rows = []
     for unit in order:
         x, y = ua.get(unit), ub.get(unit)
@@ -321,14 +357,15 @@ def _units(sa: Side, sb: Side) -> pd.DataFrame:
         ra, rb = (x["rank"] if x is not None else None), (y["rank"] if y is not None else None)
         award_a = excellent_label(x["excellent"], x["excellent_pending"]) if x is not None else ""
         award_b = excellent_label(y["excellent"], y["excellent_pending"]) if y is not None else ""
-        row = {"unit": unit, "category": (y if y is not None else x)["category"], "total_a": ta, "total_b": tb,
+        row = {"unit": unit, "category": category.get(unit, ""), "total_a": ta, "total_b": tb,
                "delta": tb - ta if ta is not None and tb is not None else None,
                "grade_a": x["grade"] if x is not None else "", "grade_b": y["grade"] if y is not None else "",
                "rank_a": ra, "rank_b": rb, "rank_change": ra - rb if ra is not None and rb is not None else None,
-               "award_a": award_a, "award_b": award_b, "status_a": _status(x), "status_b": _status(y)}
+               "award_a": award_a, "award_b": award_b, "status_a": _status(x, sa, unit), "status_b": _status(y, sb, unit)}
         row["changed"] = (ta, ra, row["grade_a"], award_a, row["status_a"]) != (tb, rb, row["grade_b"], award_b, row["status_b"])
         rows.append(row)
-    return pd.DataFrame(rows, columns=UNIT_COLUMNS[:-1])
+    # object columns: a rank that one version does not give stays None (pandas would make the column float)
+    return pd.DataFrame({c: pd.Series([r[c] for r in rows], dtype=object) for c in UNIT_COLUMNS[:-1]})
 
 
 def _to_b(sa: Side, sb: Side) -> dict[str, str]:
@@ -340,27 +377,52 @@ def _to_b(sa: Side, sb: Side) -> dict[str, str]:
     return out
 
 
+def _per_item(changes: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    """The diff's changes by (level, id), on either side's id."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for _, c in changes.iterrows():
+        if c["level"] not in ("node", "rule"):
+            continue
+        what = _change_text(c) if c["change"] in (CHANGED, RENAMED) else c["change"]
+        for key in dict.fromkeys([*c["id_b"].split("、"), *c["id_a"].split("、")]):
+            if key:
+                out[(c["level"], key)].append(what)
+    return out
+
+
+def _change_text(c) -> str:
+    return f"{c['label']}：{c['a'] or '（无）'} → {c['b'] or '（无）'}"
+
+
+def _left_out(sa: Side, sb: Side, to_b: dict[str, str]) -> dict[tuple[str, str], list[str]]:
+    """Why a version left a unit's rows of a rule out, per (unit, rule as B calls it)."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for s, mapping in ((sa, to_b), (sb, {})):
+        found = {(f.file, f.row): f for f in s.evidence.findings}
+        for p in s.unplaced:
+            f = found[(p.file, p.row)]
+            rule = f.rule_as_written or f.rule
+            text = f"第 {s.rubric.version} 版未计入 {f.id}：{p.message}"
+            if text not in out[(f.unit, mapping.get(rule, rule))]:
+                out[(f.unit, mapping.get(rule, rule))].append(text)
+    return out
+
+
 def _reasons(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     """Per unit, each rule whose deductions changed and each indicator whose score changed, with what the
-    diff found in it (REASON_COLUMNS); largest change first."""
+    diff found in it or the rows a version left out (REASON_COLUMNS); largest change first."""
     to_b = _to_b(sa, sb)
     ra, rb = sa.rubric, sb.rubric
     names = {**{n.id: n.name for n in ra.nodes}, **{n.id: n.name for n in rb.nodes}}
     rule_names = {**{r: _short(x.text) for r, x in ra.rules.items()}, **{r: _short(x.text) for r, x in rb.rules.items()}}
-    in_b = {"node": {n.id: n for n in rb.nodes}, "rule": set(rb.rules)}
-    per_item: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for _, c in changes.iterrows():
-        if c["level"] not in ("node", "rule"):
-            continue
-        what = f"{c['label']}：{c['a'] or '（无）'} → {c['b'] or '（无）'}" if c["change"] in (CHANGED, RENAMED) else c["change"]
-        for key in dict.fromkeys([*c["id_b"].split("、"), *c["id_a"].split("、")]):
-            if key:
-                per_item[(c["level"], key)].append(what)
+    in_b = {n.id: n for n in rb.nodes}
+    per_item = _per_item(changes)
+    left_out = _left_out(sa, sb, to_b)
 
     def inside(node_id: str, moved_rules: set[str]) -> list[str]:
         """The diff's changes within a node of B: its nodes' own, and those of the rules whose deductions
         moved for this unit (every rule's, when none did: a weight or a cap changed the score)."""
-        node = in_b["node"].get(node_id)
+        node = in_b.get(node_id)
         nodes = [node_id] if node is None else [n.id for n in node.walk()]
         rules = [] if node is None else [r.id for n in node.walk() for r in n.rules]
         hit = [r for r in rules if r in moved_rules]
@@ -368,7 +430,8 @@ def _reasons(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> 
         return out + [f"{i} {w}" for i in (hit or rules) for w in per_item.get(("rule", i), [])]
 
     rows = []
-    changed = set(units.loc[units["changed"], "unit"])
+    both = units["total_a"].map(lambda t: t is not None) & units["total_b"].map(lambda t: t is not None)
+    changed = set(units.loc[units["changed"].astype(bool) & both, "unit"])  # one version alone: said by _context
     da = _sum_by(sa.result.ledger, "rule", to_b)
     db = _sum_by(sb.result.ledger, "rule", None)
     bonus = {r for x in (ra, rb) for r, rule in x.rules.items() if rule.kind == "bonus" or getattr(rule, "bonus", False)}
@@ -378,7 +441,7 @@ def _reasons(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> 
             continue
         x, y = da.get((unit, rule), Decimal(0)), db.get((unit, rule), Decimal(0))
         if x != y:
-            own = per_item.get(("rule", rule), [])
+            own = per_item.get(("rule", rule), []) + left_out.get((unit, rule), [])
             sign = -1 if rule in bonus else 1  # the ledger holds a bonus as a negative deduction
             rows.append([unit, "rule", rule, rule_names.get(rule, ""), "加分" if sign < 0 else "扣分", sign * x, sign * y,
                          x - y, "；".join(own or cut.get((unit, rule), [])), bool(own)])
@@ -397,6 +460,57 @@ def _reasons(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> 
     out["_tier"] = [0 if d and lv == "rule" else (1 if d else 2) for lv, d in zip(out["level"], out["direct"])]
     out["_size"] = [-abs(d) if d is not None else Decimal(0) for d in out["delta"]]
     return out.sort_values(["unit", "_tier", "_size"], kind="stable").drop(columns=["_tier", "_size"]).reset_index(drop=True)
+
+
+#: Rubric-level fields that decide a grade or an award, and the direction of change that helps a unit.
+GRADE_FIELDS = re.compile(r"grades\.bands\[\d+\]\.(min|grade)")
+AWARD_FIELDS = {"awards.excellent.quota": 1, "awards.excellent.min_score": -1}
+#: Fields that change every unit's total without touching a rule: the total's form, and in a weighted or
+#: summed total its top-level parts.
+TOTAL_FIELDS = {"rubric": {"points", "scale", "aggregate", "pooled"}, "node": {"weight", "points", "combine", "optional"}}
+
+
+def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> dict[str, list[str]]:
+    """Per unit, what moved it besides its rules and indicators: which versions score it, a veto or a
+    disqualification, a grade band or award rule, and the form of the total."""
+    top = {n.id for n in sb.rubric.indicators} | {n.id for n in sa.rubric.indicators}
+    rubric_rows = changes[changes["level"] == "rubric"]
+    composite = "deduct" not in (sa.rubric.aggregate, sb.rubric.aggregate) or sa.rubric.aggregate != sb.rubric.aggregate
+    total = []  # in a deducted total, a part's points only cap its rules: that shows on the rules
+    for _, c in changes.iterrows():
+        if c["level"] == "rubric" and c["field"] in TOTAL_FIELDS["rubric"]:
+            total.append(_change_text(c))
+        elif c["level"] == "node" and composite and (c["id_b"] in top or c["id_a"] in top):
+            if c["field"] in TOTAL_FIELDS["node"]:
+                total.append(f"{c['id_b'] or c['id_a']} {_change_text(c)}")
+            elif c["change"] in (ADDED, REMOVED):
+                total.append(f"{c['id_b'] or c['id_a']} {c['name']}：{c['change']}")
+    kinds = {r for s in (sa, sb) for r, rule in s.rubric.rules.items() if rule.kind in ("veto", "disqualify")}
+    per_item = _per_item(changes)
+    left_out = _left_out(sa, sb, _to_b(sa, sb))
+    out: dict[str, list[str]] = {}
+    for u in units.to_dict("records"):
+        parts = []
+        for side, other, s in (("A", "B", sa), ("B", "A", sb)):
+            if u[f"status_{side.lower()}"] in ("不适用", "无法计分"):
+                why = s.unscored.get(u["unit"]) or f"类别「{u['category']}」不在其适用范围（{'、'.join(s.rubric.applies_to)}）"
+                parts.append(f"只有版本 {other} 对本单位计分：版本 {side} {u[f'status_{side.lower()}']}，{why}")
+        if not parts and u["status_a"] != u["status_b"]:
+            parts.append(f"{u['status_b'] or u['status_a']}：{'是' if u['status_a'] else '否'} → {'是' if u['status_b'] else '否'}")
+            parts += [f"{r} {w}" for r in kinds for w in per_item.get(("rule", r), [])]
+            parts += [t for r in kinds for t in left_out.get((u["unit"], r), [])]
+        if u["grade_a"] != u["grade_b"] and not parts:
+            parts += [_change_text(c) for _, c in rubric_rows.iterrows() if GRADE_FIELDS.fullmatch(c["field"])]
+        if u["award_a"] != u["award_b"]:
+            gained = u["award_b"] == "是"
+            for _, c in rubric_rows.iterrows():
+                sign = AWARD_FIELDS.get(c["field"])
+                if sign and c["a"] and c["b"] and (to_decimal(c["b"]) - to_decimal(c["a"])) * sign * (1 if gained else -1) > 0:
+                    parts.append(_change_text(c))
+        if u["delta"] is not None and u["delta"] != 0:
+            parts += total
+        out[u["unit"]] = parts
+    return out
 
 
 def _cap_reasons(side: Side) -> dict[tuple[str, str], list[str]]:
@@ -426,21 +540,14 @@ def _node_scores(result: Result, to_b: dict[str, str] | None) -> dict[tuple[str,
     return {(u, to_b.get(i, i) if to_b else i): s for u, i, s in zip(n["unit"], n["node"], n["score"]) if s is not None}
 
 
-def _reason_text(rows: pd.DataFrame, unit: dict, changes: pd.DataFrame, limit: int = 3) -> str:
-    """The 主要原因 cell: a changed grade band or award rule when the grade or award moved, then the
-    largest changes of the unit's score, rules first (they are where the rubric acts)."""
-    rubric_rows = changes[changes["level"] == "rubric"]
-    parts = []
-    for prefix, moved in (("grades.", unit["grade_a"] != unit["grade_b"]), ("awards.", unit["award_a"] != unit["award_b"])):
-        if moved:
-            parts += [f"{c['label']}：{c['a'] or '（无）'} → {c['b'] or '（无）'}"
-                      for _, c in rubric_rows[rubric_rows["field"].str.startswith(prefix)].iterrows()]
-    if rows.empty:
+def _reason_text(rows: pd.DataFrame, unit: dict, parts: list[str], limit: int = 3) -> str:
+    """The 主要原因 cell: what moved the unit besides its rules (:func:`_context`), then the largest changes
+    of its score, the rules the diff changed first (they are where the rubric acts)."""
+    parts = list(parts)
+    if rows.empty or (unit["delta"] == 0 and parts):  # the score did not move: its parts' shifts are in the detail
         if parts:
             return "；".join(parts)
-        return "得分未变，名次随其他单位的得分变化而变化" if unit["delta"] == 0 else "只有一个版本对本单位计分"
-    if unit["delta"] == 0 and parts:
-        return "；".join(parts)  # the score did not move: its parts' shifts are in the detail table
+        return "得分未变，名次或评优随其他单位的变化而变化" if unit["delta"] == 0 else "总分的合成方式改变（见细则改动表）"
     changed_rules = rows[(rows["level"] == "rule") & rows["direct"]]
     if not changed_rules.empty:  # the rules say where the rubric acted; their indicators only follow
         rows = changed_rules
@@ -480,12 +587,20 @@ def compare_params(params: str | Path, a: str, b: str, as_of: str | date | None 
     """Compare versions ``a`` and ``b`` on a params file's roster and evidence; award quotas that the
     document leaves open come from its ``quotas`` (by rubric id), as in a run."""
     run = Run(params)
-    ra, rb = (run.with_quota(load_rubric(x)) for x in (a, b))
+    a, b = (_absolute(x) for x in (a, b))
+    ra, rb = (run.with_quota(load_rubric(x), strict=False) for x in (a, b))
     roster, evidence = run.load_inputs(rubrics=[])  # placed on each version separately
     given = as_of if as_of not in (None, "") else run.config.as_of
     c = compare(ra, rb, roster, evidence, given, run)
     c.rubric_files = list(dict.fromkeys(f for x in (a, b) for f in rubric_files(rubric_path(x))))
+    c.selectors = (a, b)
     return c
+
+
+def _absolute(ref_or_path: str) -> str:
+    """A rubric file given by a relative path, made absolute: the notebook runs in another folder."""
+    p = Path(ref_or_path)
+    return os.path.abspath(p) if (p.suffix in (".yaml", ".yml") or p.exists()) else str(ref_or_path)
 
 
 def load(params: str | Path, a: str, b: str, as_of: str | date | None = None,

@@ -51,14 +51,18 @@ class Run:
         self.roster_path = Path(os.path.abspath(base / self.config.roster))
         self.evidence_paths = [Path(os.path.abspath(base / e)) for e in self.config.evidence]
 
-    def with_quota(self, rubric: Rubric) -> Rubric:
+    def with_quota(self, rubric: Rubric, strict: bool = True) -> Rubric:
+        """The rubric with the params file's quota for an award the document leaves open. ``strict=False``
+        (a comparison of versions) lets a version that fixes its own quota keep it."""
         award = rubric.awards.excellent
         given = self.config.quotas.get(rubric.id)
         if award is None or (award.quota is not None and given is None):
-            if given is not None:
+            if given is not None and strict:
                 raise KaoheError(f"{self.path}：细则 {rubric.id} 没有名额待定的奖项，quotas 不适用")
             return rubric
         if award.quota is not None:
+            if not strict:
+                return rubric
             raise KaoheError(f"{self.path}：细则 {rubric.id} 的{award.name}名额已由文件规定为 {award.quota} 个，不能在 quotas 中更改")
         if given is None:
             raise KaoheError(f"{self.path}：细则 {rubric.id} 的{award.name}名额由运行配置给出，请在 quotas 中设置，如 quotas: {{{rubric.id}: 3}}")

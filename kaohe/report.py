@@ -418,18 +418,24 @@ def _award_name(c: Comparison) -> str | None:
 
 def compare_header(c: Comparison) -> Fragment:
     """What is compared with what, on which evidence, and the answer in one paragraph."""
-    a, b, u = c.a.rubric, c.b.rubric, c.units
+    a, b = c.a.rubric, c.b.rubric
     facts = [("版本 A", _version(a)), ("版本 B", _version(b))]
     facts += [(f"版本 {k} 说明", r.description) for k, r in (("A", a), ("B", b)) if r.description]
     if c.run is not None:
         facts.append(("台账与单位名单", f"{c.run.config.title}（{c.run.path.name}）"))
     facts.append(("计分范围", f"截至 {c.as_of}" if c.as_of else "全年"))
-    moved = c.moved
-    counts = [f"细则改动 {len(c.diff)} 处", f"{len(u)} 个单位中得分变化的 {int((u['delta'].fillna(0) != 0).sum())} 个",
-              f"名次变化的 {int((u['rank_change'].fillna(0) != 0).sum())} 个",
-              f"等次、{_award_name(c) or '评优'}或否决结果变化的 {len(moved)} 个",
-              f"版本 B 无法计入的台账记录 {int((c.unplaced['side'] == 'B').sum())} 条"]
-    return join([dl(facts), tag("p", "；".join(counts) + "。", "kaohe-summary")])
+    return join([dl(facts), tag("p", compare_counts(c), "kaohe-summary")])
+
+
+def compare_counts(c: Comparison) -> str:
+    """The answer in one sentence (the report's header and the command line)."""
+    n = c.counts()
+    parts = [f"细则改动 {n['changes']} 处", f"{n['units']} 个单位中得分变化的 {n['scores']} 个", f"名次变化的 {n['ranks']} 个",
+             f"等次、{_award_name(c) or '评优'}或否决结果变化的 {n['moved']} 个",
+             f"版本 B 无法计入的台账记录 {n['unplaced_b']} 条"]
+    if n["unplaced_a"]:
+        parts.append(f"版本 A 无法计入的 {n['unplaced_a']} 条")
+    return "；".join(parts) + "。"
 
 
 def compare_diff(c: Comparison) -> Fragment:

@@ -415,8 +415,15 @@ class _Change(_Model):
 class _Overlay(_Model):
     model_config = ConfigDict(extra="allow", frozen=True)  # the other keys override the base's
 
+    # A draft names itself: it never takes its base's identity, status, description or replacements.
+    id: str
+    version: int
     based_on: str = Field(pattern=REF.pattern)
     changes: list[_Change] = []
+
+
+#: What a version says about itself, never inherited from the version it is based on.
+_OWN = ("status", "description", "replaces")
 
 
 def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
@@ -439,12 +446,14 @@ def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         fail(("based_on",), overlay.based_on, "circular_base", "based_on 形成循环")
     merged, merged_where = _raw(base_path, (*seen, path.resolve()))
-    merged = copy.deepcopy(merged)
+    merged = {k: v for k, v in copy.deepcopy(merged).items() if k not in _OWN}
+    merged_where[()] = (name, 1)  # a problem with the whole rubric is the draft's
     for key in data:
         if key not in ("based_on", "changes"):
             merged[key] = data[key]
             _relocate(merged_where, where, (key,), (key,))
     targets = _by_id(merged)
+    done: dict[tuple[str, str], int] = {}
     for i, change in enumerate(overlay.changes):
         found = targets.get(change.id, [])
         if len(found) != 1:
@@ -454,6 +463,10 @@ def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
         for field, value in change.set.items():
             if field in ("id", "children", "rules"):
                 fail(("changes", i, "set", field), field, "unchangeable", f"changes 不能更改 {field}：增删节点或规则请写出完整的新版本")
+            if (change.id, field) in done:
+                fail(("changes", i, "set", field), field, "duplicate_change",
+                     f"{change.id} 的 {field} 已在第 {done[(change.id, field)] + 1} 项 changes 中更改")
+            done[(change.id, field)] = i
             target[field] = value
             _relocate(merged_where, where, (*loc, field), ("changes", i, "set", field))
     return merged, merged_where

@@ -318,7 +318,7 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
     try:
         cache = stage / "comparison.pickle"
         c.save(cache)
-        parameters = {"params": str(c.run.path), "a": c.a.rubric.ref, "b": c.b.rubric.ref,
+        parameters = {"params": str(c.run.path), "a": c.selectors[0], "b": c.selectors[1],
                       "as_of": c.as_of.isoformat() if c.as_of else None, "cache": str(cache)}
         title = f"细则版本比较：{c.a.rubric.ref} 与 {c.b.rubric.ref}（{c.run.config.title}）"
         error = publish(source, stage, folder, "compare", parameters, title, timeout, show_code) or ""

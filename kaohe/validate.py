@@ -33,8 +33,10 @@ def resolve(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> Eviden
         if new and len(new) == 1:
             f = replace(f, rule=new[0], rule_as_written=f.rule)
         elif new:
-            problems.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), f.rule, "split_rule",
-                                    f"细则 {rubric.ref} 把规则 {f.rule} 拆分为 {'、'.join(new)}：请在台账中改记为其中之一", f.rule))
+            split = Problem(f.file, f.row, evidence.header(f.file, "rule"), f.rule, "split_rule",
+                            f"细则 {rubric.ref} 把规则 {f.rule} 拆分为 {'、'.join(new)}：请在台账中改记为其中之一", f.rule)
+            if split not in problems:  # evidence resolved before already carries it
+                problems.append(split)
         findings.append(f)
     return Evidence(findings, problems, evidence.files, evidence.headers)
 
@@ -131,9 +133,9 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) 
     """Checks across one unit's rows: 不适用 names optional modules and such a module has no rows;
     rules that exclude each other; a module scored both by a given score and by tasks; and, in a
     composite rubric, a score (given, raters, tasks) for every part that applies."""
-    rows: dict[str, dict[str, object]] = defaultdict(dict)
+    rows: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for f in evidence.findings:
-        rows[f.unit].setdefault(f.rule, f)
+        rows[f.unit][f.rule].append(f)  # every row is named: a comparison of versions leaves out exactly these
     out = []
     for u in roster.units:
         rubric = rubric_for(rubrics, u.category)
@@ -144,26 +146,26 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) 
             optional = "、".join(f"{n.id} {n.name}" for n in rubric.indicators if n.optional) or "无"
             out.append(Problem(u.file, u.row, "不适用", w, "not_optional",
                                f"不是细则 {rubric.ref} 中可不列入的模块（可不列入：{optional}）"))
-        for rule_id, f in rows[u.name].items():
+        mine = rows[u.name]
+        for rule_id, fs in mine.items():
             node = rubric.rule_node.get(rule_id)
             top = node and rubric.ancestors(node)[-1]
             if top is not None and top.id in left_out:
-                out.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
-                                   f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id))
-        for rule_id, f in rows[u.name].items():
-            rule = rubric.rules.get(rule_id)
-            clash = [x for x in (rule.excludes if rule else []) if x in rows[u.name]]
-            for x in clash:
-                g = rows[u.name][x]
-                out.append(Problem(g.file, g.row, evidence.header(g.file, "rule"), x, "exclusive_rules",
-                                   f"规则 {x} 与规则 {rule_id}（{evidence.header(f.file, 'id')} {f.id}）不能同时适用于一个单位："
-                                   f"「{rule.text}」", x))
+                out += [Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
+                                f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id) for f in fs]
+        for rule_id, fs in mine.items():
+            rule, f = rubric.rules.get(rule_id), fs[0]
+            for x in [x for x in (rule.excludes if rule else []) if x in mine]:
+                out += [Problem(g.file, g.row, evidence.header(g.file, "rule"), x, "exclusive_rules",
+                                f"规则 {x} 与规则 {rule_id}（{evidence.header(f.file, 'id')} {f.id}）不能同时适用于一个单位："
+                                f"「{rule.text}」", x) for g in mine[x]]
             if rule is not None and rule.kind == "task":
                 node = rubric.rule_node[rule_id]
-                given = [r.id for r in node.rules if r.kind == "given" and r.id in rows[u.name]]
+                given = [r.id for r in node.rules if r.kind == "given" and r.id in mine]
                 if given:
-                    out.append(Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "score_and_tasks",
-                                       f"「{node.name}」已有得分记录（规则 {given[0]}），任务记录不会计分：同一模块只用其中一种", rule_id))
+                    out += [Problem(t.file, t.row, evidence.header(t.file, "rule"), rule_id, "score_and_tasks",
+                                    f"「{node.name}」已有得分记录（规则 {given[0]}），任务记录不会计分：同一模块只用其中一种", rule_id)
+                            for t in fs]
         if rubric.aggregate == "deduct":
             continue
         for part in missing_scores(rubric, set(rows[u.name]), left_out):

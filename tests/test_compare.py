@@ -55,15 +55,16 @@ def test_a_draft_is_its_base_with_only_the_stated_changes():
     assert sum(weights.values()) == 36 and sum(n.weight for n in l1.nodes if n.id.startswith("A3.")) == 33
 
 
-def _draft(tmp_path, body: str) -> Path:
-    p = tmp_path / "draft.yaml"
-    p.write_text("id: hengnan-2020-township\nversion: 9\nstatus: draft\nbased_on: hengnan-2020-township@1\n" + body,
+def _variant(tmp_path, base: str, changes: str, name: str = "v.yaml") -> Path:
+    """A draft version 9 over ``base``; its first change is on line 6."""
+    p = tmp_path / name
+    p.write_text(f"id: {base.partition('@')[0]}\nversion: 9\nstatus: draft\nbased_on: {base}\nchanges:\n{changes}",
                  encoding="utf-8")
     return p
 
 
 def test_an_error_in_a_draft_names_the_draft_file_and_line(tmp_path):
-    p = _draft(tmp_path, 'changes:\n  - {id: "5.1", set: {per: 0.5}}\n  - {id: "5.3", set: {rounding: sideways}}\n')
+    p = _variant(tmp_path, "hengnan-2020-township@1", '  - {id: "5.1", set: {per: 0.5}}\n  - {id: "5.3", set: {rounding: sideways}}\n')
     with pytest.raises(RubricError) as err:
         load_rubric(p)
     [problem] = err.value.problems
@@ -71,15 +72,13 @@ def test_an_error_in_a_draft_names_the_draft_file_and_line(tmp_path):
     assert "rounding" in problem.message and problem.rule == "5.3"
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ('changes:\n  - {id: "9.9", set: {per: 1}}\n', "没有编号为 9.9"),
-    ('changes:\n  - {id: "5", set: {children: []}}\n', "不能更改 children"),
-    ("based_on: nowhere@1\n", "找不到细则"),
+@pytest.mark.parametrize(("base", "changes", "message"), [
+    ("hengnan-2020-township@1", '  - {id: "9.9", set: {per: 1}}\n', "没有编号为 9.9"),
+    ("hengnan-2020-township@1", '  - {id: "5", set: {children: []}}\n', "不能更改 children"),
+    ("nowhere@1", "  []\n", "找不到细则"),
 ])
-def test_a_draft_that_cannot_apply_is_refused(tmp_path, body, message):
-    p = _draft(tmp_path, body) if not body.startswith("based_on") else tmp_path / "d.yaml"
-    if body.startswith("based_on"):
-        p.write_text("id: x\nversion: 2\n" + body, encoding="utf-8")
+def test_a_draft_that_cannot_apply_is_refused(tmp_path, base, changes, message):
+    p = _variant(tmp_path, base, changes)
     with pytest.raises(RubricError) as err:
         load_rubric(p)
     assert message in str(err.value)
@@ -160,10 +159,12 @@ def test_each_change_of_a_unit_is_explained(demo):
                    ("丙镇", "1.3"): (D("2"), D("0"), D("2")), ("丙镇", "2.3"): (D("0.3"), D("0"), D("0.3")),
                    ("丙镇", "3.5"): (D("3"), D("4.5"), D("-1.5"))}
     reason = demo.units.set_index("unit")["reason"]
-    # the award moved for 甲镇: the quota change comes first, then the rules by the size of their effect
-    assert reason["甲镇"].startswith("年度优秀单位名额：1 → 2；1.1 未及时公开每次扣1分 扣分 2 → 4（原文：未及时公开每次扣0.5分 → "
+    # 甲镇 lost its award by its own rules (a larger quota cannot take an award away): largest effect first
+    assert reason["甲镇"].startswith("1.1 未及时公开每次扣1分 扣分 2 → 4（原文：未及时公开每次扣0.5分 → "
                                     "未及时公开每次扣1分；每次扣分：0.5 → 1）；2.1 ")
-    assert "1.3 泄露信息每次扣1分 扣分 2 → 0（删除）；3.5 系统亮灯每次扣1.5分 扣分 3 → 4.5（合并）" in reason["丙镇"]
+    # 丙镇 gained it: the larger quota comes first; its 1.3 and 2.3 rows are left out by version 2
+    assert reason["丙镇"].startswith("年度优秀单位名额：1 → 2；1.3 泄露信息每次扣1分 扣分 2 → 0（删除；第 2 版未计入 E5：细则 demo@2 中没有此规则编号")
+    assert "3.5 系统亮灯每次扣1.5分 扣分 3 → 4.5（合并）" in reason["丙镇"]
     # 丁镇's total did not move (points moved between its indicators); its grade did, because of the band
     assert reason["丁镇"] == "等次「合格」的下限：60 → 65"
 
@@ -209,6 +210,11 @@ def test_an_as_of_outside_a_version_and_a_broken_ledger_stop_the_comparison(tmp_
     with pytest.raises(InputError) as err:
         compare(load_rubric(A), load_rubric(B), ROSTER, bad)
     assert [p.code for p in err.value.problems] == ["unknown_unit"] and err.value.problems[0].row == 2
+    # a rule id neither version knows is a typo in the ledger, not a difference between the versions
+    bad.write_text(LEDGER.read_text(encoding="utf-8").replace("E9,甲镇,1.2", "E9,甲镇,1.9"), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        compare(load_rubric(A), load_rubric(B), ROSTER, bad)
+    assert {(p.code, p.row, p.value) for p in err.value.problems} == {("unknown_rule", 10, "1.9")}
 
 
 # --- the built-in pairs, end to end -----------------------------------------------------------------
@@ -245,7 +251,7 @@ def test_the_langxi_pair_by_the_command_line(tmp_path, capsys):
     rc = main(["compare", str(LANGXI), "--a", "langxi-2019@1", "--b", "langxi-2019@2", "--out-dir", str(tmp_path)])
     out, err = capsys.readouterr()
     assert rc == 0 and out.strip().endswith("compare.html") and Path(out.strip()).exists()
-    assert "细则改动 7 处" in err and "得分变化 5 个" in err
+    assert "细则改动 7 处" in err and "得分变化的 5 个" in err
     rows = _rows(Path(out.strip()).parent / "compare.csv")
     # 梅渚镇 has 附件3 item scores: 72 on A1, A2, A4 (weights 64) and 98, 96, 100, 95, 97 on A3.1–A3.5.
     # A = 72 × 64% + (98×9 + 96×6 + 100×9 + 95×4 + 97×5)% = 46.08 + 32.23 = 78.31 under version 1;
@@ -263,3 +269,74 @@ def test_a_rubric_list_shows_every_version_and_which_is_the_default(capsys):
     lines = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     township = [cols[1] for cols in lines if cols[0] == "hengnan-2020-township"]
     assert township == ["第 1 版（默认）", "第 2 版（草案，用 hengnan-2020-township@2 选用）"]
+
+
+# --- what moved a unit besides its rules (found by review) -----------------------------------------
+
+def test_a_veto_the_new_version_no_longer_applies_is_the_reason(tmp_path):
+    # 示例镇08's veto (T019) is a 市-level 通报; a version whose veto names only 国家 and 省 cannot place it
+    b = _variant(tmp_path, "hengnan-2020-township@1", '  - {id: veto, set: {levels: [国家, 省]}}\n')
+    c = compare_params(HENGNAN, "hengnan-2020-township@1", str(b))
+    u = c.units.set_index("unit").loc["示例镇08"]
+    assert (u["status_a"], u["status_b"], u["grade_a"], u["grade_b"]) == ("一票否决", "", "不合格", "优秀")
+    assert (u["total_a"], u["total_b"], u["rank_a"], u["rank_b"]) == (D("91"), D("91"), 23, 15)
+    assert u["reason"].startswith("一票否决：是 → 否；veto 级别：国家、省、市 → 国家、省；第 9 版未计入 T019：")
+    assert list(c.unplaced[["side", "evidence_id", "code"]].itertuples(index=False, name=None)) == [("B", "T019", "out_of_range")]
+
+
+def test_a_weight_of_a_part_of_the_total_is_the_reason(tmp_path):
+    b = _variant(tmp_path, "langxi-2019@1", "  - {id: A, set: {weight: 50}}\n  - {id: C, set: {weight: 20}}\n")
+    c = compare_params(LANGXI, "langxi-2019@1", str(b))
+    u = c.units.set_index("unit").loc["建平镇"]
+    # 建平镇: A 90 − 1 (B4.1 省) … its parts are unchanged; 40/30/30 → 50/30/20 moves the total
+    assert u["delta"] != 0 and u["reason"].startswith("A 权重（%）：40 → 50；C 权重（%）：30 → 20")
+
+
+def test_a_unit_one_version_cannot_score_is_said_so(tmp_path):
+    # Ending 互评 records on 2019-12-31 leaves every 2020-01 rating out: no unit has a 双向互评 score under B
+    b = _variant(tmp_path, "langxi-2019@1", "  - {id: C.1, set: {records_until: 2019-12-31}}\n")
+    c = compare_params(LANGXI, "langxi-2019@1", str(b))
+    u = c.units.set_index("unit")
+    assert set(u["status_b"]) == {"无法计分"} and u["total_b"].isna().all() and u["rank_b"].isna().all()
+    assert u.at["建平镇", "reason"] == ("只有版本 A 对本单位计分：版本 B 无法计分，台账中没有该单位「C 双向互评」的得分记录，"
+                                    "无法计算总分")
+    assert set(c.unplaced["code"]) == {"date_outside_period"} and set(c.unplaced["side"]) == {"B"}
+
+
+def test_ranks_stay_whole_numbers_beside_a_unit_without_rank():
+    # 益阳's sample has a disqualified unit (no rank): the rank columns must not turn into floats
+    params = ROOT / "params" / "yiyang-2020.yaml"
+    c = compare_params(params, "yiyang-2020", "yiyang-2020")
+    csv = c.tables()["compare.csv"]
+    ranks = [r for r in csv["rank_a"] if r]
+    assert ranks and all(r.isdigit() for r in ranks) and "" in list(csv["rank_a"])
+    assert "取消资格" in set(csv["status_a"])
+
+
+def test_rubric_files_given_by_relative_path_are_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(DATA)
+    params = tmp_path / "p.yaml"
+    params.write_text(f"name: demo\nyear: 2020\ntitle: 示例\nrubrics: [{A}]\nroster: {ROSTER}\nevidence: [{LEDGER}]\n",
+                      encoding="utf-8")
+    c = compare_params(params, "demo-1.yaml", "demo-2.yaml")
+    assert c.selectors == (str(A), str(B)) and c.rubric_files == [A, B]
+
+
+def test_a_draft_names_itself_and_inherits_no_description(tmp_path):
+    plain = _variant(tmp_path, "hengnan-2020-township@2", '  - {id: "5.1", set: {per: 1}}\n', "plain.yaml")
+    r = load_rubric(plain)
+    assert (r.ref, r.status, r.description) == ("hengnan-2020-township@9", "draft", None)
+    assert r.rules["5.1"].rounding == "proportional"  # what version 2 changed is kept, its words are not
+    nameless = tmp_path / "nameless.yaml"
+    nameless.write_text("based_on: hengnan-2020-township@1\nchanges: []\n", encoding="utf-8")
+    with pytest.raises(RubricError) as err:
+        load_rubric(nameless)
+    assert {p.column for p in err.value.problems} == {"id", "version"}
+    twice = _variant(tmp_path, "hengnan-2020-township@1", '  - {id: "5.1", set: {per: 1}}\n  - {id: "5.1", set: {per: 2}}\n')
+    with pytest.raises(RubricError) as err:
+        load_rubric(twice)
+    assert "已在第 1 项 changes 中更改" in str(err.value) and err.value.problems[0].row == 7
+    touches = _variant(tmp_path, "hengnan-2020-township@1", '  - {id: R2, set: {touches: [nope]}}\n', "t.yaml")
+    with pytest.raises(RubricError) as err:
+        load_rubric(touches)
+    assert err.value.problems[0].file == str(touches)  # a problem of the whole rubric is the draft's

@@ -181,4 +181,5 @@ def test_unfinished_is_scored_by_share_and_a_module_uses_one_source(tmp_path):
                                     + "G2,甲县,2.1,2018-12-01,70,,,,\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         score(load_rubric("hengyang-2018-county"), tmp_path / "r.csv", tmp_path / "e.csv")
-    assert {(p.row, p.code) for p in err.value.problems} == {(6, "score_and_tasks")}
+    # both task rows are named (T1 and T2 on rows 6 and 7): neither would count beside the given score
+    assert {(p.row, p.code) for p in err.value.problems} == {(6, "score_and_tasks"), (7, "score_and_tasks")}
