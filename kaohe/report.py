@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from . import charts
 from .assessment import Assessment
-from .compare import LEVEL_NAMES, Comparison
+from .comparison import LEVEL_NAMES, Comparison
 from .composite import SCORE_KINDS
 from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up

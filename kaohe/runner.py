@@ -36,7 +36,7 @@ from tqdm import tqdm
 from traitlets import default
 
 from .assessment import Assessment, assess
-from .compare import Comparison, compare_params
+from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT
 from .errors import KaoheError
 from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic

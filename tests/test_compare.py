@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from conftest import ROOT, Page
 
-from kaohe import runner
+from kaohe import compare, runner
 from kaohe.cli import main
-from kaohe.compare import compare, compare_params, diff
+from kaohe.comparison import compare_params, diff
 from kaohe.errors import InputError, RubricError
 from kaohe.ledger import load_evidence, load_roster
 from kaohe.rubric import bundled, load_rubric, resolve_ref
