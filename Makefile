@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS := params/hengnan-2020.yaml
 
-.PHONY: demo compare test lab install clean
+.PHONY: demo compare bench test lab install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,3 +35,8 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs/*/
+
+# The benchmark of issue 6 (bench/run.py): score() at scale, kaohe run against the papermill + nbconvert
+# command loop, peak memory. Writes bench/results.json; takes long at 2,000 units.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run

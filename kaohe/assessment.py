@@ -13,13 +13,14 @@ from .config import Run
 from .errors import InputError, KaoheError
 from .files import load_cache, save_cache
 from .ledger import Evidence, Roster
+from .provenance import input_files
 from .rubric import Rubric
 from .rules import Finding
 from .scoring import Result, parse_as_of, score_checked
 from .validate import check
 
 #: Bumped when the pickled layout changes, so a notebook never reads a stale cache from another version.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Assessment:
     results: dict[str, Result]
     #: rubric id -> [(quarter end or as_of, year-to-date result)], oldest first
     quarters: dict[str, list[tuple[date, Result]]] = field(default_factory=dict)
+    #: Every input file with its sha256, hashed once when scored (``provenance.input_files``).
+    inputs: list[dict] = field(default_factory=list)
 
     @property
     def units(self) -> list[str]:
@@ -98,7 +101,7 @@ def assess(params: str | Path, as_of: str | date | None = None) -> Assessment:
         results[rubric.id] = result
         quarters[rubric.id] = [(d, result if d == (when or rubric.period.end) else
                                 score_checked(rubric, roster, evidence, d)) for d in quarter_ends(rubric, when)]
-    return Assessment(run, roster, evidence, when, results, quarters)
+    return Assessment(run, roster, evidence, when, results, quarters, input_files(run))
 
 
 def load(params: str | Path, as_of: str | date | None = None, cache: str | Path | None = None) -> Assessment:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -74,8 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     rr = sub.add_parser("run", help="计分并生成全部报告：单位报告、汇总、索引、通报表（HTML/XLSX/CSV）")
     rr.add_argument("params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml）")
     rr.add_argument("--units", metavar="A,B", help="只生成这些单位的报告（逗号分隔）；汇总与索引照常生成")
-    rr.add_argument("--jobs", type=int, default=1, metavar="N", help="同时运行的笔记本数（默认 1）")
+    rr.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                    help=f"同时运行的笔记本数（默认为处理器核数，本机 {os.cpu_count() or 1}）")
     rr.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
+    rr.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                    help="在已有的 Dask 集群上运行笔记本（需安装 distributed；输出文件与本机运行相同）")
     notebooks(rr)
     rr.set_defaults(func=cmd_run)
 
@@ -171,8 +175,14 @@ def cmd_run(args) -> int:
     if args.jobs < 1 or args.timeout < 1:
         raise KaoheError("--jobs 和 --timeout 必须是正整数")
     units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
+    if args.scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise KaoheError("--scheduler 需要 Dask：请安装 distributed（pip install 'kaohe[dask]'）") from None
     outcome = run(args.params, units=units, jobs=args.jobs, as_of=args.as_of, show_code=args.show_code,
-                  out_dir=args.out_dir, timeout=args.timeout, log=lambda m: print(m, file=sys.stderr))
+                  out_dir=args.out_dir, timeout=args.timeout, log=lambda m: print(m, file=sys.stderr),
+                  scheduler=args.scheduler)
     if outcome.summary_error:
         print(f"汇总报告生成失败：{outcome.summary_error}", file=sys.stderr)
     if outcome.failed:

@@ -30,6 +30,7 @@ from .errors import InputError
 from .files import load_cache, save_cache
 from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt, to_decimal
+from .provenance import input_files
 from .rubric import Rubric, load_rubric, rubric_files, rubric_path
 from .rules.rate_shortfall import ROUNDING_TEXT
 from .scoring import Result, excellent_label, parse_as_of, score_checked
@@ -242,6 +243,8 @@ class Comparison:
     rubric_files: list[Path] = field(default_factory=list)
     #: How A and B were chosen (a ref, or an absolute path), for the notebook to load them again.
     selectors: tuple[str, str] = ("", "")
+    #: Every input file with its sha256 (``provenance.input_files``), hashed once.
+    inputs: list[dict] = field(default_factory=list)
 
     @property
     def moved(self) -> pd.DataFrame:
@@ -594,6 +597,7 @@ def compare_params(params: str | Path, a: str, b: str, as_of: str | date | None 
     c = compare(ra, rb, roster, evidence, given, run)
     c.rubric_files = list(dict.fromkeys(f for x in (a, b) for f in rubric_files(rubric_path(x))))
     c.selectors = (a, b)
+    c.inputs = input_files(run, c.rubric_files)
     return c
 
 

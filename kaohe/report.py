@@ -19,7 +19,7 @@ from .comparison import LEVEL_NAMES, Comparison
 from .composite import SCORE_KINDS
 from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up
-from .provenance import copy_names, input_files, versions
+from .provenance import copy_names, versions
 from .rubric import Rubric
 from .scoring import Result, excellent_label
 
@@ -277,11 +277,12 @@ def unit_quarters(a: Assessment, unit: str) -> Fragment:
 
 
 def provenance(a: Assessment) -> Fragment:
-    return _provenance(a.run, [r.rubric.ref for r in a.results.values()], a.as_of)
+    return _provenance(a.run, [r.rubric.ref for r in a.results.values()], a.as_of, a.inputs)
 
 
-def _provenance(run, refs: list[str], as_of, rubric_files=None) -> Fragment:
-    files = [[f["role"], f["name"], Markup("<code>{}</code>").format(f["sha256"])] for f in input_files(run, rubric_files)]
+def _provenance(run, refs: list[str], as_of, inputs: list[dict]) -> Fragment:
+    """Inputs as hashed when the run was scored: a notebook may run where the input files are not."""
+    files = [[f["role"], f["name"], Markup("<code>{}</code>").format(f["sha256"])] for f in inputs]
     soft = "，".join(f"{k} {v}" for k, v in versions().items())
     return join([dl([("运行", f"{run.config.name}（{run.config.year} 年）"), ("细则版本", "、".join(refs)),
                      ("计分截至", str(as_of) if as_of else "全年"), ("软件版本", soft)]),
@@ -541,4 +542,4 @@ def compare_unplaced(c: Comparison) -> Fragment:
 def compare_provenance(c: Comparison) -> Fragment:
     if c.run is None:
         return tag("p", "本比较不是从运行配置生成的，没有输入文件清单。")
-    return _provenance(c.run, [c.a.rubric.ref, c.b.rubric.ref], c.as_of, c.rubric_files)
+    return _provenance(c.run, [c.a.rubric.ref, c.b.rubric.ref], c.as_of, c.inputs)

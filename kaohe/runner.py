@@ -12,6 +12,7 @@ Choices (see README):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -42,7 +43,7 @@ from .errors import KaoheError
 from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic
 from .html import cell, link, table, unit_files
 from .numbers import fmt
-from .provenance import copy_names, input_files, sha256, versions
+from .provenance import copy_names, sha256, versions
 from .report import END_MARKER
 from .scoring import LEDGER_COLUMNS, SCORE_HEADER
 
@@ -138,8 +139,10 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
     try:
         # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
         # would chdir this whole process, which breaks the relative paths of the other threads.
+        # No save after every cell: the notebook is written once at the end (or on failure) and checked then.
         pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_manager_class=HereKernelManager,
                             progress_bar=False, execution_timeout=timeout, start_timeout=120,
+                            request_save_on_cell_execute=False,
                             resources={"metadata": {"path": str(source.parent)}})
     except pm.PapermillExecutionError:
         pass  # the error is in the executed notebook; incomplete() reads it from there
@@ -149,6 +152,10 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
         nb = nbformat.read(target, as_version=4)
     except (OSError, ValueError) as exc:  # never written, or cut off when the kernel died
         return None, failure or f"笔记本未生成或不完整：{type(exc).__name__}"
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    if injected and injected[0].get("id") != "injected-parameters":
+        injected[0]["id"] = "injected-parameters"  # papermill gives it a random id, which reaches the HTML
+        nbformat.write(nb, target)
     return nb, failure or incomplete(nb)
 
 
@@ -162,31 +169,75 @@ def _explain(exc: Exception, timeout: int) -> str:
     return f"{name}: {text.splitlines()[-1] if text else ''}"
 
 
+_exporters = threading.local()
+
+
 def render(nb, title: str, show_code: bool) -> str:
-    exporter = HTMLExporter(template_name="kaohe", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True,
-                            language_code="zh")
+    # One exporter per thread and setting: building one loads and compiles the templates again.
+    cache = _exporters.__dict__.setdefault("by_setting", {})
+    exporter = cache.get(show_code)
+    if exporter is None:
+        exporter = cache[show_code] = HTMLExporter(
+            template_name="kaohe", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
+            exclude_input_prompt=True, exclude_output_prompt=True, language_code="zh")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
 
-def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, title: str, timeout: int,
-            show_code: bool) -> str | None:
-    """Run ``source`` into ``stage/<name>.ipynb``; only when it ran to the end, write ``dest/<name>.html`` and
-    the executed notebook beside it (a failure keeps ``<name>.failed.ipynb`` and the previous good report).
-    Returns the failure, or None."""
-    target = stage / f"{name}.ipynb"
+@dataclass
+class Produced:
+    """One executed notebook: its HTML when it ran to the end, the executed notebook, the failure."""
+
+    html: str | None
+    notebook: bytes | None
+    failure: str | None
+
+
+def produce(source: Path, target: Path, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
+    """Run ``source`` into ``target`` and render it when it ran to the end (here, or on a Dask worker)."""
     try:
         nb, failure = execute(source, target, parameters, timeout)
-        if failure is None:
-            write_text_atomic(dest / f"{name}.html", render(nb, title, show_code))
-            write_bytes_atomic(dest / f"{name}.ipynb", target.read_bytes())
+        html = render(nb, title, show_code) if failure is None else None
+    except Exception as exc:  # rendering: this report fails, the others go on
+        html, failure = None, f"{type(exc).__name__}: {exc}"
+    return Produced(html, target.read_bytes() if target.exists() else None, failure)
+
+
+def write_produced(p: Produced, dest: Path, name: str) -> str | None:
+    """Publish ``dest/<name>.html`` and the executed notebook only for a complete run; a failure keeps
+    ``<name>.failed.ipynb`` and leaves the previous good report in place. Returns the failure, or None."""
+    try:
+        if p.failure is None:
+            write_text_atomic(dest / f"{name}.html", p.html)
+            write_bytes_atomic(dest / f"{name}.ipynb", p.notebook)
             (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
-        elif target.exists():
-            write_bytes_atomic(dest / f"{name}.failed.ipynb", target.read_bytes())
-        return failure
-    except Exception as exc:  # rendering or writing: this report fails, the others go on
+        elif p.notebook is not None:
+            write_bytes_atomic(dest / f"{name}.failed.ipynb", p.notebook)
+        return p.failure
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
+
+
+def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, title: str, timeout: int,
+            show_code: bool) -> str | None:
+    """Run ``source`` into ``stage/<name>.ipynb`` and publish it (:func:`write_produced`)."""
+    return write_produced(produce(source, stage / f"{name}.ipynb", parameters, title, timeout, show_code), dest, name)
+
+
+def on_worker(notebook: bytes, cache: bytes, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
+    """A report on a Dask worker: the notebook and the pickled assessment arrive as bytes (the worker need not
+    see the run's files), the pickle kept once per worker in its local directory."""
+    from distributed import get_worker
+
+    digest = hashlib.sha256(cache).hexdigest()[:16]
+    pickled = Path(get_worker().local_directory) / f"kaohe-{digest}.pickle"
+    if not pickled.exists():
+        write_bytes_atomic(pickled, cache)
+    with tempfile.TemporaryDirectory(prefix="kaohe-report-") as tmp:
+        source = Path(tmp) / "report.ipynb"
+        source.write_bytes(notebook)
+        return produce(source, Path(tmp) / "executed.ipynb", {**parameters, "cache": str(pickled)}, title, timeout,
+                       show_code)
 
 
 # --- the whole run ----------------------------------------------------------------------------------
@@ -223,8 +274,13 @@ def output_folder(a: Assessment, out_dir: Path) -> Path:
 
 def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of: str | date | None = None,
         show_code: bool = False, out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT,
-        notebooks: Path | None = None, progress: bool = True, log: Callable[[str], None] | None = None) -> RunOutcome:
-    """Score once, then write every report of the run. See the module docstring for the rules."""
+        notebooks: Path | None = None, progress: bool = True, log: Callable[[str], None] | None = None,
+        scheduler: str | None = None) -> RunOutcome:
+    """Score once, then write every report of the run. See the module docstring for the rules.
+
+    ``scheduler`` (``tcp://host:port``) runs the notebooks on the workers of that Dask cluster instead of
+    ``jobs`` local threads; the files written here are the same.
+    """
     notebooks = notebooks or NOTEBOOKS
     a = assess(params, as_of)
     everyone = a.units
@@ -246,32 +302,62 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         a.save(cache)
         common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
 
-        def publish_one(unit: str | None, params_: dict) -> str | None:
-            if unit is None:
-                return publish(notebooks / "summary.ipynb", stage, folder, "summary", params_,
-                               f"{a.run.config.title}：汇总", timeout, show_code)
-            return publish(notebooks / "unit_report.ipynb", stage / "units", folder / "units", files[unit], params_,
-                           f"{unit}：{a.run.config.title}", timeout, show_code)
+        def title(unit: str | None) -> str:
+            return f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
+
+        def source(unit: str | None) -> Path:
+            return notebooks / ("summary.ipynb" if unit is None else "unit_report.ipynb")
+
+        if scheduler:  # the same jobs on the workers of a Dask cluster; files are written here
+            from distributed import Client
+            from distributed import as_completed as dask_completed
+
+            client = Client(scheduler, set_as_default=False)
+
+            def finished(fs):
+                return dask_completed(fs, loop=client.loop)  # not the default client: none is set
+
+            blobs = {name: client.scatter((notebooks / name).read_bytes(), broadcast=True)
+                     for name in ("unit_report.ipynb", "summary.ipynb")}
+            pickled = client.scatter(cache.read_bytes(), broadcast=True)
+
+            def submit(unit: str | None, params_: dict):
+                return client.submit(on_worker, blobs[source(unit).name], pickled, params_, title(unit), timeout,
+                                     show_code, pure=False, key=f"kaohe-{uuid.uuid4().hex}")
+        else:
+            client, finished = None, as_completed
+            pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+
+            def submit(unit: str | None, params_: dict):
+                where = stage / "units" / f"{files[unit]}.ipynb" if unit else stage / "summary.ipynb"
+                return pool.submit(produce, source(unit), where, params_, title(unit), timeout, show_code)
 
         bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
-        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        futures = {}
         try:
-            futures = {pool.submit(publish_one, u, {**common, "unit": u}): u for u in chosen}
-            for fut in as_completed(futures):
-                unit, failure = futures[fut], fut.result()
+            futures = {submit(u, {**common, "unit": u}): u for u in chosen}
+            for fut in finished(list(futures)):
+                unit = futures[fut]
+                failure = write_produced(fut.result(), folder / "units", files[unit])
                 bar.update()
                 outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
                 if failure and log:
                     log(f"失败：{unit}——{failure}")
+            for u in everyone:
+                outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
+            # The summary runs last, so it links only reports that exist.
+            published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
+            summary = submit(None, {**common, "published": published}).result()
+            outcome.summary_error = write_produced(summary, folder, "summary") or ""
         except BaseException:  # Ctrl-C: start no more notebooks
-            pool.shutdown(wait=False, cancel_futures=True)
+            for fut in futures:
+                fut.cancel()
             raise
-        pool.shutdown()
-        for u in everyone:
-            outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
-        # The summary runs last, so it links only reports that exist.
-        published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
-        outcome.summary_error = publish_one(None, {**common, "published": published}) or ""
+        finally:
+            if client is not None:
+                client.close()
+            else:
+                pool.shutdown(wait=False, cancel_futures=True)
         bar.update()
         bar.close()
         if outcome.summary_error and log:
@@ -326,7 +412,7 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
             write_csv_atomic(folder / name, frame)
         manifest = {"compare": {"a": c.a.rubric.ref, "b": c.b.rubric.ref, "run": c.run.config.name,
                                 "as_of": c.as_of.isoformat() if c.as_of else None},
-                    "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in input_files(c.run, c.rubric_files)],
+                    "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in c.inputs],
                     "notebooks": _listing(folder, [source]), "software": {**versions(), "interpreter": sys.executable},
                     "outputs": _listing(folder, _outputs(folder))}
         write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
@@ -463,7 +549,7 @@ def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOu
     manifest = {
         "run": {"name": a.run.config.name, "year": a.run.config.year, "title": a.run.config.title,
                 "as_of": a.as_of.isoformat() if a.as_of else None, "rubrics": [r.rubric.ref for r in a.results.values()]},
-        "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in input_files(a.run)],
+        "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in a.inputs],
         "notebooks": _listing(folder, [notebooks / "unit_report.ipynb", notebooks / "summary.ipynb"]),
         "templates": _listing(folder, sorted((TEMPLATES / "kaohe").iterdir())),
         "software": {**versions(), "interpreter": sys.executable},

@@ -1,0 +1,49 @@
+"""`kaohe run --scheduler`: the same per-unit jobs on the workers of a Dask cluster give the same files."""
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from kaohe import runner
+
+distributed = pytest.importorskip("distributed")  # installed by the test extra; kaohe[dask] for users
+
+PARAMS = ROOT / "params" / "hengnan-2020.yaml"
+UNITS = ["示例镇08", "示例镇14", "示例部门05"]
+
+
+def _files(folder: Path) -> dict[str, Path]:
+    return {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_run_on_a_local_dask_cluster_writes_the_same_files(tmp_path):
+    local = runner.run(PARAMS, units=UNITS, jobs=2, out_dir=tmp_path / "local", progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = runner.run(PARAMS, units=UNITS, out_dir=tmp_path / "dask", progress=False,
+                            scheduler=cluster.scheduler_address)
+    assert local.failed == [] and remote.failed == [] and not local.summary_error and not remote.summary_error
+    a, b = _files(local.folder), _files(remote.folder)
+    assert list(a) == list(b) and "units/示例镇08.html" in a and "summary.html" in a
+    # The reports and tables are byte for byte the same; executed notebooks differ only in run times and the
+    # cache path papermill records, and the xlsx and manifest in their timestamps and hashes (issue 7).
+    same = [name for name in a if name.endswith((".html", ".csv")) or name.startswith("inputs/")]
+    assert len(same) == len(UNITS) + 2 + 2 + 5  # reports, summary and index, scores and ledger CSV, 5 inputs
+    assert [n for n in same if a[n].read_bytes() != b[n].read_bytes()] == []
+
+
+def test_a_failing_report_on_a_worker_is_kept_apart(tmp_path):
+    bad = tmp_path / "notebooks"
+    bad.mkdir()
+    for name in ("unit_report.ipynb", "summary.ipynb"):
+        text = (ROOT / "notebooks" / name).read_text(encoding="utf-8")
+        if name == "unit_report.ipynb":  # a unit report that raises for one unit only
+            text = text.replace('"report.unit_header(a, unit)"',
+                                '"assert unit != \'示例镇14\', \'示例故障\'\\n",\n    "report.unit_header(a, unit)"')
+        (bad / name).write_text(text, encoding="utf-8")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        out = runner.run(PARAMS, units=UNITS[:2], out_dir=tmp_path / "out", progress=False, notebooks=bad,
+                         scheduler=cluster.scheduler_address)
+    assert out.failed == ["示例镇14"] and "示例故障" in out.statuses["示例镇14"].error
+    assert (out.folder / "units" / "示例镇14.failed.ipynb").exists()
+    assert not (out.folder / "units" / "示例镇14.html").exists() and (out.folder / "units" / "示例镇08.html").exists()
