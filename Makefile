@@ -30,7 +30,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: $(STAMP)
-	$(BIN)/ruff check kaohe tests
+	$(BIN)/ruff check kaohe tests bench
 	$(BIN)/python -m pytest
 
 clean:

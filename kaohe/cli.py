@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .config import DEFAULT_TIMEOUT, Run
+from .config import DEFAULT_JOBS, DEFAULT_TIMEOUT, Run
 from .errors import InputError, KaoheError
 from .files import write_csv_atomic
 from .ledger import load_evidence, load_roster
@@ -75,8 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     rr = sub.add_parser("run", help="计分并生成全部报告：单位报告、汇总、索引、通报表（HTML/XLSX/CSV）")
     rr.add_argument("params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml）")
     rr.add_argument("--units", metavar="A,B", help="只生成这些单位的报告（逗号分隔）；汇总与索引照常生成")
-    rr.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                    help=f"同时运行的笔记本数（默认为处理器核数，本机 {os.cpu_count() or 1}）")
+    rr.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="N",
+                    help=f"同时运行的笔记本数（默认为处理器核数的两倍，本机 {DEFAULT_JOBS}）")
     rr.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
     rr.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                     help="在已有的 Dask 集群上运行笔记本（需安装 distributed；输出文件与本机运行相同）")

@@ -14,6 +14,9 @@ from .rubric import Rubric, load_model, load_rubric, rubric_files, rubric_path
 
 #: Seconds a notebook cell may run in ``kaohe run`` (nbclient's own default is no limit).
 DEFAULT_TIMEOUT = 600
+#: Notebooks run at once by ``kaohe run``: twice the cores, because a report kernel spends part of its life
+#: waiting (start-up, messages) — measured on 2 cores, 60 reports: 2 jobs 37 s, 4 jobs 27 s, 6 jobs 27 s.
+DEFAULT_JOBS = 2 * (os.cpu_count() or 1)
 
 
 class RunConfig(BaseModel):

@@ -30,6 +30,7 @@ import nbformat
 import pandas as pd
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from markupsafe import escape
 from nbconvert import HTMLExporter
 from papermill.translators import PythonTranslator, papermill_translators
@@ -41,6 +42,7 @@ from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT
 from .errors import KaoheError
 from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic
+from .forkserver import ForkServer
 from .html import cell, link, table, unit_files
 from .numbers import fmt
 from .provenance import copy_names, sha256, versions
@@ -67,12 +69,54 @@ def _socket_dir() -> Path:
         return _sockets
 
 
-def _drop_socket_dir() -> None:
-    global _sockets
+_server: ForkServer | None = None
+_server_failed = False
+
+
+def _fork_server() -> ForkServer | None:
+    """This process's fork server (started on first use), or None where kernels start the slow way:
+    no ``fork`` (Windows), ``KAOHE_FORKSERVER=0``, or a server that did not come up."""
+    global _server, _server_failed
+    if os.name != "posix" or os.environ.get("KAOHE_FORKSERVER") == "0" or _server_failed:
+        return None
+    sockets = _socket_dir()
     with _sockets_lock:
+        if _server is None or _server.process.poll() is not None:
+            env = {**os.environ, **KERNEL_ENV}
+            _server = ForkServer(sockets / f"fork-{uuid.uuid4().hex[:8]}", env)
+            if not _server.ready():
+                _server.stop()
+                _server, _server_failed = None, True
+        return _server
+
+
+def _drop_socket_dir() -> None:
+    global _sockets, _server
+    with _sockets_lock:
+        if _server is not None:
+            _server.stop()
+            _server = None
         if _sockets is not None:
             shutil.rmtree(_sockets, ignore_errors=True)
             _sockets = None
+
+
+#: Set for every report kernel: a fixed hash seed, no GUI backend, one BLAS thread (kernels run in parallel).
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+
+
+class ForkProvisioner(LocalProvisioner):
+    """Starts the kernel as a child of the fork server instead of a new interpreter."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        server = _fork_server()
+        if server is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        self.process = server.fork(cmd[cmd.index("-f") + 1], cwd, dict(kwargs.get("env") or os.environ))
+        self.pid = self.pgid = self.process.pid  # the child calls setsid: its pid is its group
+        self.cwd = cwd
+        return self.connection_info
 
 
 class HereKernelManager(AsyncKernelManager):
@@ -93,9 +137,14 @@ class HereKernelManager(AsyncKernelManager):
         if self._kernel_spec is None:
             self._kernel_spec = KernelSpec(
                 argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                display_name=f"kaohe ({sys.executable})", language="python",
-                env={"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"})
+                display_name=f"kaohe ({sys.executable})", language="python", env=dict(KERNEL_ENV))
         return self._kernel_spec
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:  # a fresh child of the fork server (kaohe/forkserver.py) where there is one
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
 
 
 class ChineseTranslator(PythonTranslator):

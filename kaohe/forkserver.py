@@ -1,0 +1,165 @@
+"""Fresh kernels without the start-up cost: a fork server for report kernels (POSIX).
+
+Starting a kernel costs more than the report it runs: a new interpreter imports IPython, ipykernel,
+pandas, matplotlib and kaohe (about 1.5 s of CPU on this machine) before the first cell. The fork server
+is one process that imports all of that once and then only forks: each report kernel is a new child
+process, forked from a server that never runs report code, so no kernel sees anything another unit
+left behind — the same fresh kernel, without paying for the imports again.
+
+Run as ``python -m kaohe.forkserver SOCKET``. A request is one JSON line on the UNIX socket
+(``connection_file``, ``cwd``, ``env``); the answer is the child's pid. The server reaps its children
+and writes each exit status to ``SOCKET.<pid>.exit`` for :class:`ForkedKernel` to read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+#: What a report kernel imports, loaded once in the server (never anything that holds a unit's data).
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "pandas", "matplotlib.pyplot",
+           "kaohe.report", "kaohe.assessment", "kaohe.comparison")
+
+
+def _status_file(sock: str, pid: int) -> Path:
+    return Path(f"{sock}.{pid}.exit")
+
+
+def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tested through the runner
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    from kaohe import charts
+
+    charts.setup()  # font discovery, once
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(sock)
+    server.listen(64)
+    parent = os.getppid()
+    signal.signal(signal.SIGCHLD, lambda *_: _reap(sock))  # a kernel's exit is known at once
+    while os.getppid() == parent:  # the runner went away: so does the server
+        ready, _, _ = select.select([server], [], [], 0.5)
+        _reap(sock)
+        if not ready:
+            continue
+        conn, _ = server.accept()
+        with conn:
+            request = json.loads(conn.makefile("r", encoding="utf-8").readline())
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                conn.close()
+                _become_kernel(request)
+            conn.sendall(f"{pid}\n".encode())
+
+
+def _become_kernel(request: dict) -> None:  # pragma: no cover - the child process
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the server's reaper is not the kernel's
+        os.setsid()  # its own process group: the runner signals the kernel and whatever it starts
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # Its parent is this server, which exits with the runner: the kernel then exits too (ipykernel's poller).
+        # Given on the command line: ipykernel read JPY_PARENT_PID when the server imported it.
+        sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        from ipykernel.kernelapp import launch_new_instance
+
+        launch_new_instance()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    finally:
+        os._exit(code)
+
+
+def _reap(sock: str) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _status_file(sock, pid).write_text(str(os.waitstatus_to_exitcode(status)))
+
+
+class ForkedKernel:
+    """The Popen-like handle jupyter_client's provisioner keeps for a forked kernel."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, sock: str):
+        self.pid, self.sock, self.returncode = pid, sock, None
+
+    def poll(self) -> int | None:
+        path = _status_file(self.sock, self.pid)
+        if self.returncode is None and path.exists():
+            text = path.read_text()
+            if text:
+                self.returncode = int(text)
+                path.unlink(missing_ok=True)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired(["kernel"], timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServer:
+    """The runner's handle on one fork server process."""
+
+    def __init__(self, sock: Path, env: dict[str, str]):
+        self.sock = str(sock)
+        self.process = subprocess.Popen([sys.executable, "-m", "kaohe.forkserver", self.sock], env=env,
+                                        stdin=subprocess.DEVNULL)
+
+    def ready(self, timeout: float = 60) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self.process.poll() is None:
+            if os.path.exists(self.sock):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def fork(self, connection_file: str, cwd: str, env: dict[str, str]) -> ForkedKernel:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(self.sock)
+            conn.sendall((json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env}) + "\n").encode())
+            pid = int(conn.makefile("r").readline())
+        return ForkedKernel(pid, self.sock)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    serve(sys.argv[1])
