@@ -5,7 +5,8 @@ pickle; a notebook opened in JupyterLab builds its own from the params file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -58,6 +59,28 @@ class Assessment:
 
     def save(self, path: Path) -> None:
         save_cache(path, self, CACHE_VERSION)
+
+    def per_unit(self) -> Iterator[tuple[str, Assessment]]:
+        """For each unit, a copy that keeps every unit's totals and ranks but only this unit's nodes, ledger
+        rows and evidence: what its report reads. A unit's kernel then loads a small pickle whatever the
+        size of the run, and no report grows with the number of units."""
+        rows = {f.unit: [] for f in self.evidence.findings}
+        for f in self.evidence.findings:
+            rows[f.unit].append(f)
+
+        def split(r: Result) -> dict[str, Result]:
+            nodes, ledger = dict(iter(r.nodes.groupby("unit", sort=False))), dict(iter(r.ledger.groupby("unit", sort=False)))
+            return {u: replace(r, nodes=nodes.get(u, r.nodes.iloc[0:0]), ledger=ledger.get(u, r.ledger.iloc[0:0]))
+                    for u in r.units["unit"]}
+
+        results = {rid: split(r) for rid, r in self.results.items()}
+        quarters = {rid: [(d, split(r)) for d, r in qs] for rid, qs in self.quarters.items()}
+        totals_only = {rid: replace(r, nodes=r.nodes.iloc[0:0], ledger=r.ledger.iloc[0:0]) for rid, r in self.results.items()}
+        for rid, by_unit in results.items():
+            for unit, result in by_unit.items():
+                evidence = Evidence(rows.get(unit, []), [], self.evidence.files, self.evidence.headers)
+                yield unit, replace(self, evidence=evidence, results={**totals_only, rid: result},
+                                    quarters={rid: [(d, q[unit]) for d, q in quarters[rid]]})
 
 
 def quarter_ends(rubric: Rubric, as_of: date | None) -> list[date]:

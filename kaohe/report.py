@@ -99,13 +99,15 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     return join(parts)
 
 
-def lost_by_top(result: Result) -> pd.DataFrame:
-    """Points of the total each unit lost in each top-level indicator (rows: units in ranking order).
+def lost_by_top(result: Result, units: list[str] | None = None) -> pd.DataFrame:
+    """Points of the total each unit lost in each top-level indicator (rows: ``units``, default every unit
+    in ranking order).
 
     A deduction rubric loses what was deducted; a weighted one loses weight% × (points − score) / points
     of the total (to 0.01), so the columns add up to full marks minus the score either way."""
     r = result.rubric
-    top = result.nodes[result.nodes["depth"] == 0].copy()
+    units = list(result.units["unit"]) if units is None else units
+    top = result.nodes[(result.nodes["depth"] == 0) & result.nodes["unit"].isin(units)].copy()
     if r.aggregate == "sum":  # each applicable module's shortfall, converted like the total
         out_of = dict(zip(result.units["unit"], result.units["max"]))
         top["lost"] = [round_half_up((p - s) / out_of[u] * (r.scale or 1), 2) if s is not None and out_of[u] else 0
@@ -117,14 +119,14 @@ def lost_by_top(result: Result) -> pd.DataFrame:
     else:
         top["lost"] = top["deducted"]
     m = top.pivot(index="unit", columns="node", values="lost")
-    return m.loc[list(result.units["unit"]), [n.id for n in r.indicators]]
+    return m.loc[units, [n.id for n in r.indicators]]
 
 
 def unit_waterfall(a: Assessment, unit: str) -> Fragment:
     result = a.result_of(unit)
     row = _unit_row(result, unit)
     names = {n.id: f"{n.id} {n.name}" for n in result.rubric.indicators}
-    lost = lost_by_top(result).loc[unit]
+    lost = lost_by_top(result, [unit]).loc[unit]
     steps = [(names[node], value) for node, value in lost.items() if value > 0]
     fig = charts.waterfall(row["points"], steps, row["total"], f"{unit}：从满分到得分")
     alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(row['points'])}", *(f"{s} 扣 {fmt(d)}" for s, d in steps),

@@ -12,7 +12,6 @@ Choices (see README):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -274,17 +273,12 @@ def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, 
 
 
 def on_worker(notebook: bytes, cache: bytes, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
-    """A report on a Dask worker: the notebook and the pickled assessment arrive as bytes (the worker need not
-    see the run's files), the pickle kept once per worker in its local directory."""
-    from distributed import get_worker
-
-    digest = hashlib.sha256(cache).hexdigest()[:16]
-    pickled = Path(get_worker().local_directory) / f"kaohe-{digest}.pickle"
-    if not pickled.exists():
-        write_bytes_atomic(pickled, cache)
+    """A report on a Dask worker: the notebook and the pickled assessment (the unit's slice of it) arrive as
+    bytes, so the worker need not see the run's files."""
     with tempfile.TemporaryDirectory(prefix="kaohe-report-") as tmp:
-        source = Path(tmp) / "report.ipynb"
+        source, pickled = Path(tmp) / "report.ipynb", Path(tmp) / "assessment.pickle"
         source.write_bytes(notebook)
+        pickled.write_bytes(cache)
         return produce(source, Path(tmp) / "executed.ipynb", {**parameters, "cache": str(pickled)}, title, timeout,
                        show_code)
 
@@ -350,6 +344,14 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         cache = stage / "assessment.pickle"
         a.save(cache)
         common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
+        # Each unit's kernel loads its own slice: the same small pickle at 60 units or at 60,000.
+        (stage / "caches").mkdir()
+        caches = {}
+        wanted = set(chosen)
+        for unit, part in a.per_unit():
+            if unit in wanted:
+                caches[unit] = stage / "caches" / f"{files[unit]}.pickle"
+                part.save(caches[unit])
 
         def title(unit: str | None) -> str:
             return f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
@@ -368,9 +370,9 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
 
             blobs = {name: client.scatter((notebooks / name).read_bytes(), broadcast=True)
                      for name in ("unit_report.ipynb", "summary.ipynb")}
-            pickled = client.scatter(cache.read_bytes(), broadcast=True)
 
             def submit(unit: str | None, params_: dict):
+                pickled = Path(params_["cache"]).read_bytes()
                 return client.submit(on_worker, blobs[source(unit).name], pickled, params_, title(unit), timeout,
                                      show_code, pure=False, key=f"kaohe-{uuid.uuid4().hex}")
         else:
@@ -384,7 +386,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
         futures = {}
         try:
-            futures = {submit(u, {**common, "unit": u}): u for u in chosen}
+            futures = {submit(u, {**common, "unit": u, "cache": str(caches[u])}): u for u in chosen}
             for fut in finished(list(futures)):
                 unit = futures[fut]
                 failure = write_produced(fut.result(), folder / "units", files[unit])

@@ -142,8 +142,41 @@ def parse_as_of(value, rubrics: list[Rubric], source: str = "as_of") -> tuple[da
     return value, []
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def _natural(s: str):
-    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", s))
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in _DIGITS.split(s))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What scoring needs of a rubric's tree, worked out once per rubric rather than once per unit."""
+
+    rule_pos: dict[str, int]
+    #: rule id -> the ids of its node and that node's ancestors with points, innermost first
+    capped_by: dict[str, tuple[str, ...]]
+    #: rule id -> its node and every ancestor, innermost first (where its deductions count)
+    under: dict[str, tuple[str, ...]]
+    nodes: tuple[tuple[Node, int], ...]  # (node, depth) in document order
+
+
+_shapes: dict[int, tuple[Rubric, _Shape]] = {}
+
+
+def _shape(rubric: Rubric) -> _Shape:
+    hit = _shapes.get(id(rubric))
+    if hit is not None and hit[0] is rubric:
+        return hit[1]
+    points = rubric.effective_points
+    chains = {rid: tuple(n.id for n in rubric.ancestors(rubric.rule_node[rid])) for rid in rubric.rules}
+    shape = _Shape({rid: i for i, rid in enumerate(rubric.rules)},
+                   {rid: tuple(n for n in chain if points[n] is not None) for rid, chain in chains.items()},
+                   chains, tuple(_with_depth(rubric.indicators)))
+    if len(_shapes) > 64:
+        _shapes.clear()
+    _shapes[id(rubric)] = (rubric, shape)
+    return shape
 
 
 def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Result:
@@ -152,18 +185,18 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
     units = in_scope(rubric, roster)
     category = roster.category_of()
     written = {u.name: u.not_applicable for u in roster.units}
-    rule_pos = {rid: i for i, rid in enumerate(rubric.rules)}
-    by_unit: dict[str, list] = defaultdict(list)
-    unit_set = set(units)
+    shape = _shape(rubric)
+    by_unit: dict[str, list] = {u: [] for u in units}
     for f in evidence.findings:
-        if f.unit in unit_set and (as_of is None or f.date <= as_of):
-            by_unit[f.unit].append(f)
+        mine = by_unit.get(f.unit)
+        if mine is not None and (as_of is None or f.date <= as_of):
+            mine.append(f)
 
     points = rubric.effective_points
     ledger_rows, node_rows, unit_rows = [], [], []
     for unit in units:
-        entries = _entries(rubric, by_unit[unit], rule_pos)
-        _apply_caps(rubric, entries, points)
+        entries = _entries(rubric, by_unit[unit], shape)
+        _apply_caps(rubric, entries, points, shape)
         vetoed = any(e["kind"] == "veto" for e in entries)
         disqualified = any(e["kind"] == "disqualify" for e in entries)
         ineligible = False
@@ -182,21 +215,24 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
             deducted = (rubric.scale or out_of) - total
             ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
                              and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
+        cat = category[unit]
+        under: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for e in entries:  # after a weighted or summed score, whose clamps are written into its entries
-            e.update(unit=unit, category=category[unit])
-            ledger_rows.append({k: e[k] for k in LEDGER_COLUMNS})
-        under = _applied_under(rubric, entries)
-        for node, depth in _with_depth(rubric.indicators):
+            ledger_rows.append((unit, cat, e["node"], e["rule"], e["kind"], e["evidence_id"], e["date"], e["raw"],
+                                e["applied"], e["capped_by"], e["reason"], e["file"], e["row"]))
+            if e["applied"]:
+                for nid in shape.under[e["rule"]]:
+                    under[nid] += e["applied"]
+        for node, depth in shape.nodes:
             p = points[node.id]
-            d = under[node.id]
+            d = under[node.id] if node.id in under else ZERO
             score_ = node_score.get(node.id) if node_score is not None else (None if p is None else p - d)
-            node_rows.append({"unit": unit, "node": node.id, "name": node.name, "depth": depth,
-                              "points": p, "deducted": d, "score": score_, "basis": basis.get(node.id, "")})
+            node_rows.append((unit, node.id, node.name, depth, p, d, score_, basis.get(node.id, "")))
         if vetoed and rubric.veto:
             grade = rubric.veto.grade
         else:
             grade = rubric.grades.grade(total) if rubric.grades else ""
-        unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.scale or rubric.points,
+        unit_rows.append({"unit": unit, "category": cat, "points": rubric.scale or rubric.points,
                           "deducted": deducted, "total": total, "subtotal": subtotal, "max": out_of, "grade": grade,
                           "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible})
 
@@ -211,14 +247,30 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
 
     order = sorted(units_df.index, key=place)
     units_df = units_df.loc[order].reset_index(drop=True)
-    ledger = pd.DataFrame(ledger_rows, columns=LEDGER_COLUMNS)
-    nodes = pd.DataFrame(node_rows, columns=NODE_COLUMNS)
+    ledger = pd.DataFrame.from_records(ledger_rows, columns=LEDGER_COLUMNS)
+    nodes = pd.DataFrame.from_records(node_rows, columns=NODE_COLUMNS)
     return Result(rubric, as_of, units_df[UNIT_COLUMNS], nodes, ledger, decisions)
 
 
-def _entries(rubric: Rubric, findings: list, rule_pos: dict[str, int]) -> list[dict]:
+def _ordered(findings: list, rule_pos: dict[str, int]) -> list:
+    """Date, then the rule's place in the rubric, then the evidence id in natural order (R2 before R10);
+    ids are compared only where date and rule tie, which is rare."""
+    out = sorted(findings, key=lambda f: (f.date, rule_pos[f.rule]))
+    i = 0
+    while i < len(out):
+        j = i + 1
+        key = (out[i].date, out[i].rule)
+        while j < len(out) and (out[j].date, out[j].rule) == key:
+            j += 1
+        if j - i > 1:
+            out[i:j] = sorted(out[i:j], key=lambda f: _natural(f.id))
+        i = j
+    return out
+
+
+def _entries(rubric: Rubric, findings: list, shape: _Shape) -> list[dict]:
     """One entry per finding with its raw amount; superseded measurements are marked."""
-    findings = sorted(findings, key=lambda f: (f.date, rule_pos[f.rule], _natural(f.id)))
+    findings = _ordered(findings, shape.rule_pos)
     latest: dict[str, object] = {}
     for f in findings:
         if rubric.rules[f.rule].measurement:
@@ -264,10 +316,13 @@ def _cut(group: list[dict], cap: Decimal, by: str, why: str, sign: int = 1) -> N
         running += sign * e["applied"]
 
 
-def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal | None]) -> None:
+def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal | None], shape: _Shape) -> None:
     by_rule: dict[str, list[dict]] = defaultdict(list)
+    by_node: dict[str, list[dict]] = defaultdict(list)  # each in the entries' order
     for e in entries:
         by_rule[e["rule"]].append(e)
+        for nid in shape.capped_by[e["rule"]]:
+            by_node[nid].append(e)
     for rid, group in by_rule.items():
         rule = rubric.rules[rid]
         cap = rule.effective_cap()
@@ -280,21 +335,12 @@ def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal |
             _cut(group, cap, rid, why, -1 if bonus else 1)
     # Innermost nodes first, so an outer (pooled) cap sees what the inner caps left.
     for node in reversed(rubric.nodes):
-        p = points[node.id]
-        if p is None:
-            continue
-        ids = {r.id for n in node.walk() for r in n.rules}
-        group = [e for e in entries if e["rule"] in ids]
-        _cut(group, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
+        group = by_node.get(node.id)
+        if group:
+            p = points[node.id]
+            _cut(group, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
     if rubric.aggregate == "deduct":  # a weighted total keeps each part within its own points instead
         _cut(entries, rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
-
-
-def _applied_under(rubric: Rubric, entries: list[dict]) -> dict[str, Decimal]:
-    per_rule: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for e in entries:
-        per_rule[e["rule"]] += e["applied"]
-    return {n.id: sum((per_rule[r.id] for m in n.walk() for r in m.rules), ZERO) for n in rubric.nodes}
 
 
 def _with_depth(nodes: list[Node], depth: int = 0):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from dataclasses import replace
-from functools import partial
 
 from .composite import missing_scores
 from .errors import Problem
@@ -19,16 +18,23 @@ def rubric_for(rubrics: list[Rubric], category: str) -> Rubric | None:
     return next((r for r in rubrics if category in r.applies_to), None)
 
 
+def rubric_by_unit(rubrics: list[Rubric], roster: Roster) -> dict[str, Rubric | None]:
+    """Each roster unit's rubric, looked up once (a ledger has many rows per unit)."""
+    return {u.name: rubric_for(rubrics, u.category) for u in roster.units}
+
+
 def resolve(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> Evidence:
     """Evidence placed on the roster and the rubrics: unit names matched across 繁简
     (:func:`~kaohe.ledger.match_units`), and a rule id that the unit's rubric version replaced
     (``Rubric.replaces``) moved to its one successor, the ledger's id kept in ``rule_as_written``.
     A split id (several successors) is a problem: which new rule a row belongs to is a person's call."""
     evidence = match_units(roster, evidence)
-    categories = roster.category_of()
+    by_unit = rubric_by_unit(rubrics, roster)
+    if not any(r.successors for r in by_unit.values() if r is not None):
+        return evidence  # no version replaces an id: nothing to move (the usual case)
     findings, problems = [], list(evidence.problems)
     for f in evidence.findings:
-        rubric = rubric_for(rubrics, categories.get(f.unit, ""))
+        rubric = by_unit.get(f.unit)
         new = rubric.successors.get(f.rule) if rubric is not None and f.rule not in rubric.rules else None
         if new and len(new) == 1:
             f = replace(f, rule=new[0], rule_as_written=f.rule)
@@ -66,17 +72,18 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             problems.append(Problem(u.file, u.row, "类别", u.category, "unknown_category",
                                     f"没有适用于此类别的细则（可用类别：{'、'.join(sorted(allowed))}）"))
     measured: dict[tuple, list] = defaultdict(list)
+    by_unit = rubric_by_unit(rubrics, roster)
+    header = evidence.header
     for f in evidence.findings:
         if not f.unit or not f.rule:
             continue  # already reported as missing
-        col = partial(_header, evidence, f)
         if f.unit not in categories:
             near = difflib.get_close_matches(f.unit, list(categories), n=3, cutoff=0.5)
             hint = f"；是否为：{'、'.join(near)}" if near else ""
-            problems.append(Problem(f.file, f.row, col("unit"), f.unit, "unknown_unit",
+            problems.append(Problem(f.file, f.row, header(f.file, "unit"), f.unit, "unknown_unit",
                                     f"单位不在名单 {roster.file} 中{hint}", f.rule))
             continue
-        rubric = rubric_for(rubrics, categories[f.unit])
+        rubric = by_unit[f.unit]
         if rubric is None:
             continue
         rule = rubric.rules.get(f.rule)
@@ -85,36 +92,36 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
         if rule is None:
             near = difflib.get_close_matches(f.rule, list(rubric.rules), n=3, cutoff=0.6)
             hint = f"；相近的编号：{'、'.join(near)}" if near else ""
-            problems.append(Problem(f.file, f.row, col("rule"), f.rule, "unknown_rule",
+            problems.append(Problem(f.file, f.row, header(f.file, "rule"), f.rule, "unknown_rule",
                                     f"细则 {rubric.ref} 中没有此规则编号{hint}", f.rule))
             continue
         last = rule.records_until or rubric.period.end
         if f.date is not None and not (rubric.period.start <= f.date <= last):
-            problems.append(Problem(f.file, f.row, col("date"), f.date.isoformat(), "date_outside_period",
+            problems.append(Problem(f.file, f.row, header(f.file, "date"), f.date.isoformat(), "date_outside_period",
                                     f"日期不在考核期 {rubric.period.start} 至 {last} 内", f.rule))
         needed = rule.uses
         if needed in ("value", "points", "level", "status") and getattr(f, needed) is None \
                 and not _has_parse_problem(evidence, f, needed):
             what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）", "level": "通报级别（国家/省/市）",
                     "status": "完成情况（按时完成/逾期完成/未启动）"}[needed]
-            problems.append(Problem(f.file, f.row, col(needed), "", "missing_value",
+            problems.append(Problem(f.file, f.row, header(f.file, needed), "", "missing_value",
                                     f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule))
             continue
         for column, value, message in rule.check(f):
             shown = value if isinstance(value, str) else fmt(value)
-            problems.append(Problem(f.file, f.row, col(column), shown, "out_of_range" if shown else "missing_value",
-                                    message, f.rule))
-        if needed != "points" and "points" not in rule.also_uses and f.points is not None:
+            problems.append(Problem(f.file, f.row, header(f.file, column), shown,
+                                    "out_of_range" if shown else "missing_value", message, f.rule))
+        if f.points is not None and needed != "points" and "points" not in rule.also_uses:
             computed = amount(rule, f) if (needed != "value" or f.value is not None) else None
             if computed is not None and computed != f.points:
-                problems.append(Problem(f.file, f.row, col("points"), fmt(f.points), "points_mismatch",
+                problems.append(Problem(f.file, f.row, header(f.file, "points"), fmt(f.points), "points_mismatch",
                                         f"填写的分值与细则计算的 {fmt(computed)} 分不符（此列可留空，由细则计算）", f.rule))
         if f.count is not None and f.count != 1 and needed != "count" and "count" not in rule.also_uses:
-            problems.append(Problem(f.file, f.row, col("count"), str(f.count), "unused_input",
+            problems.append(Problem(f.file, f.row, header(f.file, "count"), str(f.count), "unused_input",
                                     f"规则 {rule.id}（{rule.describe()}）不按次数计分，「{LABELS['count']}」应留空", f.rule))
         if f.value is not None and needed != "value":
             hint = f"；按次计分请填「{LABELS['count']}」" if needed == "count" else ""
-            problems.append(Problem(f.file, f.row, col("value"), fmt(f.value), "unused_input",
+            problems.append(Problem(f.file, f.row, header(f.file, "value"), fmt(f.value), "unused_input",
                                     f"规则 {rule.id}（{rule.describe()}）不使用「{LABELS['value']}」{hint}", f.rule))
         if rule.measurement and f.date is not None and f.value is not None:
             measured[(f.unit, f.rule, f.date)].append(f)

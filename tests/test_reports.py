@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, Page
 from openpyxl import load_workbook
 
-from kaohe import cli, runner
+from kaohe import cli, report, runner
 from kaohe.assessment import assess, load
 from kaohe.numbers import fmt
 from kaohe.provenance import sha256
@@ -291,3 +291,18 @@ def test_code_is_hidden_unless_asked_for(demo):
     hidden, shown = runner.render(nb, "示例镇08", show_code=False), runner.render(nb, "示例镇08", show_code=True)
     assert "unit_deductions" not in hidden and "unit_deductions" in shown
     assert "<title>示例镇08</title>" in hidden and "T019" in hidden and "T019" in shown
+
+
+def test_a_units_slice_of_the_assessment_gives_the_same_report_sections():
+    """kaohe run hands each unit's kernel only its slice (Assessment.per_unit): every section of every unit
+    report must read the same from it as from the whole assessment."""
+    a = assess(PARAMS)
+    sections = [report.unit_header, report.unit_result, report.unit_composition, report.unit_waterfall,
+                report.unit_indicators, report.unit_deductions, report.unit_readings, report.unit_quarters]
+    slices = dict(a.per_unit())
+    assert sorted(slices) == sorted(a.units)
+    for unit in ("示例镇08", "示例镇17", "示例部门05"):
+        part = slices[unit]
+        assert len(part.evidence.findings) < len(a.evidence.findings)
+        for section in sections:
+            assert str(section(part, unit)) == str(section(a, unit)), (unit, section.__name__)
