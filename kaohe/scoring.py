@@ -305,15 +305,16 @@ def _cut(group: list[dict], cap: Decimal, by: str, why: str, sign: int = 1) -> N
     bonuses (negative amounts) by their size."""
     running = ZERO
     for e in group:
-        size = sign * e["applied"]
+        size = e["applied"] if sign == 1 else -e["applied"]
         if size <= 0:
             continue
-        room = max(cap - running, ZERO)
-        if size > room:
-            e["applied"] = sign * room
+        if running + size > cap:
+            room = max(cap - running, ZERO)
+            e["applied"] = room if sign == 1 else -room
             e["capped_by"] = by
             e["reason"] = why
-        running += sign * e["applied"]
+            size = room
+        running += size
 
 
 def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal | None], shape: _Shape) -> None:

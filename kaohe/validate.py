@@ -144,8 +144,10 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) 
     for f in evidence.findings:
         rows[f.unit][f.rule].append(f)  # every row is named: a comparison of versions leaves out exactly these
     out = []
+    by_unit = rubric_by_unit(rubrics, roster)
+    special = {id(r): {rid for rid, rule in r.rules.items() if rule.excludes or rule.kind == "task"} for r in rubrics}
     for u in roster.units:
-        rubric = rubric_for(rubrics, u.category)
+        rubric = by_unit[u.name]
         if rubric is None:
             continue
         left_out, bad = rubric.modules_left_out(u.not_applicable)
@@ -154,19 +156,20 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) 
             out.append(Problem(u.file, u.row, "不适用", w, "not_optional",
                                f"不是细则 {rubric.ref} 中可不列入的模块（可不列入：{optional}）"))
         mine = rows[u.name]
-        for rule_id, fs in mine.items():
+        for rule_id, fs in mine.items() if left_out else ():
             node = rubric.rule_node.get(rule_id)
             top = node and rubric.ancestors(node)[-1]
             if top is not None and top.id in left_out:
                 out += [Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
                                 f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id) for f in fs]
-        for rule_id, fs in mine.items():
-            rule, f = rubric.rules.get(rule_id), fs[0]
-            for x in [x for x in (rule.excludes if rule else []) if x in mine]:
+        for rule_id in [r for r in mine if r in special[id(rubric)]]:  # rules with excludes, and tasks
+            fs = mine[rule_id]
+            rule, f = rubric.rules[rule_id], fs[0]
+            for x in [x for x in rule.excludes if x in mine]:
                 out += [Problem(g.file, g.row, evidence.header(g.file, "rule"), x, "exclusive_rules",
                                 f"规则 {x} 与规则 {rule_id}（{evidence.header(f.file, 'id')} {f.id}）不能同时适用于一个单位："
                                 f"「{rule.text}」", x) for g in mine[x]]
-            if rule is not None and rule.kind == "task":
+            if rule.kind == "task":
                 node = rubric.rule_node[rule_id]
                 given = [r.id for r in node.rules if r.kind == "given" and r.id in mine]
                 if given:
