@@ -4,8 +4,9 @@ Measures in one run on this machine, on synthetic townships scored by 衡南 202
 
 1. ``score()`` alone on parsed evidence: 100,000 and 1,000,000 rows over 2,000 units (the ratio tells
    how time grows with rows);
-2. for each N (default 60, 500, 2000): ``kaohe run`` with its defaults — wall time per report and the
-   peak memory of the whole process tree (kaohe plus its kernels), sampled every 0.1 s;
+2. for each N (default 60, 500, 2000): ``kaohe run`` with its defaults — wall time per report (the whole
+   run's wall time divided by N, so scoring, the summary and the index are included) and the peak memory
+   of the whole process tree (kaohe, the fork server and the kernels; PSS), sampled every 0.1 s;
 3. the baseline a papermill user would write, on the same notebook and the same scored data: for each
    unit the ``papermill`` command, then ``jupyter nbconvert --to html``, one after another. Its cost per
    report does not depend on N, so it runs on a sample of units (``--baseline-sample``) of each N.
@@ -48,7 +49,9 @@ def time_score(n_units: int, rows: int) -> float:
 
 
 class PeakMemory:
-    """Peak resident memory of a process and all its descendants, sampled every ``interval`` seconds."""
+    """Peak memory of a process and all its descendants, sampled every ``interval`` seconds, as the sum of
+    their proportional set sizes (PSS: a page shared by n processes counts 1/n in each). Report kernels are
+    forked from one server and share its pages; summing their RSS would count those pages once per kernel."""
 
     def __init__(self, pid: int, interval: float = 0.1):
         self.root, self.interval, self.peak = psutil.Process(pid), interval, 0
@@ -63,7 +66,7 @@ class PeakMemory:
                 total = 0
                 for p in procs:
                     try:
-                        total += p.memory_info().rss
+                        total += _pss(p)
                     except psutil.Error:
                         pass
                 self.peak = max(self.peak, total)
@@ -75,6 +78,13 @@ class PeakMemory:
         self._stop.set()
         self._thread.join()
         return self.peak
+
+
+def _pss(p: psutil.Process) -> int:
+    try:
+        return p.memory_full_info().pss
+    except (AttributeError, psutil.AccessDenied):  # no PSS on this platform: RSS, an upper bound
+        return p.memory_info().rss
 
 
 def time_run(params: Path, out: Path) -> tuple[float, int]:

@@ -32,7 +32,8 @@ class Assessment:
     as_of: date | None
     #: rubric id -> result, for rubrics that score at least one roster unit, in params order
     results: dict[str, Result]
-    #: rubric id -> [(quarter end or as_of, year-to-date result)], oldest first
+    #: rubric id -> [(quarter end or as_of, year-to-date result)], oldest first; these results carry the
+    #: totals, grades and ranks (``units``) only: no report reads a past quarter's nodes or ledger.
     quarters: dict[str, list[tuple[date, Result]]] = field(default_factory=dict)
     #: Every input file with its sha256, hashed once when scored (``provenance.input_files``).
     inputs: list[dict] = field(default_factory=list)
@@ -63,24 +64,30 @@ class Assessment:
     def per_unit(self) -> Iterator[tuple[str, Assessment]]:
         """For each unit, a copy that keeps every unit's totals and ranks but only this unit's nodes, ledger
         rows and evidence: what its report reads. A unit's kernel then loads a small pickle whatever the
-        size of the run, and no report grows with the number of units."""
-        rows = {f.unit: [] for f in self.evidence.findings}
+        size of the run, and no report grows with the number of units. Slices are made one at a time."""
+        rows: dict[str, list] = {}
         for f in self.evidence.findings:
-            rows[f.unit].append(f)
-
-        def split(r: Result) -> dict[str, Result]:
-            nodes, ledger = dict(iter(r.nodes.groupby("unit", sort=False))), dict(iter(r.ledger.groupby("unit", sort=False)))
-            return {u: replace(r, nodes=nodes.get(u, r.nodes.iloc[0:0]), ledger=ledger.get(u, r.ledger.iloc[0:0]))
-                    for u in r.units["unit"]}
-
-        results = {rid: split(r) for rid, r in self.results.items()}
-        quarters = {rid: [(d, split(r)) for d, r in qs] for rid, qs in self.quarters.items()}
-        totals_only = {rid: replace(r, nodes=r.nodes.iloc[0:0], ledger=r.ledger.iloc[0:0]) for rid, r in self.results.items()}
-        for rid, by_unit in results.items():
-            for unit, result in by_unit.items():
+            rows.setdefault(f.unit, []).append(f)
+        totals = {rid: _totals(r) for rid, r in self.results.items()}
+        for rid, r in self.results.items():
+            nodes, ledger = r.nodes.groupby("unit", sort=False).indices, r.ledger.groupby("unit", sort=False).indices
+            for unit in r.units["unit"]:
+                mine = replace(r, nodes=r.nodes.iloc[nodes.get(unit, [])], ledger=r.ledger.iloc[ledger.get(unit, [])])
                 evidence = Evidence(rows.get(unit, []), [], self.evidence.files, self.evidence.headers)
-                yield unit, replace(self, evidence=evidence, results={**totals_only, rid: result},
-                                    quarters={rid: [(d, q[unit]) for d, q in quarters[rid]]})
+                yield unit, replace(self, evidence=evidence, results={**totals, rid: mine},
+                                    quarters={rid: self.quarters.get(rid, [])})
+
+    def for_summary(self) -> Assessment:
+        """What the summary reads: every unit's totals, the top two levels of indicators (heatmap, most
+        points lost), and only the ledger and evidence rows of vetoes and disqualifications."""
+        kept, results = set(), {}
+        for rid, r in self.results.items():
+            led = r.ledger[r.ledger["kind"].isin(["veto", "disqualify"])]
+            kept |= set(zip(led["file"], led["row"]))
+            results[rid] = replace(r, nodes=r.nodes[r.nodes["depth"] <= 1], ledger=led)
+        evidence = Evidence([f for f in self.evidence.findings if (f.file, f.row) in kept], [],
+                            self.evidence.files, self.evidence.headers)
+        return replace(self, evidence=evidence, results=results)
 
 
 def quarter_ends(rubric: Rubric, as_of: date | None) -> list[date]:
@@ -122,9 +129,14 @@ def assess(params: str | Path, as_of: str | date | None = None) -> Assessment:
         if not len(result.units):
             continue
         results[rubric.id] = result
-        quarters[rubric.id] = [(d, result if d == (when or rubric.period.end) else
-                                score_checked(rubric, roster, evidence, d)) for d in quarter_ends(rubric, when)]
+        quarters[rubric.id] = [(d, _totals(result if d == (when or rubric.period.end) else
+                                           score_checked(rubric, roster, evidence, d))) for d in quarter_ends(rubric, when)]
     return Assessment(run, roster, evidence, when, results, quarters, input_files(run))
+
+
+def _totals(r: Result) -> Result:
+    """A result without its nodes and ledger rows: what a quarter's bulletin needs."""
+    return replace(r, nodes=r.nodes.iloc[0:0], ledger=r.ledger.iloc[0:0])
 
 
 def load(params: str | Path, as_of: str | date | None = None, cache: str | Path | None = None) -> Assessment:

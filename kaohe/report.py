@@ -350,12 +350,21 @@ def grade_chart(a: Assessment, result: Result) -> Fragment:
                  table(grades, [values], "kaohe-grades", dict.fromkeys(range(len(grades)), "num"))])
 
 
-def heatmap(a: Assessment, result: Result) -> Fragment:
+#: Rows of the heatmap at most: past that a chart is unreadable (and a province's would be megapixels tall).
+HEATMAP_ROWS = 60
+
+
+def heatmap(a: Assessment, result: Result, rows: int = HEATMAP_ROWS) -> Fragment:
     m = lost_by_top(result)
+    note = ""
+    if len(m) > rows:  # the units that lost most, in ranking order
+        keep = set(m.sum(axis=1).sort_values(ascending=False, kind="stable").index[:rows])
+        m = m[m.index.isin(keep)]
+        note = f"（共 {len(result.units)} 个单位，只画失分最多的 {rows} 个）"
     names = {n.id: f"{n.id} {n.name}" for n in result.rubric.indicators}
     fig = charts.heatmap(list(m.index), [names[c] for c in m.columns], m.values.tolist(),
-                         f"{result.rubric.source.part or result.rubric.title}：各单位各指标扣分")
-    return Fragment(charts.to_html(fig, "各单位各指标扣分热力图，数据见下表“扣分最多的指标”"))
+                         f"{result.rubric.source.part or result.rubric.title}：各单位各指标扣分{note}")
+    return Fragment(charts.to_html(fig, f"各单位各指标扣分热力图{note}，数据见下表“扣分最多的指标”"))
 
 
 def top_lost(a: Assessment, result: Result, limit: int = 10) -> Fragment:

@@ -342,7 +342,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     (stage / "units").mkdir()
     try:
         cache = stage / "assessment.pickle"
-        a.save(cache)
+        a.for_summary().save(cache)  # the summary's; each unit gets its own slice below
         common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
         # Each unit's kernel loads its own slice: the same small pickle at 60 units or at 60,000.
         (stage / "caches").mkdir()

@@ -306,3 +306,23 @@ def test_a_units_slice_of_the_assessment_gives_the_same_report_sections():
         assert len(part.evidence.findings) < len(a.evidence.findings)
         for section in sections:
             assert str(section(part, unit)) == str(section(a, unit)), (unit, section.__name__)
+
+
+@pytest.mark.parametrize("params", ["hengnan-2020.yaml", "yiyang-2020.yaml", "langxi-2019.yaml"])
+def test_the_summarys_slice_gives_the_same_summary_sections(params):
+    """The summary's kernel gets Assessment.for_summary (totals, two levels of indicators, veto rows)."""
+    a = assess(ROOT / "params" / params)
+    part = a.for_summary()
+    assert len(part.evidence.findings) < len(a.evidence.findings)
+    for section in (report.ranking, report.excellent, report.vetoed, report.grade_chart, report.heatmap,
+                    report.top_lost, report.bulletin):
+        assert str(report.per_rubric(part, section)) == str(report.per_rubric(a, section)), section.__name__
+
+
+def test_a_heatmap_of_many_units_draws_those_that_lost_most():
+    a = assess(PARAMS)
+    result = a.results["hengnan-2020-township"]
+    lost = report.lost_by_top(result).sum(axis=1).sort_values(ascending=False)
+    page = Page(str(report.heatmap(a, result, rows=5)))
+    assert page.alts == ["各单位各指标扣分热力图（共 23 个单位，只画失分最多的 5 个），数据见下表“扣分最多的指标”"]
+    assert lost.iloc[4] > lost.iloc[5]  # the five are well defined on the sample
