@@ -57,25 +57,44 @@ class Assessment:
 
     def __post_init__(self):
         self._findings = {(f.file, f.row): f for f in self.evidence.findings}
+        self._index = None
 
     def save(self, path: Path) -> None:
         save_cache(path, self, CACHE_VERSION)
 
     def per_unit(self) -> Iterator[tuple[str, Assessment]]:
-        """For each unit, a copy that keeps every unit's totals and ranks but only this unit's nodes, ledger
-        rows and evidence: what its report reads. A unit's kernel then loads a small pickle whatever the
-        size of the run, and no report grows with the number of units. Slices are made one at a time."""
-        rows: dict[str, list] = {}
-        for f in self.evidence.findings:
-            rows.setdefault(f.unit, []).append(f)
-        totals = {rid: _totals(r) for rid, r in self.results.items()}
-        for rid, r in self.results.items():
-            nodes, ledger = r.nodes.groupby("unit", sort=False).indices, r.ledger.groupby("unit", sort=False).indices
-            for unit in r.units["unit"]:
-                mine = replace(r, nodes=r.nodes.iloc[nodes.get(unit, [])], ledger=r.ledger.iloc[ledger.get(unit, [])])
-                evidence = Evidence(rows.get(unit, []), [], self.evidence.files, self.evidence.headers)
-                yield unit, replace(self, evidence=evidence, results={**totals, rid: mine},
-                                    quarters={rid: self.quarters.get(rid, [])})
+        """Every unit's slice (:meth:`slice`), made one at a time."""
+        for unit in self.units:
+            yield unit, self.slice(unit)
+
+    def slice(self, unit: str) -> Assessment:
+        """What ``unit``'s report reads and nothing else: its own row of the totals (with how many units it
+        ranks among), of each quarter's, and of the roster; its nodes, ledger rows and evidence. Its size
+        does not depend on the number of units, so a kernel loads the same small pickle at 60 units or
+        at 60,000."""
+        if self._index is None:  # row positions by unit, worked out once for all slices
+            rows: dict[str, list] = {}
+            for f in self.evidence.findings:
+                rows.setdefault(f.unit, []).append(f)
+            self._index = {"evidence": rows, "rubric": {u: rid for rid, r in self.results.items() for u in r.units["unit"]},
+                           **{rid: {t: getattr(r, t).groupby("unit", sort=False).indices
+                                                      for t in ("units", "nodes", "ledger")}
+                                                 for rid, r in self.results.items()},
+                           **{(rid, i): q.units.groupby("unit", sort=False).indices
+                              for rid, qs in self.quarters.items() for i, (_, q) in enumerate(qs)}}
+        rid = self._index["rubric"][unit]
+        r, at = self.results[rid], self._index[rid]
+
+        def rows_of(frame, positions):
+            return frame.iloc[positions.get(unit, [])]
+
+        mine = replace(r, units=rows_of(r.units, at["units"]), nodes=rows_of(r.nodes, at["nodes"]),
+                       ledger=rows_of(r.ledger, at["ledger"]), of=r.size)
+        quarters = [(d, replace(q, units=rows_of(q.units, self._index[(rid, i)]), of=q.size))
+                    for i, (d, q) in enumerate(self.quarters.get(rid, []))]
+        roster = replace(self.roster, units=[u for u in self.roster.units if u.name == unit])
+        evidence = Evidence(self._index["evidence"].get(unit, []), [], self.evidence.files, self.evidence.headers)
+        return replace(self, roster=roster, evidence=evidence, results={rid: mine}, quarters={rid: quarters})
 
     def for_summary(self) -> Assessment:
         """What the summary reads: every unit's totals, the top two levels of indicators (heatmap, most

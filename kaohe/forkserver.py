@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import signal
 import socket
@@ -40,6 +41,7 @@ def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tes
     from kaohe import charts
 
     charts.setup()  # font discovery, once
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle; it stops the server
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock)
     server.listen(64)
@@ -52,7 +54,12 @@ def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tes
             continue
         conn, _ = server.accept()
         with conn:
-            request = json.loads(conn.makefile("r", encoding="utf-8").readline())
+            conn.settimeout(10)
+            try:
+                with conn.makefile("r", encoding="utf-8") as fh:
+                    request = json.loads(fh.readline())
+            except (OSError, ValueError):
+                continue  # a probe (ForkServer.ready) or a broken request: nothing to start
             pid = os.fork()
             if pid == 0:
                 server.close()
@@ -67,12 +74,17 @@ def _become_kernel(request: dict) -> None:  # pragma: no cover - the child proce
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the server's reaper is not the kernel's
         os.setsid()  # its own process group: the runner signals the kernel and whatever it starts
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        if sys.path and Path(sys.path[0] or ".") == Path.cwd():
+            del sys.path[0]  # the server's folder; IPython puts the kernel's own back, as ipykernel_launcher does
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        random.seed()  # a kernel of its own draws its own random numbers, not the server's sequence
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
         # Its parent is this server, which exits with the runner: the kernel then exits too (ipykernel's poller).
         # Given on the command line: ipykernel read JPY_PARENT_PID when the server imported it.
-        sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
         from ipykernel.kernelapp import launch_new_instance
 
         launch_new_instance()
@@ -91,7 +103,10 @@ def _reap(sock: str) -> None:
             return
         if pid == 0:
             return
-        _status_file(sock, pid).write_text(str(os.waitstatus_to_exitcode(status)))
+        try:
+            _status_file(sock, pid).write_text(str(os.waitstatus_to_exitcode(status)))
+        except OSError:  # the runner removed the folder on its way out
+            return
 
 
 class ForkedKernel:
@@ -109,6 +124,13 @@ class ForkedKernel:
             if text:
                 self.returncode = int(text)
                 path.unlink(missing_ok=True)
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)  # gone without a status: the server died and init reaped it
+            except ProcessLookupError:
+                self.returncode = -signal.SIGKILL
+            except PermissionError:
+                pass
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
@@ -121,7 +143,10 @@ class ForkedKernel:
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
-            os.kill(self.pid, signum)
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:  # exited meanwhile, as Popen.send_signal tolerates
+                pass
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
@@ -139,18 +164,25 @@ class ForkServer:
                                         stdin=subprocess.DEVNULL)
 
     def ready(self, timeout: float = 60) -> bool:
+        """Whether the server accepts connections (it has imported everything by then)."""
         end = time.monotonic() + timeout
         while time.monotonic() < end and self.process.poll() is None:
-            if os.path.exists(self.sock):
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                    probe.connect(self.sock)
                 return True
-            time.sleep(0.02)
+            except OSError:
+                time.sleep(0.02)
         return False
 
-    def fork(self, connection_file: str, cwd: str, env: dict[str, str]) -> ForkedKernel:
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str]) -> ForkedKernel:
+        """A new kernel: ``argv`` is what follows ``ipykernel_launcher`` in the kernel's command."""
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(30)
             conn.connect(self.sock)
-            conn.sendall((json.dumps({"connection_file": connection_file, "cwd": cwd, "env": env}) + "\n").encode())
-            pid = int(conn.makefile("r").readline())
+            conn.sendall((json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n").encode())
+            with conn.makefile("r") as fh:
+                pid = int(fh.readline())
         return ForkedKernel(pid, self.sock)
 
     def stop(self) -> None:

@@ -63,7 +63,7 @@ def _rank_text(row, n: int) -> str:
 def unit_result(a: Assessment, unit: str) -> Fragment:
     result = a.result_of(unit)
     r, row = result.rubric, _unit_row(result, unit)
-    n = len(result.units)
+    n = result.size
     kinds = {rule.kind for rule in r.rules.values()}
     if r.aggregate == "sum":
         items = [("得分", f"{fmt(row['total'])}（按比例折合为 {fmt(row['points'])} 分制；模块合计 {fmt(row['subtotal'])}，"
@@ -268,7 +268,7 @@ def unit_quarters(a: Assessment, unit: str) -> Fragment:
     rows, labels, values = [], [], []
     for d, res in a.quarters[result.rubric.id]:
         row = _unit_row(res, unit)
-        rank = "取消资格" if row["rank"] is None else f"{row['rank']}/{len(res.units)}"
+        rank = "取消资格" if row["rank"] is None else f"{row['rank']}/{res.size}"
         rows.append([d.isoformat(), row["total"], row["grade"], rank, "是" if row["vetoed"] else ""])
         labels.append(d.strftime("%m-%d"))
         values.append(row["total"])

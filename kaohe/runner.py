@@ -20,7 +20,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -112,7 +112,8 @@ class ForkProvisioner(LocalProvisioner):
         if server is None:
             return await super().launch_kernel(cmd, **kwargs)
         cwd = str(kwargs.get("cwd") or os.getcwd())
-        self.process = server.fork(cmd[cmd.index("-f") + 1], cwd, dict(kwargs.get("env") or os.environ))
+        argv = cmd[cmd.index("ipykernel_launcher") + 1:]  # -f and nbclient's options (history in memory …)
+        self.process = server.fork(argv, cwd, dict(kwargs.get("env") or os.environ))
         self.pid = self.pgid = self.process.pid  # the child calls setsid: its pid is its group
         self.cwd = cwd
         return self.connection_info
@@ -344,14 +345,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         cache = stage / "assessment.pickle"
         a.for_summary().save(cache)  # the summary's; each unit gets its own slice below
         common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
-        # Each unit's kernel loads its own slice: the same small pickle at 60 units or at 60,000.
+        # Each unit's kernel loads its own slice, written when its job is submitted: a small pickle whatever N.
         (stage / "caches").mkdir()
-        caches = {}
-        wanted = set(chosen)
-        for unit, part in a.per_unit():
-            if unit in wanted:
-                caches[unit] = stage / "caches" / f"{files[unit]}.pickle"
-                part.save(caches[unit])
+
+        def sliced(unit: str) -> str:
+            path = stage / "caches" / f"{files[unit]}.pickle"
+            a.slice(unit).save(path)
+            return str(path)
 
         def title(unit: str | None) -> str:
             return f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
@@ -363,11 +363,11 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             from distributed import Client
             from distributed import as_completed as dask_completed
 
-            client = Client(scheduler, set_as_default=False)
-
-            def finished(fs):
-                return dask_completed(fs, loop=client.loop)  # not the default client: none is set
-
+            try:
+                client = Client(scheduler, set_as_default=False, timeout="30s")
+            except (OSError, TimeoutError) as exc:
+                raise KaoheError(f"无法连接 Dask 调度器 {scheduler}：{exc}") from None
+            window = 2 * max(1, sum(client.nthreads().values()))
             blobs = {name: client.scatter((notebooks / name).read_bytes(), broadcast=True)
                      for name in ("unit_report.ipynb", "summary.ipynb")}
 
@@ -375,33 +375,56 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 pickled = Path(params_["cache"]).read_bytes()
                 return client.submit(on_worker, blobs[source(unit).name], pickled, params_, title(unit), timeout,
                                      show_code, pure=False, key=f"kaohe-{uuid.uuid4().hex}")
+
+            def collect(fut, dest: Path, name: str) -> str | None:
+                try:
+                    produced = fut.result()
+                except Exception as exc:  # a worker died or the task was lost: this report fails, not the run
+                    produced = Produced(None, None, f"{type(exc).__name__}: {exc}")
+                fut.release()  # the cluster forgets it; nothing of a written report stays in memory
+                return write_produced(produced, dest, name)
+
+            def first_done(fs):  # distributed.wait needs a default client; none is set
+                return {next(iter(dask_completed(fs, loop=client.loop)))}
         else:
-            client, finished = None, as_completed
-            pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+            client, pool = None, ThreadPoolExecutor(max_workers=max(1, jobs))
+            window = 2 * max(1, jobs)
 
             def submit(unit: str | None, params_: dict):
-                where = stage / "units" / f"{files[unit]}.ipynb" if unit else stage / "summary.ipynb"
-                return pool.submit(produce, source(unit), where, params_, title(unit), timeout, show_code)
+                where, dest, name = ((stage / "units", folder / "units", files[unit]) if unit else
+                                     (stage, folder, "summary"))
+                return pool.submit(publish, source(unit), where, dest, name, params_, title(unit), timeout, show_code)
+
+            def collect(fut, dest: Path, name: str) -> str | None:
+                return fut.result()  # written by the thread: the future keeps only the failure
+
+            def first_done(fs):
+                return wait(fs, return_when=FIRST_COMPLETED).done
 
         bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
-        futures = {}
+        in_flight: dict = {}
+        todo = iter(chosen)
         try:
-            futures = {submit(u, {**common, "unit": u, "cache": str(caches[u])}): u for u in chosen}
-            for fut in finished(list(futures)):
-                unit = futures[fut]
-                failure = write_produced(fut.result(), folder / "units", files[unit])
-                bar.update()
-                outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
-                if failure and log:
-                    log(f"失败：{unit}——{failure}")
+            # A few jobs ahead of the workers, not all of them: the client holds only what is in flight.
+            while True:
+                while len(in_flight) < window and (unit := next(todo, None)) is not None:
+                    in_flight[submit(unit, {**common, "unit": unit, "cache": sliced(unit)})] = unit
+                if not in_flight:
+                    break
+                for fut in first_done(list(in_flight)):
+                    unit = in_flight.pop(fut)
+                    failure = collect(fut, folder / "units", files[unit])
+                    bar.update()
+                    outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
+                    if failure and log:
+                        log(f"失败：{unit}——{failure}")
             for u in everyone:
                 outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
             # The summary runs last, so it links only reports that exist.
             published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
-            summary = submit(None, {**common, "published": published}).result()
-            outcome.summary_error = write_produced(summary, folder, "summary") or ""
+            outcome.summary_error = collect(submit(None, {**common, "published": published}), folder, "summary") or ""
         except BaseException:  # Ctrl-C: start no more notebooks
-            for fut in futures:
+            for fut in in_flight:
                 fut.cancel()
             raise
         finally:

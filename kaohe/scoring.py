@@ -58,6 +58,13 @@ class Result:
     nodes: pd.DataFrame
     ledger: pd.DataFrame
     decisions: pd.DataFrame
+    #: How many units were scored, when ``units`` holds only some of them (one unit's slice of a run).
+    of: int | None = None
+
+    @property
+    def size(self) -> int:
+        """The number of units scored (and ranked among)."""
+        return len(self.units) if self.of is None else self.of
 
     def table(self) -> pd.DataFrame:
         """The scores in the CLI's contract: unit,category,total,grade,rank,vetoed,excellent as text."""

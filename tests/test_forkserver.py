@@ -1,5 +1,6 @@
 """Report kernels forked from the fork server are fresh: nothing one report leaves reaches the next."""
 
+import json
 import os
 
 import nbformat
@@ -14,10 +15,11 @@ def _notebook(path):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
-        nbformat.v4.new_code_cell("import os, sys, kaohe\n"
+        nbformat.v4.new_code_cell("import json, os, sys, kaohe\n"
                                   "leak = getattr(kaohe, '_left_by_another_report', None)\n"
                                   "kaohe._left_by_another_report = os.getpid()\n"
-                                  "print(os.getpid(), os.getppid(), leak, 'pandas' in sys.modules)"),
+                                  "print(json.dumps([os.getpid(), os.getppid(), leak, 'pandas' in sys.modules,\n"
+                                  "      get_ipython().history_manager.hist_file, sys.path]))"),
         nbformat.v4.new_code_cell("from kaohe import report\nreport.end()"),
     ]
     nbformat.write(nb, path)
@@ -27,8 +29,11 @@ def _notebook(path):
 def _run(tmp_path, name):
     nb, failure = runner.execute(_notebook(tmp_path / "nb.ipynb"), tmp_path / name, {}, timeout=60)
     assert failure is None
-    pid, ppid, leak, preloaded = nb.cells[0].outputs[0]["text"].split()
-    return int(pid), int(ppid), leak, preloaded
+    pid, ppid, leak, preloaded, history, path = json.loads(nb.cells[0].outputs[0]["text"])
+    # nbclient's own kernel options reach a forked kernel too: no history file shared between reports;
+    # and the folder the runner started in is not on the kernel's path, as with a new interpreter
+    assert history == ":memory:" and os.getcwd() not in path
+    return pid, ppid, leak, preloaded
 
 
 def test_each_kernel_is_a_new_child_of_the_fork_server(tmp_path):
@@ -37,8 +42,8 @@ def test_each_kernel_is_a_new_child_of_the_fork_server(tmp_path):
         server = runner._fork_server()
         assert server is not None and first[1] == second[1] == server.process.pid
         assert first[0] != second[0]
-        assert first[2] == second[2] == "None"  # the first report's module attribute never reaches the second
-        assert first[3] == "True"  # pandas came imported from the server
+        assert first[2] is None and second[2] is None  # one report's module attribute never reaches the next
+        assert first[3] is True  # pandas came imported from the server
     finally:
         runner._drop_socket_dir()
 
@@ -46,5 +51,5 @@ def test_each_kernel_is_a_new_child_of_the_fork_server(tmp_path):
 def test_without_the_fork_server_kernels_start_as_new_interpreters(tmp_path, monkeypatch):
     monkeypatch.setenv("KAOHE_FORKSERVER", "0")
     _, ppid, leak, preloaded = _run(tmp_path, "c.ipynb")
-    assert ppid == os.getpid() and leak == "None" and preloaded == "False"
+    assert ppid == os.getpid() and leak is None and preloaded is False
     runner._drop_socket_dir()
