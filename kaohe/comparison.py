@@ -334,8 +334,11 @@ def compare(a: Rubric | str, b: Rubric | str, roster, evidence, as_of: date | st
     sa, sb = _side(a, roster, ea, pa, when), _side(b, roster, eb, pb, when)
     changes = diff(a, b)
     units = _units(sa, sb)
-    reasons = _reasons(sa, sb, changes, units)
-    context = _context(sa, sb, changes, units)
+    # what the diff found in each item, and the rows each version left out: read by both explanations
+    to_b = _to_b(sa, sb)
+    per_item, left_out = _per_item(changes), _left_out(sa, sb, to_b)
+    reasons = _reasons(sa, sb, units, to_b, per_item, left_out)
+    context = _context(sa, sb, changes, units, per_item, left_out)
     units["reason"] = [_reason_text(reasons[reasons["unit"] == u], row, context.get(u, [])) if row["changed"] else ""
                        for u, row in zip(units["unit"], units.to_dict("records"))]
     return Comparison(sa, sb, when, changes, units, reasons, _unplaced(sa, sb), _notes(sa, sb), run)
@@ -411,16 +414,13 @@ def _left_out(sa: Side, sb: Side, to_b: dict[str, str]) -> dict[tuple[str, str],
     return out
 
 
-def _reasons(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+def _reasons(sa: Side, sb: Side, units: pd.DataFrame, to_b: dict[str, str], per_item: dict, left_out: dict) -> pd.DataFrame:
     """Per unit, each rule whose deductions changed and each indicator whose score changed, with what the
     diff found in it or the rows a version left out (REASON_COLUMNS); largest change first."""
-    to_b = _to_b(sa, sb)
     ra, rb = sa.rubric, sb.rubric
     names = {**{n.id: n.name for n in ra.nodes}, **{n.id: n.name for n in rb.nodes}}
     rule_names = {**{r: _short(x.text) for r, x in ra.rules.items()}, **{r: _short(x.text) for r, x in rb.rules.items()}}
     in_b = {n.id: n for n in rb.nodes}
-    per_item = _per_item(changes)
-    left_out = _left_out(sa, sb, to_b)
 
     def inside(node_id: str, moved_rules: set[str]) -> list[str]:
         """The diff's changes within a node of B: its nodes' own, and those of the rules whose deductions
@@ -473,7 +473,8 @@ AWARD_FIELDS = {"awards.excellent.quota": 1, "awards.excellent.min_score": -1}
 TOTAL_FIELDS = {"rubric": {"points", "scale", "aggregate", "pooled"}, "node": {"weight", "points", "combine", "optional"}}
 
 
-def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> dict[str, list[str]]:
+def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame, per_item: dict,
+             left_out: dict) -> dict[str, list[str]]:
     """Per unit, what moved it besides its rules and indicators: which versions score it, a veto or a
     disqualification, a grade band or award rule, and the form of the total."""
     top = {n.id for n in sb.rubric.indicators} | {n.id for n in sa.rubric.indicators}
@@ -489,8 +490,6 @@ def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame) -> 
             elif c["change"] in (ADDED, REMOVED):
                 total.append(f"{c['id_b'] or c['id_a']} {c['name']}：{c['change']}")
     kinds = {r for s in (sa, sb) for r, rule in s.rubric.rules.items() if rule.kind in ("veto", "disqualify")}
-    per_item = _per_item(changes)
-    left_out = _left_out(sa, sb, _to_b(sa, sb))
     out: dict[str, list[str]] = {}
     for u in units.to_dict("records"):
         parts = []
@@ -579,7 +578,7 @@ def _notes(sa: Side, sb: Side) -> pd.DataFrame:
         found = {(f.file, f.row): f for f in s.evidence.findings}
         for p in s.notes:
             f = found.get((p.file, p.row))
-            unit = f.unit if f else (p.value if p.code == "missing_score" else "")
+            unit = f.unit if f else ""  # a roster problem (不适用) names its row, not a ledger row
             rows.append([side, s.rubric.ref, unit, p.file, p.row, p.code, p.message])
     return pd.DataFrame(rows, columns=NOTE_COLUMNS)
 
