@@ -14,14 +14,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import Problem
 from .names import simplified
 from .numbers import to_decimal
-from .rules import Finding
+from .rules import INPUTS, Finding
 from .tables import cell_text as text
 from .tables import read_table, table_from_frame
 
@@ -79,6 +81,81 @@ class Evidence:
     def header(self, file: str, column: str) -> str:
         return self.headers.get(file, {}).get(column, LABELS[column])
 
+    def columns(self) -> Columns:
+        """The rows as columns, worked out once and shared by the checks and every scoring of a run (a
+        province's ledger has a million rows). ``findings`` must not change after this is first asked for."""
+        cached = self.__dict__.get("_columns")
+        if cached is None or cached.n != len(self.findings):
+            cached = self.__dict__["_columns"] = Columns.of(self.findings)
+        return cached
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_columns", None)  # rebuilt on demand; a unit's slice is pickled for its report
+        return state
+
+
+_inputs = attrgetter("rule", *INPUTS)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Evidence rows as columns, in ledger order (numpy object arrays unless noted). Rows with the same rule
+    and inputs (:data:`kaohe.rules.INPUTS`) cost the same and share a ``code``; ``sample`` holds the first
+    row of each code, so a rule's arithmetic runs once per code rather than once per row."""
+
+    n: int
+    unit: np.ndarray
+    rule: np.ndarray
+    date: np.ndarray
+    day: np.ndarray  # int64: date.toordinal(), -1 where the date did not parse
+    id: np.ndarray
+    file: np.ndarray
+    row: np.ndarray  # Excel row numbers: int64, or object where some are None (a DataFrame's rows)
+    code: np.ndarray  # int64
+    sample: list  # Finding per code
+    #: int64 codes of the unit and rule names, and the distinct names (``unit_names[unit_code]`` is ``unit``)
+    unit_code: np.ndarray
+    unit_names: np.ndarray
+    rule_code: np.ndarray
+    rule_names: np.ndarray
+
+    @classmethod
+    def of(cls, findings: list[Finding]) -> Columns:
+        index: dict[tuple, int] = {}
+        code = np.array([index.setdefault(k, len(index)) for k in map(_inputs, findings)], dtype=np.int64)
+        _, first = np.unique(code, return_index=True)
+        unit, rule = objects([f.unit for f in findings]), objects([f.rule for f in findings])
+        when = [f.date for f in findings]
+        rows = [f.row for f in findings]
+        unit_code, unit_names = pd.factorize(unit)
+        rule_code, rule_names = pd.factorize(rule)
+        return cls(len(findings), unit, rule, objects(when),
+                   np.array([-1 if d is None else d.toordinal() for d in when], dtype=np.int64),
+                   objects([f.id for f in findings]), objects([f.file for f in findings]),
+                   objects(rows) if None in rows else np.array(rows, dtype=np.int64), code,
+                   [findings[i] for i in first.tolist()], unit_code.astype(np.int64), unit_names,
+                   rule_code.astype(np.int64), rule_names)
+
+    def unit_at(self, where: dict[str, int]) -> np.ndarray:
+        """Each row's unit's position in ``where`` (name -> position); -1 where it has none."""
+        return _at(self.unit_names, self.unit_code, where)
+
+    def rule_at(self, where: dict[str, int]) -> np.ndarray:
+        """Each row's rule's position in ``where`` (id -> position); -1 where it has none."""
+        return _at(self.rule_names, self.rule_code, where)
+
+
+def _at(names: np.ndarray, codes: np.ndarray, where: dict[str, int]) -> np.ndarray:
+    return np.array([where.get(x, -1) for x in names.tolist()] + [-1], dtype=np.int64)[codes]
+
+
+def objects(values: list) -> np.ndarray:
+    """A 1-D object array (``np.array`` would turn a list of tuples into a 2-D array)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
 
 @dataclass(frozen=True)
 class Unit:
@@ -107,7 +184,7 @@ def match_units(roster: Roster, evidence: Evidence) -> Evidence:
     roster units, or roster units that collide after conversion, are problems, never guesses.
     """
     names = {u.name for u in roster.units}
-    if all(not f.unit or f.unit in names for f in evidence.findings):
+    if names.union([""]).issuperset(evidence.columns().unit.tolist()):
         return evidence  # the common case needs no conversion (and does not load OpenCC)
     by_simple: dict[str, list[Unit]] = defaultdict(list)
     for u in roster.units:

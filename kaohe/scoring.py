@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from .composite import SCORE_KINDS, Scorer
 from .errors import InputError, Problem
-from .ledger import Evidence, Roster, load_evidence, load_roster
+from .ledger import Evidence, Roster, load_evidence, load_roster, objects
 from .numbers import fmt, round_half_up
 from .rubric import Node, Rubric
 from .rules import amount
@@ -33,6 +33,7 @@ UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "subtotal", "
 #: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -158,14 +159,20 @@ def _natural(s: str):
 
 @dataclass(frozen=True)
 class _Shape:
-    """What scoring needs of a rubric's tree, worked out once per rubric rather than once per unit."""
+    """What scoring needs of a rubric's tree, worked out once per rubric rather than once per unit. Arrays are
+    indexed by a rule's place in the rubric (its position in ``rubric.rules``) and a node's in ``nodes``."""
 
-    rule_pos: dict[str, int]
-    #: rule id -> the ids of its node and that node's ancestors with points, innermost first
-    capped_by: dict[str, tuple[str, ...]]
-    #: rule id -> its node and every ancestor, innermost first (where its deductions count)
-    under: dict[str, tuple[str, ...]]
+    ids: np.ndarray  # rule ids (object)
+    kinds: np.ndarray  # rule kinds (object)
+    node_of: np.ndarray  # each rule's node id (object)
+    measurement: np.ndarray  # bool: only the latest row per unit counts
+    #: [rule, node]: the node is the rule's node or an ancestor of it (its deductions count there)
+    under: np.ndarray
     nodes: tuple[tuple[Node, int], ...]  # (node, depth) in document order
+
+    @property
+    def rule_pos(self) -> dict[str, int]:
+        return {rid: i for i, rid in enumerate(self.ids)}
 
 
 _shapes: dict[int, tuple[Rubric, _Shape]] = {}
@@ -175,71 +182,264 @@ def _shape(rubric: Rubric) -> _Shape:
     hit = _shapes.get(id(rubric))
     if hit is not None and hit[0] is rubric:
         return hit[1]
-    points = rubric.effective_points
-    chains = {rid: tuple(n.id for n in rubric.ancestors(rubric.rule_node[rid])) for rid in rubric.rules}
-    shape = _Shape({rid: i for i, rid in enumerate(rubric.rules)},
-                   {rid: tuple(n for n in chain if points[n] is not None) for rid, chain in chains.items()},
-                   chains, tuple(_with_depth(rubric.indicators)))
+    nodes = tuple(_with_depth(rubric.indicators))
+    column = {node.id: j for j, (node, _) in enumerate(nodes)}
+    under = np.zeros((len(rubric.rules), len(nodes)), dtype=np.int64)
+    for i, rid in enumerate(rubric.rules):
+        for n in rubric.ancestors(rubric.rule_node[rid]):
+            under[i, column[n.id]] = 1
+    rules = list(rubric.rules.values())
+    shape = _Shape(objects([r.id for r in rules]), objects([r.kind for r in rules]),
+                   objects([rubric.rule_node[r.id].id for r in rules]),
+                   np.array([r.measurement for r in rules], dtype=bool), under, nodes)
     if len(_shapes) > 64:
         _shapes.clear()
     _shapes[id(rubric)] = (rubric, shape)
     return shape
 
 
+@dataclass
+class _Table:
+    """One rubric's entries as columns, in scoring order (see :func:`_table`). ``applied`` is exact: integers
+    in units of 10**-places while caps are cut (object dtype, Python ints, where int64 could overflow), then
+    Decimals once a weighted or summed score has clamped some rows."""
+
+    unit: np.ndarray  # position in the units scored
+    rule: np.ndarray  # position in rubric.rules
+    id: np.ndarray  # evidence id
+    date: np.ndarray
+    file: np.ndarray
+    row: np.ndarray
+    #: rows with the same rule and inputs (kaohe.rules.INPUTS) share a code; ``sample`` has one row per code
+    code: np.ndarray
+    sample: list
+    raw: np.ndarray  # Decimal before caps
+    raw_scaled: np.ndarray
+    applied: np.ndarray
+    places: int
+    capped_by: np.ndarray  # "" or the rule or node that cut the row
+    reason: np.ndarray
+
+    def __post_init__(self):
+        self._decimals: dict[int, Decimal] = {}
+
+    def decimal(self, v) -> Decimal:
+        """An amount of ``applied`` as a Decimal."""
+        if isinstance(v, Decimal):
+            return v
+        v = int(v)
+        d = self._decimals.get(v)
+        if d is None:
+            d = Decimal(v).scaleb(-self.places)
+            d = self._decimals[v] = d.quantize(ONE) if d == d.to_integral_value() else d.normalize()
+        return d
+
+    def scaled(self, d: Decimal) -> int:
+        return int(d.scaleb(self.places))
+
+    def bounds(self, n_units: int) -> np.ndarray:
+        """Where each unit's rows start (and the last ends): rows are grouped by unit."""
+        return np.searchsorted(self.unit, np.arange(n_units + 1))
+
+
+def _table(rubric: Rubric, shape: _Shape, units: list[str], evidence: Evidence, as_of: date | None) -> _Table:
+    """Each unit's rows together, in the order of ``units``; within a unit by date, then the rule's place in
+    the rubric, then the evidence id in natural order (R2 before R10). Raw amounts and the notes of rows that
+    deduct nothing are worked out once per distinct rule and inputs."""
+    c = evidence.columns()
+    where = {u: i for i, u in enumerate(units)}
+    unit = c.unit_at(where)
+    keep = unit >= 0
+    if as_of is not None:
+        keep &= c.day <= as_of.toordinal()
+    keep = np.flatnonzero(keep)
+    rule_pos = shape.rule_pos
+    unit, day, ids, code = unit[keep], c.day[keep], c.id[keep], c.code[keep]
+    rule = c.rule_at(rule_pos)[keep]
+    order = _natural_ties(np.lexsort((rule, day, unit)), ids, unit, day, rule)
+    keep, code = keep[order], code[order]
+
+    rules = rubric.rules
+    used = np.unique(code)  # codes of other rubrics' rows may name rules this rubric lacks
+    amounts = {k: amount(rules[c.sample[k].rule], c.sample[k]) for k in used.tolist()}
+    limits = [r.effective_cap() for r in rules.values()] + list(rubric.effective_points.values()) + [rubric.points]
+    numbers = [*amounts.values(), *(x for x in limits if x is not None)]
+    places = max((max(0, -d.as_tuple().exponent) for d in numbers), default=0)
+    largest = max([abs(int(x.scaleb(places))) for x in numbers] or [0])
+    dtype = np.int64 if largest * (len(keep) + 1) < 2**62 else object  # sums stay exact either way
+    raw, raw_scaled = np.empty(len(c.sample), dtype=object), np.zeros(len(c.sample), dtype=dtype)
+    notes = np.full(len(c.sample), "", dtype=object)
+    for k, a in amounts.items():
+        f = c.sample[k]
+        raw[k], raw_scaled[k], notes[k] = a, int(a.scaleb(places)), _note(rubric, rules[f.rule], f)
+    t = _Table(unit[order], rule[order], ids[order], c.date[keep], c.file[keep], c.row[keep],
+               code, c.sample, raw[code], raw_scaled[code], raw_scaled[code], places,
+               np.full(len(keep), "", dtype=object), notes[code])
+    _supersede(t, shape)
+    return t
+
+
+def _natural_ties(order: np.ndarray, ids: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """``order`` with each run of rows equal in every key put in natural order of the evidence id."""
+    if len(order) < 2:
+        return order
+    same = np.ones(len(order) - 1, dtype=bool)
+    for k in keys:
+        k = k[order]
+        same &= k[1:] == k[:-1]
+    at = np.flatnonzero(same)  # row at+1 ties with row at
+    if not len(at):
+        return order
+    order = order.copy()
+    gap = np.r_[True, at[1:] != at[:-1] + 1]
+    for start, end in zip(at[gap].tolist(), (at[np.r_[gap[1:], True]] + 2).tolist()):
+        order[start:end] = sorted(order[start:end].tolist(), key=lambda i: _natural(ids[i]))
+    return order
+
+
+def _note(rubric: Rubric, rule, f) -> str:
+    """What the ledger says of a row that deducts nothing by its kind."""
+    if rule.kind == "veto":
+        return "一票否决：不扣分，该年考核结果否决"
+    if rule.kind == "disqualify":
+        return "取消年度评价资格：不扣分，不参加排名和评优"
+    if rule.kind == "unscored":
+        return "原文未规定扣分额度：只记录，不扣分"
+    if rule.kind == "task":
+        return f"任务{rule.explain(f)}（不扣分，计入「{rubric.rule_node[rule.id].name}」的得分）"
+    if rule.kind in SCORE_KINDS:
+        return f"得分记录：{fmt(f.value)} 分（不扣分，用于计算「{rubric.rule_node[rule.id].name}」的得分）"
+    return ""
+
+
+def _supersede(t: _Table, shape: _Shape) -> None:
+    """A measurement counts only in its unit's latest row of that rule; earlier rows apply nothing."""
+    m = np.flatnonzero(shape.measurement[t.rule])
+    if not len(m):
+        return
+    group = t.unit[m] * len(shape.ids) + t.rule[m]
+    m = m[np.argsort(group, kind="stable")]  # each group together, in table (date) order
+    group = t.unit[m] * len(shape.ids) + t.rule[m]
+    last = np.r_[group[1:] != group[:-1], True]
+    newest = m[last][np.cumsum(np.r_[True, last[:-1]]) - 1]  # each row's group's last row
+    old, newer = m[~last], newest[~last]
+    if not len(old):
+        return
+    why = {j: f"已被 {t.date[j]} 的较新测量值（编号 {t.id[j]}）取代，只计最新一条" for j in set(newer.tolist())}
+    t.applied[old] = 0
+    t.capped_by[old] = shape.ids[t.rule[old]]
+    t.reason[old] = objects([why[j] for j in newer.tolist()])
+
+
+def _cut(t: _Table, rows: np.ndarray, cap: Decimal, by: str, why: str, sign: int = 1) -> None:
+    """Keep each unit's running sum of ``applied`` over ``rows`` (in table order) within ``cap``: the row that
+    crosses it keeps the room left, later rows nothing. ``sign=-1`` caps bonuses (negative amounts) by size."""
+    if not len(rows):
+        return
+    size = np.maximum(t.applied[rows] * sign, 0)
+    running = _running_sum(size, t.unit[rows])
+    limit = t.scaled(cap)
+    over = (size > 0) & (running > limit)
+    if over.any():
+        room = np.maximum(limit - (running - size), 0)[over]
+        hit = rows[over]
+        t.applied[hit] = room * sign
+        t.capped_by[hit] = by
+        t.reason[hit] = why
+
+
+def _running_sum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Cumulative sum of ``values`` restarting at each new value of ``groups`` (rows of a group are together)."""
+    total = np.cumsum(values)
+    start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    before = np.r_[values[:0], 0, total[start[1:] - 1]]
+    return total - np.repeat(before, np.diff(np.r_[start, len(values)]))
+
+
+def _apply_caps(rubric: Rubric, t: _Table, shape: _Shape) -> None:
+    """Rule caps, then node caps innermost first (so an outer, pooled cap sees what the inner caps left),
+    then, in a deduct rubric, the total: 扣完为止."""
+    by_rule = np.argsort(t.rule, kind="stable")  # each rule's rows together, in table order
+    cuts = np.searchsorted(t.rule[by_rule], np.arange(len(shape.ids) + 1))
+    for i, (rid, rule) in enumerate(rubric.rules.items()):
+        cap = rule.effective_cap()
+        if cap is None or cuts[i] == cuts[i + 1]:
+            continue
+        bonus = rule.kind == "bonus" or getattr(rule, "bonus", False)
+        if rule.kind in ("flat", "bonus") and rule.cap is None:
+            why = f"一次性{'加' if bonus else '扣'}分，全年只{'加' if bonus else '扣'} {fmt(cap)} 分"
+        else:
+            why = f"规则 {rid} 全年累计{'加分' if bonus else ''}不超过 {fmt(cap)} 分"
+        _cut(t, by_rule[cuts[i]:cuts[i + 1]], cap, rid, why, -1 if bonus else 1)
+    column = {node.id: j for j, (node, _) in enumerate(shape.nodes)}
+    points = rubric.effective_points
+    for node in reversed(rubric.nodes):
+        p = points[node.id]
+        if p is not None:
+            rows = np.flatnonzero(shape.under[:, column[node.id]][t.rule])
+            _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
+    if rubric.aggregate == "deduct":  # a weighted total keeps each part within its own points instead
+        _cut(t, np.arange(len(t.unit)), rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
+
+
 def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Result:
     """:func:`score` for inputs that :func:`~kaohe.validate.check` has passed (a run scores several
-    rubrics after one check of all inputs)."""
+    rubrics after one check of all inputs).
+
+    Rows are scored as columns (one pass per rule and per node over all units at once, in exact integer
+    arithmetic); only the rows that differ by rule and inputs, and the rows that caps cut, are worked out
+    one by one. A weighted or summed rubric then scores each unit's tree with :class:`~kaohe.composite.Scorer`.
+    """
     units = in_scope(rubric, roster)
     category = roster.category_of()
-    written = {u.name: u.not_applicable for u in roster.units}
     shape = _shape(rubric)
-    by_unit: dict[str, list] = {u: [] for u in units}
-    for f in evidence.findings:
-        mine = by_unit.get(f.unit)
-        if mine is not None and (as_of is None or f.date <= as_of):
-            mine.append(f)
+    t = _table(rubric, shape, units, evidence, as_of)
+    _apply_caps(rubric, t, shape)
+    bounds = t.bounds(len(units))
+    if rubric.aggregate == "deduct":
+        applied = t.raw.copy()  # the raw Decimal where nothing was cut, as the ledger wrote it
+        cut = np.flatnonzero(t.applied != t.raw_scaled)
+        values, which = np.unique(t.applied[cut], return_inverse=True)
+        applied[cut] = objects([t.decimal(v) for v in values.tolist()])[which]
+    else:
+        t.applied = objects([t.decimal(x) for x in t.applied.tolist()])
+        scorers = _composite(rubric, roster, t, shape, units, bounds)
+        applied = t.applied
+    # Deductions per unit and rule, then per node: exact in integers (or Decimals after a composite's clamps).
+    per_rule = np.zeros((len(units), len(shape.ids)), dtype=t.applied.dtype)
+    np.add.at(per_rule, (t.unit, t.rule), t.applied)
+    per_node = per_rule @ shape.under
+    values, which = np.unique(per_node.ravel(), return_inverse=True)
+    node_deducted = objects([t.decimal(v) for v in values.tolist()])[which].reshape(per_node.shape)
+    flagged = {kind: set(t.unit[shape.kinds[t.rule] == kind].tolist()) for kind in ("veto", "disqualify")}
 
     points = rubric.effective_points
-    ledger_rows, node_rows, unit_rows = [], [], []
-    for unit in units:
-        entries = _entries(rubric, by_unit[unit], shape)
-        _apply_caps(rubric, entries, points, shape)
-        vetoed = any(e["kind"] == "veto" for e in entries)
-        disqualified = any(e["kind"] == "disqualify" for e in entries)
-        ineligible = False
+    node_rows, unit_rows = [], []
+    for ui, unit in enumerate(units):
+        vetoed, disqualified, ineligible = ui in flagged["veto"], ui in flagged["disqualify"], False
         if rubric.aggregate == "deduct":
             node_score, basis = None, {}
-            deducted = sum((e["applied"] for e in entries), ZERO)
+            deducted = t.decimal(per_rule[ui].sum())
             total = subtotal = rubric.points - deducted
             out_of = rubric.points
         else:
-            left_out, _ = rubric.modules_left_out(written[unit])
-            scorer = Scorer(rubric, entries)
-            subtotal, out_of = scorer.total(left_out)
+            scorer, (subtotal, out_of) = scorers[ui]
             node_score, basis = scorer.scores, scorer.how
             # 按比例折合, 四舍五入 to 0.01 (541 ÷ 600 × 100 has no finite decimal)
             total = round_half_up(subtotal / out_of * rubric.scale, 2) if (rubric.scale and out_of) else subtotal
             deducted = (rubric.scale or out_of) - total
             ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
                              and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
-        cat = category[unit]
-        under: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for e in entries:  # after a weighted or summed score, whose clamps are written into its entries
-            ledger_rows.append((unit, cat, e["node"], e["rule"], e["kind"], e["evidence_id"], e["date"], e["raw"],
-                                e["applied"], e["capped_by"], e["reason"], e["file"], e["row"]))
-            if e["applied"]:
-                for nid in shape.under[e["rule"]]:
-                    under[nid] += e["applied"]
-        for node, depth in shape.nodes:
+        for j, (node, depth) in enumerate(shape.nodes):
             p = points[node.id]
-            d = under[node.id] if node.id in under else ZERO
+            d = node_deducted[ui, j]
             score_ = node_score.get(node.id) if node_score is not None else (None if p is None else p - d)
             node_rows.append((unit, node.id, node.name, depth, p, d, score_, basis.get(node.id, "")))
         if vetoed and rubric.veto:
             grade = rubric.veto.grade
         else:
             grade = rubric.grades.grade(total) if rubric.grades else ""
-        unit_rows.append({"unit": unit, "category": cat, "points": rubric.scale or rubric.points,
+        unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.scale or rubric.points,
                           "deducted": deducted, "total": total, "subtotal": subtotal, "max": out_of, "grade": grade,
                           "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible})
 
@@ -254,101 +454,35 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
 
     order = sorted(units_df.index, key=place)
     units_df = units_df.loc[order].reset_index(drop=True)
-    ledger = pd.DataFrame.from_records(ledger_rows, columns=LEDGER_COLUMNS)
+    names = objects(units)
+    ledger = pd.DataFrame({
+        "unit": names[t.unit], "category": objects([category[u] for u in units])[t.unit],
+        "node": shape.node_of[t.rule], "rule": shape.ids[t.rule], "kind": shape.kinds[t.rule],
+        "evidence_id": t.id, "date": t.date, "raw": t.raw, "applied": applied, "capped_by": t.capped_by,
+        "reason": t.reason, "file": t.file, "row": t.row,
+    }, columns=LEDGER_COLUMNS) if len(t.unit) else pd.DataFrame(columns=LEDGER_COLUMNS, dtype=object)
     nodes = pd.DataFrame.from_records(node_rows, columns=NODE_COLUMNS)
     return Result(rubric, as_of, units_df[UNIT_COLUMNS], nodes, ledger, decisions)
 
 
-def _ordered(findings: list, rule_pos: dict[str, int]) -> list:
-    """Date, then the rule's place in the rubric, then the evidence id in natural order (R2 before R10);
-    ids are compared only where date and rule tie, which is rare."""
-    out = sorted(findings, key=lambda f: (f.date, rule_pos[f.rule]))
-    i = 0
-    while i < len(out):
-        j = i + 1
-        key = (out[i].date, out[i].rule)
-        while j < len(out) and (out[j].date, out[j].rule) == key:
-            j += 1
-        if j - i > 1:
-            out[i:j] = sorted(out[i:j], key=lambda f: _natural(f.id))
-        i = j
+def _composite(rubric: Rubric, roster: Roster, t: _Table, shape: _Shape, units: list[str],
+               bounds: np.ndarray) -> list[tuple[Scorer, tuple[Decimal, Decimal]]]:
+    """Each unit's weighted or summed score. The Scorer clamps a part at 0 or full marks by writing into its
+    entries, which are then copied back into the table."""
+    written = {u.name: u.not_applicable for u in roster.units}
+    rules = rubric.rules
+    values = {k: rules[t.sample[k].rule].score_of(t.sample[k]) for k in np.unique(t.code).tolist()}
+    out = []
+    for ui, unit in enumerate(units):
+        span = range(bounds[ui], bounds[ui + 1])
+        entries = [{"rule": shape.ids[t.rule[i]], "kind": shape.kinds[t.rule[i]], "applied": t.applied[i],
+                    "capped_by": t.capped_by[i], "reason": t.reason[i], "value": values[t.code[i]]} for i in span]
+        left_out, _ = rubric.modules_left_out(written[unit])
+        scorer = Scorer(rubric, entries)
+        out.append((scorer, scorer.total(left_out)))
+        for i, e in zip(span, entries):
+            t.applied[i], t.capped_by[i], t.reason[i] = e["applied"], e["capped_by"], e["reason"]
     return out
-
-
-def _entries(rubric: Rubric, findings: list, shape: _Shape) -> list[dict]:
-    """One entry per finding with its raw amount; superseded measurements are marked."""
-    findings = _ordered(findings, shape.rule_pos)
-    latest: dict[str, object] = {}
-    for f in findings:
-        if rubric.rules[f.rule].measurement:
-            latest[f.rule] = f  # sorted by date: the last one is the latest
-    entries = []
-    for f in findings:
-        rule = rubric.rules[f.rule]
-        raw = amount(rule, f)
-        e = {"node": rubric.rule_node[f.rule].id, "rule": rule.id, "kind": rule.kind, "evidence_id": f.id,
-             "date": f.date, "raw": raw, "applied": raw, "capped_by": "", "reason": "",
-             "file": f.file, "row": f.row, "value": rule.score_of(f)}
-        if rule.measurement and latest[f.rule] is not f:
-            newer = latest[f.rule]
-            e.update(applied=ZERO, capped_by=rule.id,
-                     reason=f"已被 {newer.date} 的较新测量值（编号 {newer.id}）取代，只计最新一条")
-        elif rule.kind == "veto":
-            e["reason"] = "一票否决：不扣分，该年考核结果否决"
-        elif rule.kind == "disqualify":
-            e["reason"] = "取消年度评价资格：不扣分，不参加排名和评优"
-        elif rule.kind == "unscored":
-            e["reason"] = "原文未规定扣分额度：只记录，不扣分"
-        elif rule.kind == "task":
-            e["reason"] = f"任务{rule.explain(f)}（不扣分，计入「{rubric.rule_node[f.rule].name}」的得分）"
-        elif rule.kind in SCORE_KINDS:
-            e["reason"] = f"得分记录：{fmt(f.value)} 分（不扣分，用于计算「{rubric.rule_node[f.rule].name}」的得分）"
-        entries.append(e)
-    return entries
-
-
-def _cut(group: list[dict], cap: Decimal, by: str, why: str, sign: int = 1) -> None:
-    """Keep the running sum of ``applied`` within ``cap``, in the group's order; ``sign=-1`` caps
-    bonuses (negative amounts) by their size."""
-    running = ZERO
-    for e in group:
-        size = e["applied"] if sign == 1 else -e["applied"]
-        if size <= 0:
-            continue
-        if running + size > cap:
-            room = max(cap - running, ZERO)
-            e["applied"] = room if sign == 1 else -room
-            e["capped_by"] = by
-            e["reason"] = why
-            size = room
-        running += size
-
-
-def _apply_caps(rubric: Rubric, entries: list[dict], points: dict[str, Decimal | None], shape: _Shape) -> None:
-    by_rule: dict[str, list[dict]] = defaultdict(list)
-    by_node: dict[str, list[dict]] = defaultdict(list)  # each in the entries' order
-    for e in entries:
-        by_rule[e["rule"]].append(e)
-        for nid in shape.capped_by[e["rule"]]:
-            by_node[nid].append(e)
-    for rid, group in by_rule.items():
-        rule = rubric.rules[rid]
-        cap = rule.effective_cap()
-        if cap is not None:
-            bonus = rule.kind == "bonus" or getattr(rule, "bonus", False)
-            if rule.kind in ("flat", "bonus") and rule.cap is None:
-                why = f"一次性{'加' if bonus else '扣'}分，全年只{'加' if bonus else '扣'} {fmt(cap)} 分"
-            else:
-                why = f"规则 {rid} 全年累计{'加分' if bonus else ''}不超过 {fmt(cap)} 分"
-            _cut(group, cap, rid, why, -1 if bonus else 1)
-    # Innermost nodes first, so an outer (pooled) cap sees what the inner caps left.
-    for node in reversed(rubric.nodes):
-        group = by_node.get(node.id)
-        if group:
-            p = points[node.id]
-            _cut(group, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
-    if rubric.aggregate == "deduct":  # a weighted total keeps each part within its own points instead
-        _cut(entries, rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
 
 
 def _with_depth(nodes: list[Node], depth: int = 0):

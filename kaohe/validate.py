@@ -6,6 +6,8 @@ import difflib
 from collections import defaultdict
 from dataclasses import replace
 
+import numpy as np
+
 from .composite import missing_scores
 from .errors import Problem
 from .ledger import LABELS, Evidence, Roster, match_units
@@ -51,6 +53,10 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
           every_category_scored: bool = True) -> list[Problem]:
     """All problems of one run: the files' own, then each finding against its unit's rubric.
 
+    Rows are checked as columns: what a rule finds wrong with a row depends only on the rule and the row's
+    inputs (:data:`~kaohe.rules.INPUTS`), so it is worked out once per distinct combination and then named
+    on every row that has it, in ledger order.
+
     Args:
         every_category_scored: a roster category no rubric applies to is a problem (a run over
             all rubrics); when False, units of other categories and their evidence are skipped
@@ -71,81 +77,183 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
         if u.category not in allowed:
             problems.append(Problem(u.file, u.row, "类别", u.category, "unknown_category",
                                     f"没有适用于此类别的细则（可用类别：{'、'.join(sorted(allowed))}）"))
-    measured: dict[tuple, list] = defaultdict(list)
-    by_unit = rubric_by_unit(rubrics, roster)
-    header = evidence.header
-    for f in evidence.findings:
-        if not f.unit or not f.rule:
-            continue  # already reported as missing
-        if f.unit not in categories:
-            near = difflib.get_close_matches(f.unit, list(categories), n=3, cutoff=0.5)
-            hint = f"；是否为：{'、'.join(near)}" if near else ""
-            problems.append(Problem(f.file, f.row, header(f.file, "unit"), f.unit, "unknown_unit",
-                                    f"单位不在名单 {roster.file} 中{hint}", f.rule))
-            continue
-        rubric = by_unit[f.unit]
-        if rubric is None:
-            continue
-        rule = rubric.rules.get(f.rule)
-        if rule is None and f.rule in rubric.successors:
-            continue  # a split id, reported by resolve()
-        if rule is None:
-            near = difflib.get_close_matches(f.rule, list(rubric.rules), n=3, cutoff=0.6)
-            hint = f"；相近的编号：{'、'.join(near)}" if near else ""
-            problems.append(Problem(f.file, f.row, header(f.file, "rule"), f.rule, "unknown_rule",
-                                    f"细则 {rubric.ref} 中没有此规则编号{hint}", f.rule))
-            continue
-        last = rule.records_until or rubric.period.end
-        if f.date is not None and not (rubric.period.start <= f.date <= last):
-            problems.append(Problem(f.file, f.row, header(f.file, "date"), f.date.isoformat(), "date_outside_period",
-                                    f"日期不在考核期 {rubric.period.start} 至 {last} 内", f.rule))
-        needed = rule.uses
-        if needed in ("value", "points", "level", "status") and getattr(f, needed) is None \
-                and not _has_parse_problem(evidence, f, needed):
-            what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）", "level": "通报级别（国家/省/市）",
-                    "status": "完成情况（按时完成/逾期完成/未启动）"}[needed]
-            problems.append(Problem(f.file, f.row, header(f.file, needed), "", "missing_value",
-                                    f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule))
-            continue
-        for column, value, message in rule.check(f):
-            shown = value if isinstance(value, str) else fmt(value)
-            problems.append(Problem(f.file, f.row, header(f.file, column), shown,
-                                    "out_of_range" if shown else "missing_value", message, f.rule))
-        if f.points is not None and needed != "points" and "points" not in rule.also_uses:
-            computed = amount(rule, f) if (needed != "value" or f.value is not None) else None
-            if computed is not None and computed != f.points:
-                problems.append(Problem(f.file, f.row, header(f.file, "points"), fmt(f.points), "points_mismatch",
-                                        f"填写的分值与细则计算的 {fmt(computed)} 分不符（此列可留空，由细则计算）", f.rule))
-        if f.count is not None and f.count != 1 and needed != "count" and "count" not in rule.also_uses:
-            problems.append(Problem(f.file, f.row, header(f.file, "count"), str(f.count), "unused_input",
-                                    f"规则 {rule.id}（{rule.describe()}）不按次数计分，「{LABELS['count']}」应留空", f.rule))
-        if f.value is not None and needed != "value":
-            hint = f"；按次计分请填「{LABELS['count']}」" if needed == "count" else ""
-            problems.append(Problem(f.file, f.row, header(f.file, "value"), fmt(f.value), "unused_input",
-                                    f"规则 {rule.id}（{rule.describe()}）不使用「{LABELS['value']}」{hint}", f.rule))
-        if rule.measurement and f.date is not None and f.value is not None:
-            measured[(f.unit, f.rule, f.date)].append(f)
-    problems += _per_unit_checks(rubrics, roster, evidence)
-    for (unit, rule_id, day), rows in measured.items():
-        if len(rows) > 1:
-            for f in rows[1:]:
-                problems.append(Problem(f.file, f.row, _header(evidence, f, "date"), day.isoformat(),
-                                        "duplicate_measurement",
-                                        f"{unit} 在同一天对规则 {rule_id} 有多条测量记录（另见第 {rows[0].row} 行），无法确定取哪一条",
-                                        rule_id))
+    rows = _Rows(rubrics, roster, evidence)
+    problems += rows.problems()
+    problems += _per_unit_checks(rubrics, roster, evidence, rows)
+    problems += rows.duplicate_measurements()
     return problems
 
 
-def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> list[Problem]:
+class _Rows:
+    """The ledger rows placed on the roster and their rubric, as columns (``Evidence.columns``)."""
+
+    def __init__(self, rubrics: list[Rubric], roster: Roster, evidence: Evidence):
+        self.evidence, self.roster = evidence, roster
+        c = self.c = evidence.columns()
+        self.units = [u.name for u in roster.units]
+        by_unit = rubric_by_unit(rubrics, roster)
+        self.rubrics = list({id(r): r for r in by_unit.values() if r is not None}.values())
+        which = {id(r): k for k, r in enumerate(self.rubrics)}
+        #: roster position per row: -1 unknown unit, -2 blank unit or rule (reported when parsed)
+        self.unit = c.unit_at({name: i for i, name in enumerate(self.units)})
+        self.unit[(c.unit == "") | (c.rule == "")] = -2
+        rubric_of_unit = np.array([-1 if by_unit[n] is None else which[id(by_unit[n])] for n in self.units] + [-1, -1],
+                                  dtype=np.int64)
+        self.rubric = rubric_of_unit[self.unit]  # -1: no rubric (unknown unit, or a category not scored)
+
+    def groups(self, key: np.ndarray, rows: np.ndarray):
+        """(key value, its rows in ledger order) for ``rows``, by key value."""
+        if not len(rows):
+            return
+        rows = rows[np.argsort(key[rows], kind="stable")]
+        k = key[rows]
+        cut = np.flatnonzero(np.r_[True, k[1:] != k[:-1], True])
+        for a, b in zip(cut[:-1].tolist(), cut[1:].tolist()):
+            yield int(k[a]), rows[a:b]
+
+    def problems(self) -> list[Problem]:
+        c, evidence, findings = self.c, self.evidence, self.evidence.findings
+        header = evidence.header
+        out: list[tuple[int, int, Problem]] = []  # (row index, order within the row, problem)
+        categories = self.roster.category_of()
+        hints: dict[str, str] = {}
+        for i in np.flatnonzero(self.unit == -1).tolist():
+            f = findings[i]
+            if f.unit not in hints:
+                near = difflib.get_close_matches(f.unit, list(categories), n=3, cutoff=0.5)
+                hints[f.unit] = f"；是否为：{'、'.join(near)}" if near else ""
+            out.append((i, 0, Problem(f.file, f.row, header(f.file, "unit"), f.unit, "unknown_unit",
+                                      f"单位不在名单 {self.roster.file} 中{hints[f.unit]}", f.rule)))
+        placed = np.flatnonzero(self.rubric >= 0)
+        ns = len(c.sample)
+        combo = np.full(c.n, -1, dtype=np.int64)
+        combo[placed] = self.rubric[placed] * ns + c.code[placed]
+        # Per combination of rubric, rule and inputs: its date range, whether its rows need a look one by one
+        # (a problem, or a check that reads text), and whether they are measurements.
+        size = len(self.rubrics) * ns
+        first, last = np.full(size, -1, dtype=np.int64), np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        one_by_one, measured = np.zeros(size, dtype=bool), np.zeros(size, dtype=bool)
+        found: dict[int, tuple] = {}
+        for k in np.flatnonzero(np.bincount(combo[placed], minlength=size)).tolist():
+            rubric, f = self.rubrics[k // ns], c.sample[k % ns]
+            rule = rubric.rules.get(f.rule)
+            if rule is None:
+                one_by_one[k] = f.rule not in rubric.successors  # a split id is reported by resolve()
+                found[k] = (rubric, f, None, False, [])
+                continue
+            end = rule.records_until or rubric.period.end
+            first[k], last[k] = rubric.period.start.toordinal(), end.toordinal()
+            missing = rule.uses in ("value", "points", "level", "status") and getattr(f, rule.uses) is None
+            same = [] if rule.reads else _row_problems(rule, f)
+            one_by_one[k] = bool(missing or same or rule.reads)
+            measured[k] = rule.measurement and f.value is not None
+            found[k] = (rubric, f, rule, missing, same)
+        day = c.day[placed]
+        k = combo[placed]
+        for i in placed[(day >= 0) & ((day < first[k]) | (day > last[k]))].tolist():
+            g = findings[i]
+            rubric, _, rule, _, _ = found[combo[i]]
+            end = rule.records_until or rubric.period.end
+            out.append((i, 1, Problem(g.file, g.row, header(g.file, "date"), g.date.isoformat(), "date_outside_period",
+                                      f"日期不在考核期 {rubric.period.start} 至 {end} 内", g.rule)))
+        self.measured = np.zeros(c.n, dtype=bool)
+        self.measured[placed[measured[k] & (day >= 0)]] = True
+        for key, idx in self.groups(combo, placed[one_by_one[k]]):
+            rubric, f, rule, missing, same = found[key]
+            if rule is None:
+                near = difflib.get_close_matches(f.rule, list(rubric.rules), n=3, cutoff=0.6)
+                hint = f"；相近的编号：{'、'.join(near)}" if near else ""
+                for i in idx.tolist():
+                    g = findings[i]
+                    out.append((i, 0, Problem(g.file, g.row, header(g.file, "rule"), f.rule, "unknown_rule",
+                                              f"细则 {rubric.ref} 中没有此规则编号{hint}", f.rule)))
+                continue
+            needed = rule.uses
+            for i in idx.tolist():
+                g = findings[i]
+                if missing and not _has_parse_problem(evidence, g, needed):
+                    what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）",
+                            "level": "通报级别（国家/省/市）", "status": "完成情况（按时完成/逾期完成/未启动）"}[needed]
+                    out.append((i, 2, Problem(g.file, g.row, header(g.file, needed), "", "missing_value",
+                                              f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule)))
+                    continue
+                for column, shown, code, message in (_row_problems(rule, g) if rule.reads else same):
+                    out.append((i, 3, Problem(g.file, g.row, header(g.file, column), shown, code, message, f.rule)))
+        out.sort(key=lambda x: x[:2])  # stable: a row's problems keep their order
+        return [p for _, _, p in out]
+
+    def duplicate_measurements(self) -> list[Problem]:
+        """Two measurements of one rule for one unit on one day: which one counts cannot be told."""
+        c, findings, out = self.c, self.evidence.findings, []
+        rows = np.flatnonzero(self.measured)
+        if not len(rows):
+            return out
+        key = (self.unit[rows] * len(self.c.rule_names) + self.c.rule_code[rows]) * (c.day.max() + 1) + c.day[rows]
+        dupes = [idx for _, idx in self.groups(key, np.arange(len(rows))) if len(idx) > 1]
+        for idx in sorted(dupes, key=lambda x: x[0]):  # in the order the first row of each appears
+            first = findings[rows[idx[0]]]
+            for i in rows[idx[1:]].tolist():
+                f = findings[i]
+                out.append(Problem(f.file, f.row, self.evidence.header(f.file, "date"), f.date.isoformat(),
+                                   "duplicate_measurement",
+                                   f"{f.unit} 在同一天对规则 {f.rule} 有多条测量记录（另见第 {first.row} 行），无法确定取哪一条",
+                                   f.rule))
+        return out
+
+    def present(self) -> dict[str, set[str]]:
+        """unit -> the rule ids it has rows of, for the units on the roster."""
+        n = len(self.c.rule_names)
+        out: dict[str, set[str]] = defaultdict(set)
+        for key in np.unique(self.unit[self.unit >= 0] * n + self.c.rule_code[self.unit >= 0]).tolist():
+            out[self.units[key // n]].add(self.c.rule_names[key % n])
+        return out
+
+    def rows_of(self, units: set[str], rules: set[str]) -> dict[str, dict[str, list]]:
+        """unit -> rule id -> its findings, for rows of the given units or rules."""
+        c, n, findings = self.c, len(self.c.rule_names), self.evidence.findings
+        pick = np.zeros(len(self.units) + 2, dtype=bool)
+        pick[[i for i, u in enumerate(self.units) if u in units]] = True
+        of_rules = np.isin(c.rule_names, list(rules)) if len(c.rule_names) else np.zeros(0, dtype=bool)
+        chosen = np.flatnonzero((self.unit >= 0) & (pick[self.unit] | of_rules[c.rule_code]))
+        out: dict[str, dict[str, list]] = defaultdict(dict)
+        # each unit's rules in the order they first appear in the ledger
+        for key, idx in sorted(self.groups(self.unit * n + c.rule_code, chosen), key=lambda g: g[1][0]):
+            out[self.units[key // n]][c.rule_names[key % n]] = [findings[i] for i in idx.tolist()]
+        return out
+
+
+def _row_problems(rule, f) -> list[tuple[str, str, str, str]]:
+    """(column, value as shown, code, message) for what ``rule`` finds wrong with row ``f``'s inputs."""
+    out = []
+    needed = rule.uses
+    for column, value, message in rule.check(f):
+        shown = value if isinstance(value, str) else fmt(value)
+        out.append((column, shown, "out_of_range" if shown else "missing_value", message))
+    if f.points is not None and needed != "points" and "points" not in rule.also_uses:
+        computed = amount(rule, f) if (needed != "value" or f.value is not None) else None
+        if computed is not None and computed != f.points:
+            out.append(("points", fmt(f.points), "points_mismatch",
+                        f"填写的分值与细则计算的 {fmt(computed)} 分不符（此列可留空，由细则计算）"))
+    if f.count is not None and f.count != 1 and needed != "count" and "count" not in rule.also_uses:
+        out.append(("count", str(f.count), "unused_input",
+                    f"规则 {rule.id}（{rule.describe()}）不按次数计分，「{LABELS['count']}」应留空"))
+    if f.value is not None and needed != "value":
+        hint = f"；按次计分请填「{LABELS['count']}」" if needed == "count" else ""
+        out.append(("value", fmt(f.value), "unused_input", f"规则 {rule.id}（{rule.describe()}）不使用「{LABELS['value']}」{hint}"))
+    return out
+
+
+def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence, placed: _Rows) -> list[Problem]:
     """Checks across one unit's rows: 不适用 names optional modules and such a module has no rows;
     rules that exclude each other; a module scored both by a given score and by tasks; and, in a
     composite rubric, a score (given, raters, tasks) for every part that applies."""
-    rows: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for f in evidence.findings:
-        rows[f.unit][f.rule].append(f)  # every row is named: a comparison of versions leaves out exactly these
     out = []
     by_unit = rubric_by_unit(rubrics, roster)
     special = {id(r): {rid for rid, rule in r.rules.items() if rule.excludes or rule.kind == "task"} for r in rubrics}
+    has = placed.present()
+    # every row is named: a comparison of versions leaves out exactly these
+    excluded = {x for r in rubrics for rule in r.rules.values() for x in rule.excludes}
+    rows = placed.rows_of({u.name for u in roster.units if u.not_applicable}, excluded.union(*special.values()))
     for u in roster.units:
         rubric = by_unit[u.name]
         if rubric is None:
@@ -155,30 +263,31 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) 
             optional = "、".join(f"{n.id} {n.name}" for n in rubric.indicators if n.optional) or "无"
             out.append(Problem(u.file, u.row, "不适用", w, "not_optional",
                                f"不是细则 {rubric.ref} 中可不列入的模块（可不列入：{optional}）"))
-        mine = rows[u.name]
+        mine = rows.get(u.name, {})
         for rule_id, fs in mine.items() if left_out else ():
             node = rubric.rule_node.get(rule_id)
             top = node and rubric.ancestors(node)[-1]
             if top is not None and top.id in left_out:
                 out += [Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
                                 f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id) for f in fs]
+        present = has.get(u.name, set())
         for rule_id in [r for r in mine if r in special[id(rubric)]]:  # rules with excludes, and tasks
             fs = mine[rule_id]
             rule, f = rubric.rules[rule_id], fs[0]
-            for x in [x for x in rule.excludes if x in mine]:
+            for x in [x for x in rule.excludes if x in present]:
                 out += [Problem(g.file, g.row, evidence.header(g.file, "rule"), x, "exclusive_rules",
                                 f"规则 {x} 与规则 {rule_id}（{evidence.header(f.file, 'id')} {f.id}）不能同时适用于一个单位："
                                 f"「{rule.text}」", x) for g in mine[x]]
             if rule.kind == "task":
                 node = rubric.rule_node[rule_id]
-                given = [r.id for r in node.rules if r.kind == "given" and r.id in mine]
+                given = [r.id for r in node.rules if r.kind == "given" and r.id in present]
                 if given:
                     out += [Problem(t.file, t.row, evidence.header(t.file, "rule"), rule_id, "score_and_tasks",
                                     f"「{node.name}」已有得分记录（规则 {given[0]}），任务记录不会计分：同一模块只用其中一种", rule_id)
                             for t in fs]
         if rubric.aggregate == "deduct":
             continue
-        for part in missing_scores(rubric, set(rows[u.name]), left_out):
+        for part in missing_scores(rubric, set(present), left_out):
             out.append(Problem(u.file, u.row, "单位", u.name, "missing_score",
                                f"台账中没有该单位「{part}」的得分记录，无法计算总分", None))
     return out
@@ -186,10 +295,6 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence) 
 
 def in_scope(rubric: Rubric, roster: Roster) -> list[str]:
     return [u.name for u in roster.units if u.category in rubric.applies_to]
-
-
-def _header(evidence: Evidence, f, column: str) -> str:
-    return evidence.header(f.file, column)
 
 
 def _has_parse_problem(evidence: Evidence, f, column: str) -> bool:

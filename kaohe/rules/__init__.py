@@ -85,6 +85,9 @@ class RuleBase(BaseModel):
     uses: ClassVar[str | None] = None
     #: Further columns the kind reads (per_level multiplies by 次数/数量).
     also_uses: ClassVar[tuple[str, ...]] = ()
+    #: Text columns ``check`` reads besides :data:`INPUTS` (a reason in 情况说明): rows of such a kind are
+    #: checked one by one; every other row's check is worked out once per rule and inputs.
+    reads: ClassVar[tuple[str, ...]] = ()
     #: A measurement (a rate, a count of items): only the latest row per unit counts.
     measurement: ClassVar[bool] = False
 
@@ -152,8 +155,14 @@ def kinds() -> dict[str, RuleKind]:
     return dict(_REGISTRY)
 
 
+#: The Finding fields a kind's amount, ``score_of`` and ``explain`` read. Rows with the same rule and the same
+#: inputs cost the same, so scoring works each distinct combination out once (a ledger of a million rows
+#: has a few hundred). A kind that read another field (the date, the unit) would have to be added here.
+INPUTS = ("count", "value", "level", "points", "status", "required", "done")
+
+
 def amount(rule: RuleBase, finding: Finding) -> Decimal:
-    """The raw amount (before caps) that ``finding`` costs under ``rule``."""
+    """The raw amount (before caps) that ``finding`` costs under ``rule``; depends on :data:`INPUTS` only."""
     return _REGISTRY[rule.kind].amount(rule, finding)
 
 
@@ -178,4 +187,4 @@ from . import (  # noqa: F401
 
 # A Union built at run time from the registry (ruff would rewrite it into something else).
 Rule = Annotated[Union[tuple(k.model for k in _REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007
-__all__ = ["Finding", "Rule", "RuleBase", "amount", "get_kind", "kinds", "register"]
+__all__ = ["INPUTS", "Finding", "Rule", "RuleBase", "amount", "get_kind", "kinds", "register"]

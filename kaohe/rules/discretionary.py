@@ -21,6 +21,7 @@ class DiscretionaryRule(RuleBase):
     max: NonNeg | None = None
     per_occurrence: bool = False
     uses: ClassVar[str] = "points"
+    reads: ClassVar[tuple[str, ...]] = ("note",)
 
     @model_validator(mode="after")
     def _ordered(self):

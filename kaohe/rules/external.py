@@ -17,6 +17,7 @@ class ExternalRule(RuleBase):
     kind: Literal["external"]
     document: str = Field(min_length=1)
     uses: ClassVar[str] = "points"
+    reads: ClassVar[tuple[str, ...]] = ("source",)
 
     def describe(self) -> str:
         return f"按{self.document}扣分（该文件未编入细则：分值由台账给出，并在「依据/来源」注明所依条款）"

@@ -16,6 +16,7 @@ class RaterRule(RuleBase):
     kind: Literal["rater"]
     max: Pos = Decimal(100)
     uses: ClassVar[str] = "value"
+    reads: ClassVar[tuple[str, ...]] = ("note",)
 
     def describe(self) -> str:
         return f"每位评分人一条记录（满分 {fmt(self.max)} 分），取全部评分的平均值（四舍五入到 0.01 分）"
