@@ -422,3 +422,21 @@ class TestDiscretionaryReason:
         """1.1.4 视完成情况扣 1-3 分 with 2 points and no 情况说明 (row 2): missing_value in 情况说明."""
         file, _, problems = validate(["1,云集镇,1.1.4,2020-05-01,,,2,"])
         assert where(problems) == [(file, 2, "情况说明", "", "missing_value")]
+
+
+def test_columns_are_worked_out_once_and_not_pickled():
+    """check() and every scoring of a run share one columnar view of the rows; a unit's pickled slice
+    does not carry it, and rows added while a ledger is read are seen."""
+    import pickle
+
+    from kaohe.ledger import Evidence
+
+    ev = Evidence([Finding("E1", "甲镇", "1.2.1", date(2020, 3, 1), row=2),
+                   Finding("E2", "甲镇", "1.2.1", date(2020, 4, 1), row=3)])
+    c = ev.columns()
+    assert ev.columns() is c
+    assert list(c.id) == ["E1", "E2"] and list(c.day) == [date(2020, 3, 1).toordinal(), date(2020, 4, 1).toordinal()]
+    assert list(c.code) == [0, 0] and len(c.sample) == 1  # same rule, same inputs: worked out once
+    assert "_columns" not in pickle.loads(pickle.dumps(ev)).__dict__
+    ev.findings.append(Finding("E3", "乙镇", "1.2.1", date(2020, 5, 1), count=2, row=4))
+    assert list(ev.columns().code) == [0, 0, 1] and list(ev.columns().row) == [2, 3, 4]

@@ -82,3 +82,42 @@ def test_row_order_changes_nothing(ev, rnd):
     pd.testing.assert_frame_equal(a.nodes, b.nodes)
     cols = ["unit", "rule", "evidence_id", "raw", "applied", "capped_by", "reason"]
     pd.testing.assert_frame_equal(a.ledger[cols], b.ledger[cols])
+
+
+def sequential(rubric, ledger: pd.DataFrame) -> tuple[list, list]:
+    """The caps as the rubric states them, one row at a time over each unit's rows in scoring order: the
+    reference that score()'s column-wise cut must match. Returns applied and capped_by per ledger row."""
+    applied, cut_by = list(ledger["raw"]), [""] * len(ledger)
+
+    def cut(rows, cap, by):
+        running = D(0)
+        for i in rows:
+            if applied[i] <= 0:
+                continue
+            if running + applied[i] > cap:
+                applied[i], cut_by[i] = max(cap - running, D(0)), by
+            running += applied[i]
+
+    for _, rows in ledger.groupby("unit", sort=False).indices.items():
+        rules = [ledger.at[i, "rule"] for i in rows]
+        latest = {r: i for i, r in zip(rows, rules) if rubric.rules[r].measurement}
+        for i, r in zip(rows, rules):
+            if r in latest and latest[r] != i:
+                applied[i], cut_by[i] = D(0), r
+        for rid, rule in rubric.rules.items():
+            if rule.effective_cap() is not None:
+                cut([i for i, r in zip(rows, rules) if r == rid], rule.effective_cap(), rid)
+        for node in reversed(rubric.nodes):
+            if rubric.effective_points[node.id] is not None:
+                under = [i for i, r in zip(rows, rules) if node in rubric.ancestors(rubric.rule_node[r])]
+                cut(under, rubric.effective_points[node.id], node.id)
+        cut(list(rows), rubric.points, "总分")
+    return applied, cut_by
+
+
+@given(ledgers)
+def test_caps_cut_as_a_row_by_row_reading_would(ev):
+    r = score(RUBRIC, ROSTER, ev)
+    applied, cut_by = sequential(RUBRIC, r.ledger)
+    assert list(r.ledger["applied"]) == applied
+    assert list(r.ledger["capped_by"]) == cut_by

@@ -106,6 +106,30 @@ class TestCaps:
         assert node(r, "部门A", "3")["score"] == 0
         assert totals(r) == {"部门A": "95"}
 
+    def test_each_unit_has_its_own_running_sum(self):
+        """Caps are cut over all units at once; the running sum restarts with each unit. 1.3 (15):
+        甲镇 10 + 8 → 10 + 5; 乙镇, between them in the ledger, 8 → 8 uncut; 丙街道 2 + 2 + 12 → 2 + 2 + 11."""
+        ev = ledger(("甲镇", "1.3.3d", "2020-03-01", {"count": 5}), ("乙镇", "1.3.3d", "2020-04-01", {"count": 4}),
+                    ("甲镇", "1.3.3d", "2020-06-01", {"count": 4}), ("丙街道", "1.3.3d", "2020-01-01", {"count": 1}),
+                    ("丙街道", "1.3.3d", "2020-01-02", {"count": 1}), ("丙街道", "1.3.3d", "2020-01-03", {"count": 6}))
+        ros = pd.DataFrame({"unit": ["甲镇", "乙镇", "丙街道"], "category": ["乡镇", "乡镇", "街道"]})
+        r = score(TOWN, ros, ev)
+        applied = dict(zip(r.ledger["evidence_id"], r.ledger["applied"]))
+        assert applied == {"E1": 10, "E3": 5, "E2": 8, "E4": 2, "E5": 2, "E6": 11}
+        assert totals(r) == {"甲镇": "85", "乙镇": "92", "丙街道": "85"}
+
+    def test_amounts_too_fine_for_64_bit_integers_stay_exact(self):
+        """Caps are cut in integers of the finest decimal place; 18 places on 100 points do not fit in 64
+        bits, so Python integers are used. 1.1.4 酌情扣 1-3 分 (at most 3 a year): 2.999999999999999999,
+        then 1.000000000000000001 keeps 3 − 2.999999999999999999 = 0.000000000000000001; total 97."""
+        ev = ledger(("甲镇", "1.1.4", "2020-01-01", {"points": "2.999999999999999999", "note": "n"}),
+                    ("甲镇", "1.1.4", "2020-07-01", {"points": "1.000000000000000001", "note": "n"}))
+        r = score(TOWN, roster("甲镇"), ev)
+        assert list(r.ledger["applied"]) == [D("2.999999999999999999"), D("0.000000000000000001")]
+        assert list(r.ledger["capped_by"]) == ["", "1.1.4"]
+        assert node(r, "甲镇", "1.1")["deducted"] == 3
+        assert totals(r) == {"甲镇": "97"}
+
     def test_applied_amounts_reconcile_with_the_total(self):
         ev = ledger(("甲镇", "1.3.3d", "2020-03-01", {"count": 9}), ("甲镇", "4.2.1", "2020-03-02", {"count": 3}),
                     ("甲镇", "1.2.1", "2020-03-03"), ("甲镇", "1.2.1", "2020-03-04"))
