@@ -1,5 +1,5 @@
-"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 1 some reports failed (``run``),
-2 invalid input (nothing written)."""
+"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 1 some reports failed (``run``) or
+differences found (``verify``), 2 invalid input (nothing written)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
     notebooks(cp)
     cp.set_defaults(func=cmd_compare)
+
+    vf = sub.add_parser("verify", help="核验一次运行的输出：文件是否与清单的 SHA-256 一致，复制的输入能否重新算出同样的得分")
+    vf.add_argument("folder", metavar="outputs/<运行名>/<年度>", help="kaohe run 的输出目录（含 manifest.json）")
+    vf.set_defaults(func=cmd_verify)
 
     r = sub.add_parser("rubric", help="查看细则")
     rsub = r.add_subparsers(metavar="子命令")
@@ -188,6 +192,19 @@ def cmd_run(args) -> int:
         print(f"{len(outcome.failed)} 个单位的报告生成失败：{'、'.join(outcome.failed)}", file=sys.stderr)
     print(outcome.index)
     return 1 if (outcome.failed or outcome.summary_error) else 0
+
+
+def cmd_verify(args) -> int:
+    from .verify import verify
+
+    differences = verify(args.folder)
+    for d in differences:
+        print(d, file=sys.stderr)
+    if differences:
+        print(f"核验未通过：{len(differences)} 处不符（{args.folder}）", file=sys.stderr)
+        return 1
+    print(f"核验通过：全部文件与清单一致，按复制的输入重新计分结果相同（{args.folder}）")
+    return 0
 
 
 def cmd_compare(args) -> int:

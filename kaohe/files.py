@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import os
 import pickle
@@ -30,6 +31,16 @@ def neutralise(value):
     return value
 
 
+_ERRNO_TEXT = {errno.ENOSPC: "磁盘空间已满", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "只读文件系统",
+               errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.ENOENT: "路径不存在"}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OS error as a user reads it: 磁盘空间已满, 没有写入权限… with the system's own words after it."""
+    said = exc.strerror or str(exc)
+    return f"{_ERRNO_TEXT[exc.errno]}（{said}）" if exc.errno in _ERRNO_TEXT else said
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it over ``path``."""
     tmp = None
@@ -43,19 +54,58 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-        raise KaoheError(f"无法写出 {path}：{exc.strerror or exc}") from exc
+        raise KaoheError(f"无法写出 {path}：{os_error_text(exc)}") from exc
 
 
 def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """The CSV kaohe writes: UTF-8 text, ``\\n`` line ends, minimal quoting, no index."""
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return buf.getvalue()
+
+
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
     """UTF-8 CSV with cells exactly as given: CSV is the machine contract; the XLSX is for people and
     is the file that neutralises formula-like text (:func:`neutralise`)."""
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    write_text_atomic(path, buf.getvalue())
+    write_text_atomic(path, csv_text(frame))
+
+
+#: The time stamped into files whose format wants one (zip entries, XLSX properties): a constant, so the
+#: same inputs give the same bytes. The run's own times go to its log (outputs/<run>/logs/).
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can carry
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """The zip archive ``data`` with every entry stamped :data:`FIXED_TIME` (zipfile stamps the time of
+    writing), entries, their order and compression unchanged."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
+            dst.writestr(entry, src.read(info))
+    return out.getvalue()
+
+
+def xlsx_bytes(workbook) -> bytes:
+    """An openpyxl workbook saved with :data:`FIXED_TIME` as its created and modified times and on every zip
+    entry (``Workbook.save`` stamps "now" on both)."""
+    import zipfile
+    from datetime import datetime
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook.properties.created = workbook.properties.modified = datetime(*FIXED_TIME)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+    return fixed_zip(buf.getvalue())
 
 
 def save_cache(path: Path, obj, version: int) -> None:

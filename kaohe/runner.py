@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import nbformat
@@ -40,7 +42,14 @@ from .assessment import Assessment, assess
 from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT
 from .errors import KaoheError
-from .files import neutralise, write_bytes_atomic, write_csv_atomic, write_text_atomic
+from .files import (
+    neutralise,
+    os_error_text,
+    write_bytes_atomic,
+    write_csv_atomic,
+    write_text_atomic,
+    xlsx_bytes,
+)
 from .forkserver import ForkServer
 from .html import cell, link, table, unit_files
 from .numbers import fmt
@@ -183,29 +192,68 @@ def incomplete(nb) -> str | None:
 def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple[object, str | None]:
     """Run ``source`` into ``target``; returns the executed notebook and the failure, if any."""
     import papermill as pm  # imported here: importing papermill is slow and only run needs it
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    failure = None
-    try:
-        # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
-        # would chdir this whole process, which breaks the relative paths of the other threads.
-        # No save after every cell: the notebook is written once at the end (or on failure) and checked then.
-        pm.execute_notebook(str(source), str(target), parameters=parameters, kernel_manager_class=HereKernelManager,
-                            progress_bar=False, execution_timeout=timeout, start_timeout=120,
-                            request_save_on_cell_execute=False,
-                            resources={"metadata": {"path": str(source.parent)}})
-    except pm.PapermillExecutionError:
-        pass  # the error is in the executed notebook; incomplete() reads it from there
-    except Exception as exc:  # any failure of one unit is reported, the others go on
-        failure = _explain(exc, timeout)
+    for attempt in range(1, START_ATTEMPTS + 1):
+        failure = None
+        try:
+            # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
+            # would chdir this whole process, which breaks the relative paths of the other threads.
+            # No save after every cell: the notebook is written once at the end (or on failure), checked then.
+            pm.execute_notebook(str(source), str(target), parameters=parameters,
+                                kernel_manager_class=HereKernelManager, progress_bar=False,
+                                execution_timeout=timeout, start_timeout=120, request_save_on_cell_execute=False,
+                                resources={"metadata": {"path": str(source.parent)}})
+        except pm.PapermillExecutionError:
+            pass  # the error is in the executed notebook; incomplete() reads it from there
+        except Exception as exc:  # any failure of one unit is reported, the others go on
+            failure = _explain(exc, timeout)
+            # A kernel that failed to start ran nothing: start another (a busy machine, a lost socket).
+            if attempt < START_ATTEMPTS and not isinstance(exc, (CellTimeoutError, DeadKernelError)) \
+                    and not _ran_any(target):
+                target.unlink(missing_ok=True)
+                continue
+        break
     try:
         nb = nbformat.read(target, as_version=4)
     except (OSError, ValueError) as exc:  # never written, or cut off when the kernel died
         return None, failure or f"笔记本未生成或不完整：{type(exc).__name__}"
-    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    if injected and injected[0].get("id") != "injected-parameters":
-        injected[0]["id"] = "injected-parameters"  # papermill gives it a random id, which reaches the HTML
-        nbformat.write(nb, target)
+    reproducible(nb)
+    nbformat.write(nb, target)
     return nb, failure or incomplete(nb)
+
+
+_TIMES = ("start_time", "end_time", "duration")
+
+
+def reproducible(nb) -> None:
+    """Take out of an executed notebook what differs between two runs of the same inputs: papermill's and
+    nbclient's times, papermill's random cell id and the temporary paths. The cache parameter becomes None:
+    it named a temporary file, and a rerun of the published notebook with None scores from ``params``."""
+    pm = nb.metadata.get("papermill", {})
+    for key in (*_TIMES, "input_path", "output_path"):
+        pm.pop(key, None)
+    if "cache" in pm.get("parameters", {}):
+        pm["parameters"]["cache"] = None
+    for c in nb.cells:
+        c.metadata.pop("execution", None)
+        for key in _TIMES:
+            c.metadata.get("papermill", {}).pop(key, None)
+        if "injected-parameters" in c.metadata.get("tags", []):
+            c["id"] = "injected-parameters"
+            c.source = re.sub(r"^cache = .*$", "cache = None", c.source, flags=re.M)
+
+
+#: How many times a report's kernel is started when it fails before running any cell.
+START_ATTEMPTS = 3
+
+
+def _ran_any(target: Path) -> bool:
+    try:
+        nb = nbformat.read(target, as_version=4)
+    except (OSError, ValueError):
+        return False
+    return any(c.cell_type == "code" and c.get("execution_count") is not None for c in nb.cells)
 
 
 def _explain(exc: Exception, timeout: int) -> str:
@@ -240,16 +288,18 @@ class Produced:
     html: str | None
     notebook: bytes | None
     failure: str | None
+    seconds: float = 0.0  # executing and rendering, for the run log
 
 
 def produce(source: Path, target: Path, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
     """Run ``source`` into ``target`` and render it when it ran to the end (here, or on a Dask worker)."""
+    start = time.perf_counter()
     try:
         nb, failure = execute(source, target, parameters, timeout)
         html = render(nb, title, show_code) if failure is None else None
     except Exception as exc:  # rendering: this report fails, the others go on
         html, failure = None, f"{type(exc).__name__}: {exc}"
-    return Produced(html, target.read_bytes() if target.exists() else None, failure)
+    return Produced(html, target.read_bytes() if target.exists() else None, failure, time.perf_counter() - start)
 
 
 def write_produced(p: Produced, dest: Path, name: str) -> str | None:
@@ -268,9 +318,11 @@ def write_produced(p: Produced, dest: Path, name: str) -> str | None:
 
 
 def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, title: str, timeout: int,
-            show_code: bool) -> str | None:
-    """Run ``source`` into ``stage/<name>.ipynb`` and publish it (:func:`write_produced`)."""
-    return write_produced(produce(source, stage / f"{name}.ipynb", parameters, title, timeout, show_code), dest, name)
+            show_code: bool) -> tuple[str | None, float]:
+    """Run ``source`` into ``stage/<name>.ipynb`` and publish it (:func:`write_produced`); returns the failure
+    and the seconds it took."""
+    p = produce(source, stage / f"{name}.ipynb", parameters, title, timeout, show_code)
+    return write_produced(p, dest, name), p.seconds
 
 
 def on_worker(notebook: bytes, cache: bytes, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
@@ -335,13 +387,15 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     for name in ("unit_report.ipynb", "summary.ipynb"):
         if not (notebooks / name).exists():
             raise KaoheError(f"找不到报告笔记本 {notebooks / name}")
-    folder = output_folder(a, Path(out_dir).absolute())
+    final = output_folder(a, Path(out_dir).absolute())
     files = unit_files(everyone)
-    (folder / "units").mkdir(parents=True, exist_ok=True)
+    started, clock = datetime.now(UTC), time.perf_counter()
+    seconds: dict[str | None, float] = {}
+    folder = _start_build(final)  # the run is built here and swapped in whole at the end
     outcome = RunOutcome(folder)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
-    (stage / "units").mkdir()
     try:
+        stage = folder / ".staging"
+        (stage / "units").mkdir(parents=True)
         cache = stage / "assessment.pickle"
         a.for_summary().save(cache)  # the summary's; each unit gets its own slice below
         common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
@@ -376,13 +430,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 return client.submit(on_worker, blobs[source(unit).name], pickled, params_, title(unit), timeout,
                                      show_code, pure=False, key=f"kaohe-{uuid.uuid4().hex}")
 
-            def collect(fut, dest: Path, name: str) -> str | None:
+            def collect(fut, dest: Path, name: str) -> tuple[str | None, float]:
                 try:
                     produced = fut.result()
                 except Exception as exc:  # a worker died or the task was lost: this report fails, not the run
                     produced = Produced(None, None, f"{type(exc).__name__}: {exc}")
                 fut.release()  # the cluster forgets it; nothing of a written report stays in memory
-                return write_produced(produced, dest, name)
+                return write_produced(produced, dest, name), produced.seconds
 
             def first_done(fs):  # distributed.wait needs a default client; none is set
                 return {next(iter(dask_completed(fs, loop=client.loop)))}
@@ -395,8 +449,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                                      (stage, folder, "summary"))
                 return pool.submit(publish, source(unit), where, dest, name, params_, title(unit), timeout, show_code)
 
-            def collect(fut, dest: Path, name: str) -> str | None:
-                return fut.result()  # written by the thread: the future keeps only the failure
+            def collect(fut, dest: Path, name: str) -> tuple[str | None, float]:
+                return fut.result()  # written by the thread: the future keeps only the failure and the time
 
             def first_done(fs):
                 return wait(fs, return_when=FIRST_COMPLETED).done
@@ -413,7 +467,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                     break
                 for fut in first_done(list(in_flight)):
                     unit = in_flight.pop(fut)
-                    failure = collect(fut, folder / "units", files[unit])
+                    failure, seconds[unit] = collect(fut, folder / "units", files[unit])
                     bar.update()
                     outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
                     if failure and log:
@@ -422,7 +476,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
             # The summary runs last, so it links only reports that exist.
             published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
-            outcome.summary_error = collect(submit(None, {**common, "published": published}), folder, "summary") or ""
+            failure, seconds[None] = collect(submit(None, {**common, "published": published}), folder, "summary")
+            outcome.summary_error = failure or ""
         except BaseException:  # Ctrl-C: start no more notebooks
             for fut in in_flight:
                 fut.cancel()
@@ -440,11 +495,87 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         _write_tables(a, folder)
         _copy_inputs(a, folder)
         write_text_atomic(folder / "index.html", index_html(a, outcome))
+        shutil.rmtree(stage)
         _write_manifest(a, folder, notebooks, outcome)
+        _swap(folder, final)
+        outcome.folder = final
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        if folder.exists():  # interrupted or failed: the previous run stays as it was
+            shutil.rmtree(folder, ignore_errors=True)
         _drop_socket_dir()
+    _write_log(final, started, time.perf_counter() - clock, outcome, seconds, jobs, scheduler)
     return outcome
+
+
+# --- building a run beside the last one -------------------------------------------------------------
+
+def _start_build(final: Path) -> Path:
+    """A hidden folder beside ``final`` to build the run in, holding the previous run's unit reports (hard
+    links: a report this run does not replace stays, as "上次的报告"). Leftovers of a run that was killed
+    are cleared first, and a previous run caught between the two renames of a swap is put back."""
+    parent = final.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for left in parent.glob(f".{final.name}.*-*"):
+            kind, _, pid = left.name.rpartition("-")
+            if pid.isdigit() and not _alive(int(pid)):
+                if kind.endswith(".old") and not final.exists():
+                    left.rename(final)
+                else:
+                    shutil.rmtree(left, ignore_errors=True)
+        build = parent / f".{final.name}.building-{os.getpid()}"
+        shutil.rmtree(build, ignore_errors=True)
+        (build / "units").mkdir(parents=True)
+        if (final / "units").is_dir():
+            for f in (final / "units").iterdir():
+                if f.is_file() and not f.name.startswith("."):
+                    try:
+                        os.link(f, build / "units" / f.name)
+                    except OSError:  # a file system without hard links
+                        shutil.copy2(f, build / "units" / f.name)
+    except OSError as exc:
+        raise KaoheError(f"无法写入输出目录 {parent}：{os_error_text(exc)}") from exc
+    return build
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _swap(build: Path, final: Path) -> None:
+    """Put the finished run in place of the previous one: two renames, the old folder then removed."""
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    try:
+        if final.exists():
+            final.rename(old)
+        build.rename(final)
+    except OSError as exc:
+        if old.exists() and not final.exists():
+            old.rename(final)
+        raise KaoheError(f"无法替换输出目录 {final}：{os_error_text(exc)}") from exc
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_log(final: Path, started: datetime, wall: float, outcome: RunOutcome, seconds: dict, jobs: int,
+               scheduler: str | None) -> None:
+    """When the run happened and how long each report took: kept out of the reports (which must be the same
+    bytes for the same inputs), in ``<out>/<run>/logs/``. A log that cannot be written never fails the run."""
+    log = {"folder": final.name, "started": started.isoformat(timespec="seconds"),
+           "seconds": round(wall, 3), "jobs": jobs, "scheduler": scheduler,
+           "summary": {"seconds": round(seconds.get(None, 0.0), 3), "error": outcome.summary_error},
+           "units": {u: {"state": outcome.statuses[u].state, "seconds": round(seconds[u], 3)}
+                     for u in outcome.statuses if u in seconds}}
+    try:
+        write_text_atomic(final.parent / "logs" / f"{final.name}-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}.json",
+                          json.dumps(log, ensure_ascii=False, indent=2) + "\n")
+    except KaoheError:
+        pass
 
 
 @dataclass
@@ -481,7 +612,7 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
         parameters = {"params": str(c.run.path), "a": c.selectors[0], "b": c.selectors[1],
                       "as_of": c.as_of.isoformat() if c.as_of else None, "cache": str(cache)}
         title = f"细则版本比较：{c.a.rubric.ref} 与 {c.b.rubric.ref}（{c.run.config.title}）"
-        error = publish(source, stage, folder, "compare", parameters, title, timeout, show_code) or ""
+        error = publish(source, stage, folder, "compare", parameters, title, timeout, show_code)[0] or ""
         for name, frame in c.tables().items():
             write_csv_atomic(folder / name, frame)
         manifest = {"compare": {"a": c.a.rubric.ref, "b": c.b.rubric.ref, "run": c.run.config.name,
@@ -533,8 +664,6 @@ def _width(text: str) -> int:
 
 def scores_xlsx(a: Assessment) -> bytes:
     """The 通报 table: one sheet per rubric, Chinese headers, header row frozen, columns fitted."""
-    import io
-
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -559,9 +688,7 @@ def scores_xlsx(a: Assessment) -> bytes:
         for col in ws.columns:
             letter = col[0].column_letter
             ws.column_dimensions[letter].width = max(_width(str(c.value or "")) for c in col) + 4
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx_bytes(wb)
 
 
 def _copy_inputs(a: Assessment, folder: Path) -> None:
@@ -620,14 +747,20 @@ def _outputs(folder: Path) -> list[Path]:
 
 def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOutcome) -> None:
     outputs = _outputs(folder)
+    names = copy_names(a.run)
     manifest = {
         "run": {"name": a.run.config.name, "year": a.run.config.year, "title": a.run.config.title,
                 "as_of": a.as_of.isoformat() if a.as_of else None, "rubrics": [r.rubric.ref for r in a.results.values()]},
         "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in a.inputs],
+        # What `kaohe verify` rescores from: the copies in inputs/ standing for the params file's paths.
+        "rescore": {"params": names[str(a.run.path)], "rubrics": [names[str(p)] for p in a.run.rubric_paths],
+                    "roster": names[str(a.run.roster_path)], "evidence": [names[str(p)] for p in a.run.evidence_paths]},
         "notebooks": _listing(folder, [notebooks / "unit_report.ipynb", notebooks / "summary.ipynb"]),
         "templates": _listing(folder, sorted((TEMPLATES / "kaohe").iterdir())),
         "software": {**versions(), "interpreter": sys.executable},
-        "units": {u: {"file": s.file, "state": s.state, "error": s.error} for u, s in outcome.statuses.items()},
+        # in the run's order, not the order the reports happened to finish in
+        "units": {u: {"file": s.file, "state": s.state, "error": s.error}
+                  for u in a.units if (s := outcome.statuses.get(u)) is not None},
         "outputs": _listing(folder, outputs),
     }
     write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")

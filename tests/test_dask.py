@@ -25,11 +25,9 @@ def test_a_run_on_a_local_dask_cluster_writes_the_same_files(tmp_path):
     assert local.failed == [] and remote.failed == [] and not local.summary_error and not remote.summary_error
     a, b = _files(local.folder), _files(remote.folder)
     assert list(a) == list(b) and "units/示例镇08.html" in a and "summary.html" in a
-    # The reports and tables are byte for byte the same; executed notebooks differ only in run times and the
-    # cache path papermill records, and the xlsx and manifest in their timestamps and hashes (issue 7).
-    same = [name for name in a if name.endswith((".html", ".csv")) or name.startswith("inputs/")]
-    assert len(same) == len(UNITS) + 2 + 2 + 5  # reports, summary and index, scores and ledger CSV, 5 inputs
-    assert [n for n in same if a[n].read_bytes() != b[n].read_bytes()] == []
+    # Every file byte for byte: reports, executed notebooks, tables, the copied inputs and the manifest.
+    assert len(a) == 2 * len(UNITS) + 3 + 3 + 5 + 1  # unit html+ipynb, summary and index, tables, inputs, manifest
+    assert [n for n in a if a[n].read_bytes() != b[n].read_bytes()] == []
 
 
 def test_a_failing_report_on_a_worker_is_kept_apart(tmp_path):

@@ -1,0 +1,116 @@
+"""``kaohe verify``: is a run folder still what its manifest says, and do its copied inputs still give its
+scores? Every difference is named: a file changed, missing or added, and the score or ledger rows whose
+recorded values differ from a fresh scoring of ``inputs/``."""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .assessment import assess
+from .errors import InputError, KaoheError
+from .files import csv_text
+from .provenance import sha256
+
+#: Rows of one table listed before "…另有 N 处" (an auditor needs the first ones, not ten thousand).
+SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Difference:
+    path: str  # relative to the run folder
+    what: str  # 已修改, 缺失, 多出, 与重新计分不符, 无法重新计分
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.path}：{self.what}" + (f"——{self.detail}" if self.detail else "")
+
+
+def verify(folder: str | Path) -> list[Difference]:
+    """Every difference between ``folder`` (``outputs/<run>/<year>``) and its manifest, then between its
+    ``scores.csv`` / ``ledger.csv`` and a fresh scoring of the copies in ``inputs/``. Empty: all matches.
+
+    Raises:
+        KaoheError: the folder is not a run folder (no readable manifest).
+    """
+    from .runner import _outputs  # the manifest's own list of outputs
+
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 缺失或无法读取：{exc}）") from None
+    roles = {f"inputs/{i['name']}": i["role"] for i in manifest.get("inputs", [])}
+    out = []
+    present = {p.relative_to(folder).as_posix(): p for p in _outputs(folder)}
+    for path, digest in listed.items():
+        role = f"（{roles[path]}，运行时复制的输入）" if path in roles else ""
+        if path not in present:
+            out.append(Difference(path, "缺失", f"清单中有此文件{role}"))
+        elif sha256(present[path]) != digest:
+            out.append(Difference(path, "已修改", f"SHA-256 与清单不符{role}"))
+    out += [Difference(path, "多出", "清单中没有此文件") for path in present if path not in listed]
+    return out + _rescore(folder, manifest)
+
+
+def _rescore(folder: Path, manifest: dict) -> list[Difference]:
+    """Score ``inputs/`` again and compare the tables a run writes with the ones in the folder."""
+    from .runner import ledger_frame, scores_frame
+
+    plan = manifest.get("rescore")
+    if not plan:
+        return [Difference("manifest.json", "无法重新计分", "清单中没有 rescore 一项（由较早版本的 kaohe 生成）")]
+    inputs = (folder / "inputs").absolute()
+    try:
+        config = yaml.safe_load((inputs / plan["params"]).read_text(encoding="utf-8"))
+        config.update(rubrics=[str(inputs / n) for n in plan["rubrics"]], roster=str(inputs / plan["roster"]),
+                      evidence=[str(inputs / n) for n in plan["evidence"]])
+        with tempfile.TemporaryDirectory(prefix="kaohe-verify-") as tmp:
+            params = Path(tmp) / plan["params"]
+            params.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+            a = assess(params, manifest["run"].get("as_of"))
+    except InputError as exc:
+        return [Difference("inputs/", "无法重新计分", f"复制的输入有错误：{exc}")]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError, KaoheError) as exc:
+        return [Difference("inputs/", "无法重新计分", f"{type(exc).__name__}: {exc}")]
+    out = []
+    for name, frame, key in (("scores.csv", scores_frame(a), ["unit"]),
+                             ("ledger.csv", ledger_frame(a), ["rubric", "evidence_id"])):
+        written = folder / name
+        fresh = csv_text(frame)
+        if written.exists() and written.read_text(encoding="utf-8") != fresh:
+            out += _rows_that_differ(name, pd.read_csv(written, dtype=str, keep_default_na=False),
+                                     pd.read_csv(io.StringIO(fresh), dtype=str, keep_default_na=False), key)
+    return out
+
+
+def _rows_that_differ(name: str, written: pd.DataFrame, fresh: pd.DataFrame, key: list[str]) -> list[Difference]:
+    """Row by row, keyed by ``key``: values that differ, rows only one side has."""
+    if list(written.columns) != list(fresh.columns) or any(k not in written for k in key):
+        return [Difference(name, "与重新计分不符", f"列不同：{'、'.join(written.columns)}")]
+    w, f = written.set_index(key), fresh.set_index(key)
+    lines = []
+    for k in w.index.union(f.index, sort=False):
+        label = "，".join(str(x) for x in (k if isinstance(k, tuple) else (k,)))
+        if k not in f.index:
+            lines.append(f"{label}：重新计分中没有此行")
+        elif k not in w.index:
+            lines.append(f"{label}：文件中缺少此行")
+        else:
+            a, b = w.loc[k], f.loc[k]
+            if isinstance(a, pd.DataFrame) or isinstance(b, pd.DataFrame):  # a key written twice
+                if not a.equals(b):
+                    lines.append(f"{label}：重复的行与重新计分不同")
+                continue
+            lines += [f"{label} 的 {c}：文件中为「{a[c]}」，重新计分为「{b[c]}」" for c in w.columns if a[c] != b[c]]
+    shown = [Difference(name, "与重新计分不符", line) for line in lines[:SHOWN]]
+    if len(lines) > SHOWN:
+        shown.append(Difference(name, "与重新计分不符", f"……另有 {len(lines) - SHOWN} 处不同"))
+    return shown or [Difference(name, "与重新计分不符", "内容相同但字节不同（如行尾或编码）")]

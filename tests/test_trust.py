@@ -1,0 +1,209 @@
+"""Trust in a run's files: the same inputs give the same bytes, `kaohe verify` finds any edit, a run that is
+interrupted, killed or cannot write leaves the previous run whole, and a kernel that fails to start is
+started again.
+
+The sample ledger's 示例镇08 has T018 3.1.3d "差评整改不到位每次扣 0.5 分" × 8 = 4 (row 19 of the CSV,
+header row 1): written as 9 it is 4.5, so its total goes from 91 to 90.5.
+"""
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from kaohe import cli, runner
+from kaohe.errors import KaoheError
+from kaohe.verify import verify
+
+PARAMS = ROOT / "params" / "hengnan-2020.yaml"
+LEDGER = "inputs/衡南2020-示例数据-台账.csv"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    """A whole run of the sample (37 units and the summary), and a copy of its files as they were."""
+    out = tmp_path_factory.mktemp("out")
+    outcome = runner.run(PARAMS, jobs=4, out_dir=out, progress=False)
+    assert outcome.failed == [] and not outcome.summary_error
+    return outcome.folder, tree(outcome.folder)
+
+
+def test_a_second_run_gives_the_same_bytes_in_every_file(first, tmp_path):
+    """The second run is the CLI in another process with another hash seed (set order must not show)."""
+    _, before = first
+    subprocess.run([sys.executable, "-m", "kaohe", "run", str(PARAMS), "--out-dir", str(tmp_path)], check=True,
+                   capture_output=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
+    after = tree(tmp_path / "hengnan-2020" / "2020")
+    assert sorted(after) == sorted(before)
+    differ = [name for name in before if before[name] != after[name]]
+    assert differ == []
+    kinds = {Path(n).suffix for n in before}
+    assert {".html", ".ipynb", ".csv", ".xlsx", ".json"} <= kinds
+
+
+def test_run_times_go_to_a_log_beside_the_run_not_into_it(first):
+    folder, files = first
+    assert not any(b"duration" in data or b"start_time" in data for name, data in files.items()
+                   if name.endswith(".ipynb"))
+    logs = sorted((folder.parent / "logs").glob(f"{folder.name}-*.json"))
+    assert logs
+    log = json.loads(logs[-1].read_text(encoding="utf-8"))
+    assert len(log["units"]) == 37 and all(u["state"] == "已生成" and u["seconds"] > 0 for u in log["units"].values())
+    assert log["seconds"] > 0 and log["started"]
+
+
+def test_a_published_notebook_names_no_temporary_file(first):
+    _, files = first
+    nb = json.loads(files["units/示例镇08.ipynb"])
+    injected = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert "cache = None" in "".join(injected[0]["source"])
+    assert nb["metadata"]["papermill"]["parameters"]["cache"] is None
+    assert not any(b".staging" in data or b".building" in data for data in files.values())
+
+
+def test_verify_passes_on_an_untouched_run(first, capsys):
+    folder, _ = first
+    assert verify(folder) == []
+    assert cli.main(["verify", str(folder)]) == 0
+    assert "核验通过" in capsys.readouterr().out
+
+
+@pytest.fixture
+def copy(first, tmp_path):
+    folder, _ = first
+    dest = tmp_path / folder.name
+    shutil.copytree(folder, dest)
+    return dest
+
+
+def test_verify_names_an_edited_evidence_row(copy, capsys):
+    ledger = copy / LEDGER
+    lines = ledger.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    assert lines[18].startswith("T018,示例镇08,3.1.3d,2020-08-19,8,")
+    lines[18] = lines[18].replace(",8,", ",9,", 1)
+    ledger.write_text("\ufeff" + "".join(lines), encoding="utf-8")
+    found = [str(d) for d in verify(copy)]
+    assert f"{LEDGER}：已修改——SHA-256 与清单不符（台账，运行时复制的输入）" in found
+    assert "scores.csv：与重新计分不符——示例镇08 的 total：文件中为「91」，重新计分为「90.5」" in found
+    assert any(line.startswith("ledger.csv：与重新计分不符——hengnan-2020-township@1，T018 的 raw：文件中为「4」，"
+                               "重新计分为「4.5」") for line in found)
+    assert cli.main(["verify", str(copy)]) == 1
+    assert "核验未通过" in capsys.readouterr().err
+
+
+def test_verify_names_an_altered_report_a_missing_one_and_an_added_file(copy):
+    html = copy / "units" / "示例镇08.html"
+    html.write_text(html.read_text(encoding="utf-8").replace("91", "99", 1), encoding="utf-8")
+    (copy / "units" / "示例镇06.ipynb").unlink()
+    (copy / "units" / "extra.html").write_text("x", encoding="utf-8")
+    assert {str(d) for d in verify(copy)} == {
+        "units/示例镇08.html：已修改——SHA-256 与清单不符",
+        "units/示例镇06.ipynb：缺失——清单中有此文件",
+        "units/extra.html：多出——清单中没有此文件",
+    }
+
+
+def test_verify_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
+    with pytest.raises(KaoheError, match="不是 kaohe run 的输出目录"):
+        verify(tmp_path)
+    assert cli.main(["verify", str(tmp_path)]) == 2
+
+
+# --- interrupted, killed, cannot write --------------------------------------------------------------
+
+def _start(out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kaohe", "run", str(PARAMS), "--out-dir", str(out), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_reports(out: Path, proc: subprocess.Popen, n: int = 3) -> None:
+    """Until the run in progress has published ``n`` reports into its build folder."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        built = list(out.glob("hengnan-2020/.2020.building-*/units/*.html"))
+        if len(built) >= n:
+            return
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.2)
+    raise AssertionError("the run wrote no report in 120 s")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
+def test_an_interrupted_run_leaves_the_previous_run_whole_and_the_next_one_runs(first, tmp_path, sig):
+    folder, before = first
+    out = tmp_path / "out"
+    shutil.copytree(folder.parent, out / "hengnan-2020")
+    proc = _start(out)
+    _wait_for_reports(out, proc)
+    # SIGINT as Ctrl-C sends it, to the whole group; SIGKILL to kaohe alone (its kernels end with it)
+    os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)
+    proc.wait(timeout=120)
+    assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL)
+    final = out / "hengnan-2020" / "2020"
+    assert tree(final) == before
+    leftovers = list(final.parent.glob(".2020.*"))
+    assert (leftovers == []) if sig == signal.SIGINT else leftovers  # a killed run cannot clean up
+    done = runner.run(PARAMS, units=["示例镇08"], out_dir=out, progress=False)
+    assert done.failed == [] and list(final.parent.glob(".2020.*")) == []
+    assert tree(final)["units/示例镇01.html"] == before["units/示例镇01.html"]  # kept from before
+
+
+def test_a_full_disk_is_a_clear_error_and_the_previous_run_stays(first, tmp_path, monkeypatch, capsys):
+    folder, before = first
+    out = tmp_path / "out"
+    shutil.copytree(folder.parent, out / "hengnan-2020")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("kaohe.files.os.replace", full)
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇08", "--out-dir", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "磁盘空间已满（No space left on device）" in err and "scores.csv" in err
+    assert tree(out / "hengnan-2020" / "2020") == before
+    assert list((out / "hengnan-2020").glob(".2020.*")) == []
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    real = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if self.is_relative_to(tmp_path):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇08", "--out-dir", str(tmp_path / "out")])
+    assert code == 2
+    assert f"无法写入输出目录 {tmp_path / 'out' / 'hengnan-2020'}：只读文件系统（Read-only file system）" \
+        in capsys.readouterr().err
+
+
+def test_kernels_that_fail_to_start_are_started_again(tmp_path, monkeypatch):
+    """Under parallel load a kernel can fail to start; nothing ran in it, so it is started again."""
+    real = runner.HereKernelManager.start_kernel
+    failures = iter([RuntimeError("Kernel died before replying to kernel_info")] * 2)
+
+    async def flaky(self, *args, **kwargs):
+        exc = next(failures, None)
+        if exc is not None:
+            raise exc
+        return await real(self, *args, **kwargs)
+
+    monkeypatch.setattr(runner.HereKernelManager, "start_kernel", flaky)
+    outcome = runner.run(PARAMS, units=["示例镇01", "示例镇02"], jobs=2, out_dir=tmp_path, progress=False)
+    assert outcome.failed == [] and not outcome.summary_error
+    assert next(failures, None) is None  # both failures happened
