@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS := params/hengnan-2020.yaml
 
-.PHONY: demo compare bench test lab install clean
+.PHONY: demo compare bench test lab install clean browser
+# Root installs system packages itself; anyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,7 +31,13 @@ compare: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-test: $(STAMP)
+# Headless Chromium for the browser tests (tests/test_browser.py): Debian's chromium package, installed
+# once when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { echo "安装 Chromium（Debian 软件包 chromium），供浏览器测试使用"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check kaohe tests bench
 	$(BIN)/python -m pytest
 

@@ -53,6 +53,25 @@ class Run:
             raise KaoheError(f"{self.path}：quotas 中的细则 {'、'.join(sorted(unknown))} 不在本次运行的细则中")
         self.roster_path = Path(os.path.abspath(base / self.config.roster))
         self.evidence_paths = [Path(os.path.abspath(base / e)) for e in self.config.evidence]
+        self._inside_project([("rubrics", r, p) for r, p in zip(self.config.rubrics, self.rubric_paths)
+                              if r.endswith((".yaml", ".yml"))] + [("roster", self.config.roster, self.roster_path)]
+                             + [("evidence", e, p) for e, p in zip(self.config.evidence, self.evidence_paths)])
+
+    @property
+    def project(self) -> Path:
+        """The folder a run's files must lie in: the one holding ``params/`` (``params/x.yaml`` names
+        ``../data/…``), or the params file's own folder when it is not in a folder called params."""
+        folder = self.path.parent
+        return folder.parent if folder.name == "params" else folder
+
+    def _inside_project(self, named: list[tuple[str, str, Path]]) -> None:
+        """A params file may name only files inside its project (so the run can be copied and verified as a
+        whole, and a params file from elsewhere cannot make kaohe read, copy and publish any file)."""
+        root = self.project.resolve()
+        outside = [f"{field}: {value}" for field, value, path in named if not path.resolve().is_relative_to(root)]
+        if outside:
+            raise KaoheError(f"{self.path}：以下路径在项目目录 {root} 之外——{'；'.join(outside)}。"
+                             "细则、单位名单和台账须放在项目目录中（运行配置在 params/ 中时为其上一级目录，否则为运行配置所在目录）")
 
     def with_quota(self, rubric: Rubric, strict: bool = True) -> Rubric:
         """The rubric with the params file's quota for an award the document leaves open. ``strict=False``

@@ -62,15 +62,17 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """The CSV kaohe writes: UTF-8 text, ``\\n`` line ends, minimal quoting, no index."""
+    """The CSV kaohe writes: UTF-8 text, ``\\n`` line ends, minimal quoting, no index. Text a spreadsheet
+    would run as a formula gets a leading apostrophe (:func:`neutralise`): a CSV is opened in Excel or WPS
+    as often as it is read by a program. Numbers, negative ones included, are written as they are."""
+    text = frame.apply(lambda col: col.map(neutralise) if (pd.api.types.is_object_dtype(col)
+                                                            or pd.api.types.is_string_dtype(col)) else col)
     buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    text.to_csv(buf, index=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     return buf.getvalue()
 
 
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
-    """UTF-8 CSV with cells exactly as given: CSV is the machine contract; the XLSX is for people and
-    is the file that neutralises formula-like text (:func:`neutralise`)."""
     write_text_atomic(path, csv_text(frame))
 
 

@@ -161,6 +161,18 @@ class Node(_Model):
             raise ValueError("按权重合成的节点必须有 points（合成得分的满分）")
         if self.weight is not None and self.points is None and not any(c.weight is not None for c in self.children):
             raise ValueError("有权重的分项必须有 points（该项得分的满分）")
+        # Parts that do not add up to their heading are refused unless the node says how it is read: the
+        # documents do contain such sums (郎溪 A3: 9+6+9+4+5 = 33% under 36%), and a typo must not pass as one.
+        if not self.reading:
+            points = [c.points for c in self.children if c.points is not None]
+            if self.points is not None and points and sum(points, Decimal(0)) != self.points:
+                raise ValueError(f"下级分值合计 {fmt(sum(points, Decimal(0)))} 分，与本项 {fmt(self.points)} 分不符；"
+                                 "若原文如此，请在本项的 reading 中写明如何计分")
+            weights = [c.weight for c in self.children if c.weight is not None]
+            whole = Decimal(100) if self.combine == "weighted" else self.weight
+            if weights and whole is not None and sum(weights, Decimal(0)) != whole:
+                raise ValueError(f"下级权重合计 {fmt(sum(weights, Decimal(0)))}%，与本项 {fmt(whole)}% 不符；"
+                                 "若原文如此，请在本项的 reading 中写明如何计分")
         return self
 
     def walk(self) -> Iterator[Node]:
@@ -194,6 +206,9 @@ class Rubric(_Model):
     pooled: bool = False
     #: The document's own words on the total, verbatim, where it states them (扣分制,总分100分,扣完为止).
     points_text: str | None = None
+    #: Where the document's items do not add up to its total: how the total is read (else such a rubric
+    #: is refused, as a node whose parts do not add up is unless its ``reading`` says how).
+    points_reading: str | None = None
     #: How the total is formed: ``deduct`` (points − deductions, capped per node: 衡南, 益阳) or
     #: ``weighted`` (Σ weight% × top node score / its points × points: 郎溪's 40/30/30).
     aggregate: Literal["deduct", "weighted", "sum"] = "deduct"
@@ -217,6 +232,15 @@ class Rubric(_Model):
             bare = [n.id for n in self.indicators if n.points is None and (self.aggregate == "sum" or n.weight is not None)]
             if bare:
                 raise ValueError(f"{'、'.join(bare)}：按权重或模块合计时，各部分必须有 points")
+        if not self.points_reading:  # as for a node's parts: a sum the document gets wrong must say so
+            top = [p for n in self.indicators if (p := self.effective_points[n.id]) is not None]
+            if self.aggregate == "deduct" and not self.pooled and top and sum(top, Decimal(0)) != self.points:
+                raise ValueError(f"indicators 的分值合计 {fmt(sum(top, Decimal(0)))} 分，与总分 points {fmt(self.points)} 分"
+                                 "不符（各项共用一个分值池时写 pooled: true；若原文如此，在 points_reading 中写明如何计分）")
+            weights = [n.weight for n in self.indicators if n.weight is not None]
+            if self.aggregate == "weighted" and sum(weights, Decimal(0)) != 100:
+                raise ValueError(f"indicators 的权重合计 {fmt(sum(weights, Decimal(0)))}%，不是 100%"
+                                 "（若原文如此，在 points_reading 中写明如何计分）")
         for rule in self.rules.values():
             unknown = [x for x in rule.excludes if x not in self.rules]
             if unknown:

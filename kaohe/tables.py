@@ -54,9 +54,10 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     else:
         return Table(name), [Problem(name, None, None, suffix, "unsupported_format",
                                      f"{label}只支持 .csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")]
-    if problems:
+    if problems and not grid:  # the file cannot be read at all
         return Table(name), problems
-    return _to_table(grid, name, aliases, required, label)
+    table, more = _to_table(grid, name, aliases, required, label)
+    return table, problems + more
 
 
 def table_from_frame(frame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
@@ -196,28 +197,51 @@ MAX_ROWS = 200_000
 
 
 def _xlsx_grid(path: Path, name: str):
+    """The first visible sheet's cells. A formula counts by the value Excel or WPS saved with it (its cached
+    value); a formula saved without one (written by a script, or never recalculated) cannot be read and is
+    a problem naming its cell, never an empty cell read in silence."""
+    grid, formulas, problems = _xlsx_cells(path, name, data_only=False)
+    if problems or not formulas:
+        return grid, problems
+    cached, _, problems = _xlsx_cells(path, name, data_only=True)
+    if problems:
+        return [], problems
+    header = next((cells for _, cells in cached if any(cell_text(c) for c in cells)), [])
+    for i, j, formula in formulas:
+        cells = cached[i - 1][1]
+        if (cells[j] if j < len(cells) else None) is None:
+            column = cell_text(header[j]) if j < len(header) else None
+            problems.append(Problem(name, i, column or None, formula, "formula_without_value",
+                                    "公式没有保存计算结果（由程序生成或未重新计算），无法读取：请在 Excel 或 WPS 中打开此文件、"
+                                    "确认结果后保存，或把公式改为数值"))
+    return cached, problems
+
+
+def _xlsx_cells(path: Path, name: str, data_only: bool):
+    """(grid, formula cells as (excel row, column index, formula), problems) of the first visible sheet."""
     import zipfile
 
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        return [], [Problem(name, None, None, None, "bad_xlsx", f"无法打开 Excel 文件：{exc}")]
+        return [], [], [Problem(name, None, None, None, "bad_xlsx", f"无法打开 Excel 文件：{exc}")]
     try:
         sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
         if not sheets:
-            return [], [Problem(name, None, None, None, "bad_xlsx", "工作簿中没有可见的工作表")]
+            return [], [], [Problem(name, None, None, None, "bad_xlsx", "工作簿中没有可见的工作表")]
         ws = sheets[0]  # the first visible sheet is the ledger: a stated policy, see README
-        grid = []
+        grid, formulas = [], []
         for i, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
             if i > MAX_ROWS:
-                return [], [Problem(name, i, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
+                return [], [], [Problem(name, i, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
             cells = [_xlsx_cell(c) for c in row]
+            formulas += [(i, j, c.value) for j, c in enumerate(row) if getattr(c, "data_type", None) == "f"]
             while cells and cells[-1] is None:
                 cells.pop()
             grid.append((i, cells))
-        return grid, []
+        return grid, formulas, []
     finally:
         wb.close()
 

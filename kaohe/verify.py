@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,13 +68,15 @@ def _rescore(folder: Path, manifest: dict) -> list[Difference]:
     plan = manifest.get("rescore")
     if not plan:
         return [Difference("manifest.json", "无法重新计分", "清单中没有 rescore 一项（由较早版本的 kaohe 生成）")]
-    inputs = (folder / "inputs").absolute()
     try:
-        config = yaml.safe_load((inputs / plan["params"]).read_text(encoding="utf-8"))
-        config.update(rubrics=[str(inputs / n) for n in plan["rubrics"]], roster=str(inputs / plan["roster"]),
-                      evidence=[str(inputs / n) for n in plan["evidence"]])
         with tempfile.TemporaryDirectory(prefix="kaohe-verify-") as tmp:
-            params = Path(tmp) / plan["params"]
+            # The copies and a params file naming them, in a folder of their own (a params file names
+            # only files in its project); the run folder itself is never written.
+            project = Path(tmp) / "inputs"
+            shutil.copytree(folder / "inputs", project)
+            config = yaml.safe_load((project / plan["params"]).read_text(encoding="utf-8"))
+            config.update(rubrics=list(plan["rubrics"]), roster=plan["roster"], evidence=list(plan["evidence"]))
+            params = project / plan["params"]
             params.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
             a = assess(params, manifest["run"].get("as_of"))
     except InputError as exc:

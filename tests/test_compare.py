@@ -2,6 +2,7 @@
 the rescoring and the report. Expected values are worked out by hand in the comments."""
 
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -314,12 +315,15 @@ def test_ranks_stay_whole_numbers_beside_a_unit_without_rank():
 
 
 def test_rubric_files_given_by_relative_path_are_made_absolute(tmp_path, monkeypatch):
-    monkeypatch.chdir(DATA)
+    for f in (A, B, ROSTER, LEDGER):
+        shutil.copy(f, tmp_path)
+    monkeypatch.chdir(tmp_path)
     params = tmp_path / "p.yaml"
-    params.write_text(f"name: demo\nyear: 2020\ntitle: 示例\nrubrics: [{A}]\nroster: {ROSTER}\nevidence: [{LEDGER}]\n",
-                      encoding="utf-8")
+    params.write_text(f"name: demo\nyear: 2020\ntitle: 示例\nrubrics: [{A.name}]\nroster: {ROSTER.name}\n"
+                      f"evidence: [{LEDGER.name}]\n", encoding="utf-8")
     c = compare_params(params, "demo-1.yaml", "demo-2.yaml")
-    assert c.selectors == (str(A), str(B)) and c.rubric_files == [A, B]
+    a, b = tmp_path / A.name, tmp_path / B.name
+    assert c.selectors == (str(a), str(b)) and c.rubric_files == [a, b]
 
 
 def test_a_draft_names_itself_and_inherits_no_description(tmp_path):

@@ -14,11 +14,13 @@ source: {title: 文件, issuer: 办公室, doc_no: 〔2019〕1号, file: x.txt}
 period: {start: 2019-01-01, end: 2019-12-31}
 applies_to: [乡镇]
 points: 30
+points_reading: 按原文的总分 30 分计（各项合计 12 分）
 grades: {text: t, reading: r, bands: [{grade: 合格, min: 18}, {grade: 不合格}]}
 indicators:
   - id: "1"
     name: 深化重点领域信息公开
     points: 12
+    reading: 按原文本项 12 分计（两个分项合计 11 分）
     children:
       - id: "1.1"
         name: 甲
