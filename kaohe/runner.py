@@ -32,7 +32,7 @@ import pandas as pd
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from markupsafe import escape
+from markupsafe import Markup, escape
 from nbconvert import HTMLExporter
 from papermill.translators import PythonTranslator, papermill_translators
 from tqdm import tqdm
@@ -173,6 +173,18 @@ papermill_translators.register("python", ChineseTranslator)
 
 # --- one notebook -----------------------------------------------------------------------------------
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def traceback_of(nb) -> str:
+    """The traceback of a notebook's first error output, as plain text (IPython colours it)."""
+    for c in nb.cells if nb is not None else ():
+        for out in c.get("outputs", []):
+            if out.get("output_type") == "error":
+                return _ANSI.sub("", "\n".join(out.get("traceback", [])) or f"{out.get('ename')}: {out.get('evalue')}")
+    return ""
+
+
 def incomplete(nb) -> str | None:
     """Why an executed notebook did not run to the end, or None when it did."""
     code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]  # nbclient skips blank cells
@@ -289,17 +301,19 @@ class Produced:
     notebook: bytes | None
     failure: str | None
     seconds: float = 0.0  # executing and rendering, for the run log
+    traceback: str = ""  # of a failure, for the index
 
 
 def produce(source: Path, target: Path, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
     """Run ``source`` into ``target`` and render it when it ran to the end (here, or on a Dask worker)."""
-    start = time.perf_counter()
+    start, nb = time.perf_counter(), None
     try:
         nb, failure = execute(source, target, parameters, timeout)
         html = render(nb, title, show_code) if failure is None else None
     except Exception as exc:  # rendering: this report fails, the others go on
         html, failure = None, f"{type(exc).__name__}: {exc}"
-    return Produced(html, target.read_bytes() if target.exists() else None, failure, time.perf_counter() - start)
+    return Produced(html, target.read_bytes() if target.exists() else None, failure, time.perf_counter() - start,
+                    traceback_of(nb) if failure else "")
 
 
 def write_produced(p: Produced, dest: Path, name: str) -> str | None:
@@ -318,11 +332,11 @@ def write_produced(p: Produced, dest: Path, name: str) -> str | None:
 
 
 def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, title: str, timeout: int,
-            show_code: bool) -> tuple[str | None, float]:
-    """Run ``source`` into ``stage/<name>.ipynb`` and publish it (:func:`write_produced`); returns the failure
-    and the seconds it took."""
+            show_code: bool) -> tuple[str | None, float, str]:
+    """Run ``source`` into ``stage/<name>.ipynb`` and publish it (:func:`write_produced`); returns the failure,
+    the seconds it took and the failure's traceback."""
     p = produce(source, stage / f"{name}.ipynb", parameters, title, timeout, show_code)
-    return write_produced(p, dest, name), p.seconds
+    return write_produced(p, dest, name), p.seconds, p.traceback
 
 
 def on_worker(notebook: bytes, cache: bytes, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
@@ -344,6 +358,7 @@ class UnitStatus:
     file: str
     state: str  # 已生成 / 失败 / 本次未生成
     error: str = ""
+    traceback: str = ""
 
 
 @dataclass
@@ -351,6 +366,7 @@ class RunOutcome:
     folder: Path
     statuses: dict[str, UnitStatus] = field(default_factory=dict)
     summary_error: str = ""
+    summary_traceback: str = ""
 
     @property
     def failed(self) -> list[str]:
@@ -430,13 +446,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 return client.submit(on_worker, blobs[source(unit).name], pickled, params_, title(unit), timeout,
                                      show_code, pure=False, key=f"kaohe-{uuid.uuid4().hex}")
 
-            def collect(fut, dest: Path, name: str) -> tuple[str | None, float]:
+            def collect(fut, dest: Path, name: str) -> tuple[str | None, float, str]:
                 try:
                     produced = fut.result()
                 except Exception as exc:  # a worker died or the task was lost: this report fails, not the run
                     produced = Produced(None, None, f"{type(exc).__name__}: {exc}")
                 fut.release()  # the cluster forgets it; nothing of a written report stays in memory
-                return write_produced(produced, dest, name), produced.seconds
+                return write_produced(produced, dest, name), produced.seconds, produced.traceback
 
             def first_done(fs):  # distributed.wait needs a default client; none is set
                 return {next(iter(dask_completed(fs, loop=client.loop)))}
@@ -449,7 +465,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                                      (stage, folder, "summary"))
                 return pool.submit(publish, source(unit), where, dest, name, params_, title(unit), timeout, show_code)
 
-            def collect(fut, dest: Path, name: str) -> tuple[str | None, float]:
+            def collect(fut, dest: Path, name: str) -> tuple[str | None, float, str]:
                 return fut.result()  # written by the thread: the future keeps only the failure and the time
 
             def first_done(fs):
@@ -467,17 +483,18 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                     break
                 for fut in first_done(list(in_flight)):
                     unit = in_flight.pop(fut)
-                    failure, seconds[unit] = collect(fut, folder / "units", files[unit])
+                    failure, seconds[unit], trace = collect(fut, folder / "units", files[unit])
                     bar.update()
-                    outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "")
+                    outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "",
+                                                        trace)
                     if failure and log:
                         log(f"失败：{unit}——{failure}")
             for u in everyone:
                 outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
             # The summary runs last, so it links only reports that exist.
             published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
-            failure, seconds[None] = collect(submit(None, {**common, "published": published}), folder, "summary")
-            outcome.summary_error = failure or ""
+            failure, seconds[None], trace = collect(submit(None, {**common, "published": published}), folder, "summary")
+            outcome.summary_error, outcome.summary_traceback = failure or "", trace
         except BaseException:  # Ctrl-C: start no more notebooks
             for fut in in_flight:
                 fut.cancel()
@@ -706,8 +723,8 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
              f"通报表：{link('scores.xlsx', 'scores.xlsx')}、{link('scores.csv', 'scores.csv')}；"
              f"扣分台账：{link('ledger.csv', 'ledger.csv')}；清单：{link('manifest.json', 'manifest.json')}。</p>"]
     if outcome.summary_error:
-        parts.append(f'<p class="kaohe-failed">汇总报告生成失败：{escape(outcome.summary_error)}（见 '
-                     f"{link('summary.failed.ipynb', 'summary.failed.ipynb')}）</p>")
+        parts.append(f'<div class="kaohe-failed">汇总报告生成失败（见 {link("summary.failed.ipynb", "summary.failed.ipynb")}）：'
+                     f"{_failure(outcome.summary_error, outcome.summary_traceback)}</div>")
     if outcome.failed:
         parts.append(f'<p class="kaohe-failed">{len(outcome.failed)} 个单位的报告生成失败：'
                      f"{escape('、'.join(outcome.failed))}</p>")
@@ -720,7 +737,7 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
                 report, state = link(f"units/{s.file}.html", "报告"), cell("已生成")
                 nb = link(f"units/{s.file}.ipynb", "笔记本")
             elif s.state == "失败":
-                report, state = cell(""), escape(f"失败：{s.error}")
+                report, state = cell(""), _failure(s.error, s.traceback)
                 nb = link(f"units/{s.file}.failed.ipynb", "出错的笔记本")
             else:
                 exists = (outcome.folder / "units" / f"{s.file}.html").exists()
@@ -732,6 +749,13 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
                                {0: "num", 3: "num", 4: "num"})))
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+def _failure(error: str, traceback: str) -> Markup:
+    """A failure as the index shows it: the one-line reason, and the traceback folded under it."""
+    if not traceback:
+        return Markup("失败：{}").format(error)
+    return Markup("失败：{}<details><summary>错误详情</summary><pre>{}</pre></details>").format(error, traceback)
 
 
 def _listing(folder: Path, paths) -> list[dict]:

@@ -236,6 +236,9 @@ def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path,
     assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
     index = read(bad.folder / "index.html")
     assert "4 个单位的报告生成失败" in index and "失败：RuntimeError: 故意失败" in index
+    # the traceback, as plain text, folded under the failure
+    trace = re.search(r"<details><summary>错误详情</summary><pre>(.*?)</pre></details>", index, flags=re.S).group(1)
+    assert "RuntimeError" in trace and "故意失败" in trace and "\x1b[" not in trace
 
 
 def test_cli_run_exits_non_zero_naming_the_failed_unit(tmp_path, bad_notebooks, monkeypatch, capsys):
