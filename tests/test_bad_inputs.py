@@ -231,3 +231,23 @@ def test_what_only_looks_broken_is_read_as_meant(tmp_path, capsys):
         scores = (tmp_path / "scores.csv").read_text(encoding="utf-8").splitlines()
         assert scores[1:] == ["向阳街道,街道,99.5,优秀,1,false,true", "宝盖镇,乡镇,97,优秀,2,false,true",
                               "云集镇,乡镇,96,优秀,3,false,true"]
+
+
+def test_a_formula_counts_by_the_value_excel_saved_with_it(tmp_path, capsys):
+    """次数/数量 =1+1 saved with its result 2 (as Excel and WPS save it): 4.2.1 每次扣 2 分 × 2 = 4 → 96."""
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    xlsx(formula)(plain)
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(tmp_path / "台账.xlsx", "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == sheet:
+                assert b"<f>1+1</f><v />" in data
+                data = data.replace(b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")  # the cached result
+            dst.writestr(info, data)
+    params = Case("cached", [], {"data/台账.xlsx": (tmp_path / "台账.xlsx").read_bytes()}).write(tmp_path / "project")
+    assert cli.main(["score", "--params", str(params), "--out", str(tmp_path / "scores.csv")]) == 0, \
+        capsys.readouterr().err
+    assert "云集镇,乡镇,96," in (tmp_path / "scores.csv").read_text(encoding="utf-8")
