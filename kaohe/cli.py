@@ -90,6 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     notebooks(cp)
     cp.set_defaults(func=cmd_compare)
 
+    tp = sub.add_parser("template", help="生成台账模板（Excel）：单位和规则下拉列表、日期与数值校验、规则原文与填写说明")
+    tp.add_argument("rubric", metavar="ID_OR_PATH", help="细则编号（如 hengnan-2020-township）或 YAML 文件")
+    tp.add_argument("--roster", required=True, metavar="FILE", help="单位名单（CSV 或 XLSX）：单位, 类别")
+    tp.add_argument("--out", required=True, metavar="台账.xlsx", help="模板文件")
+    tp.set_defaults(func=cmd_template)
+
     vf = sub.add_parser("verify", help="核验一次运行的输出：文件是否与清单的 SHA-256 一致，复制的输入能否重新算出同样的得分")
     vf.add_argument("folder", metavar="outputs/<运行名>/<年度>", help="kaohe run 的输出目录（含 manifest.json）")
     vf.set_defaults(func=cmd_verify)
@@ -192,6 +198,23 @@ def cmd_run(args) -> int:
         print(f"{len(outcome.failed)} 个单位的报告生成失败：{'、'.join(outcome.failed)}", file=sys.stderr)
     print(outcome.index)
     return 1 if (outcome.failed or outcome.summary_error) else 0
+
+
+def cmd_template(args) -> int:
+    from .template import write_template
+
+    if not args.out.lower().endswith(".xlsx"):
+        raise KaoheError(f"--out 应为 .xlsx 文件：{args.out}")
+    rubric = load_rubric(args.rubric)
+    roster = load_roster(args.roster)
+    if roster.problems:
+        raise InputError(roster.problems)
+    units = [u for u in roster.units if u.category in rubric.applies_to]
+    if not units:
+        raise KaoheError(f"名单 {args.roster} 中没有细则 {rubric.ref} 适用的单位（适用类别：{'、'.join(rubric.applies_to)}）")
+    out = write_template(rubric, roster, args.out)
+    print(f"已生成台账模板：{out}（{len(units)} 个单位，{len(rubric.rules)} 条规则）")
+    return 0
 
 
 def cmd_verify(args) -> int:

@@ -48,6 +48,9 @@ EVIDENCE_COLUMNS: dict[str, tuple[str, ...]] = {
 EVIDENCE_REQUIRED = ("id", "unit", "rule", "date")
 #: Chinese header shown in messages for each canonical column.
 LABELS = {k: v[0] for k, v in EVIDENCE_COLUMNS.items()}
+#: Between a rule id and its label in 规则编号 (``1.2.1｜扣3分…``, as the template's drop-down offers it):
+#: what follows it is for people and is not read.
+RULE_LABEL = "｜"
 
 ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "unit": ("单位", "单位名称"),
@@ -269,7 +272,7 @@ def load_evidence(sources: str | Path | pd.DataFrame | list) -> Evidence:
 def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tuple[Finding, list[Problem]]:
     """Parse one ledger row. Blank optional cells are None; bad cells become problems."""
     problems: list[Problem] = []
-    rule = text(cells.get("rule"))
+    rule = text(cells.get("rule")).split(RULE_LABEL, 1)[0].strip()
 
     def problem(col, value, code, message):
         problems.append(Problem(file, row, headers.get(col, LABELS[col]), text(value) if value is not None else "",
