@@ -56,6 +56,7 @@ from .numbers import fmt
 from .provenance import copy_names, sha256, versions
 from .report import END_MARKER
 from .scoring import LEDGER_COLUMNS, SCORE_HEADER
+from .word import scores_docx
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -673,6 +674,7 @@ def _write_tables(a: Assessment, folder: Path) -> None:
     write_csv_atomic(folder / "scores.csv", scores_frame(a))
     write_csv_atomic(folder / "ledger.csv", ledger_frame(a))
     write_bytes_atomic(folder / "scores.xlsx", scores_xlsx(a))
+    write_bytes_atomic(folder / "scores.docx", scores_docx(a))
 
 
 def _width(text: str) -> int:
@@ -720,7 +722,8 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
     parts = [f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>'
              f'<style>{css}</style></head><body class="kaohe-index"><h1>{escape(title)}</h1>'
              f"<p>{escape(when)}。汇总：{link('summary.html', '汇总报告') if not outcome.summary_error else '汇总生成失败'}；"
-             f"通报表：{link('scores.xlsx', 'scores.xlsx')}、{link('scores.csv', 'scores.csv')}；"
+             f"通报表：{link('scores.docx', 'scores.docx')}、{link('scores.xlsx', 'scores.xlsx')}、"
+             f"{link('scores.csv', 'scores.csv')}；"
              f"扣分台账：{link('ledger.csv', 'ledger.csv')}；清单：{link('manifest.json', 'manifest.json')}。</p>"]
     if outcome.summary_error:
         parts.append(f'<div class="kaohe-failed">汇总报告生成失败（见 {link("summary.failed.ipynb", "summary.failed.ipynb")}）：'

@@ -26,7 +26,7 @@ def test_a_run_on_a_local_dask_cluster_writes_the_same_files(tmp_path):
     a, b = _files(local.folder), _files(remote.folder)
     assert list(a) == list(b) and "units/示例镇08.html" in a and "summary.html" in a
     # Every file byte for byte: reports, executed notebooks, tables, the copied inputs and the manifest.
-    assert len(a) == 2 * len(UNITS) + 3 + 3 + 5 + 1  # unit html+ipynb, summary and index, tables, inputs, manifest
+    assert len(a) == 2 * len(UNITS) + 3 + 4 + 5 + 1  # unit html+ipynb, summary and index, tables, inputs, manifest
     assert [n for n in a if a[n].read_bytes() != b[n].read_bytes()] == []
 
 

@@ -50,7 +50,7 @@ def test_a_second_run_gives_the_same_bytes_in_every_file(first, tmp_path):
     differ = [name for name in before if before[name] != after[name]]
     assert differ == []
     kinds = {Path(n).suffix for n in before}
-    assert {".html", ".ipynb", ".csv", ".xlsx", ".json"} <= kinds
+    assert {".html", ".ipynb", ".csv", ".xlsx", ".docx", ".json"} <= kinds
 
 
 def test_run_times_go_to_a_log_beside_the_run_not_into_it(first):

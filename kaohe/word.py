@@ -1,0 +1,80 @@
+"""The 通报 as a Word document (``scores.docx``), what an office actually sends: a title, the period, and per
+rubric a table of rank, unit, score, grade and award, with the reason a unit was vetoed or disqualified."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from .assessment import Assessment
+from .files import FIXED_TIME, fixed_zip
+from .numbers import fmt
+from .scoring import Result, excellent_label
+
+FONT = "宋体"  # what Chinese government documents are set in; Word and WPS substitute if it is missing
+
+
+def removal_reasons(result: Result) -> dict[str, str]:
+    """Unit -> why it was vetoed (一票否决) or disqualified (取消年度评价资格): the clause and the records."""
+    led = result.ledger[result.ledger["kind"].isin(["veto", "disqualify"])]
+    out: dict[str, list[str]] = {}
+    for (unit, kind, rule), rows in led.groupby(["unit", "kind", "rule"], sort=False):
+        what = "一票否决" if kind == "veto" else "取消年度评价资格"
+        records = "、".join(f"{e}（{d.isoformat()}）" for e, d in zip(rows["evidence_id"], rows["date"]))
+        out.setdefault(unit, []).append(f"{what}：{result.rubric.rules[rule].text}（记录 {records}）")
+    return {u: "；".join(parts) for u, parts in out.items()}
+
+
+def scores_docx(a: Assessment) -> bytes:
+    """The document's bytes, the same for the same inputs (fixed document and zip times)."""
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    for name in ("Normal", "Title", "Heading 1"):
+        style = doc.styles[name]
+        style.font.name = FONT
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    doc.styles["Normal"].font.size = Pt(10.5)  # 五号
+
+    title = doc.add_paragraph(style="Title")
+    title.add_run(f"{a.run.config.title}结果通报")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for r in a.results.values():
+        rubric = r.rubric
+        doc.add_heading(rubric.source.part or rubric.title, level=1)
+        until = f"，计分截至 {a.as_of.isoformat()}" if a.as_of else ""
+        doc.add_paragraph(f"考核期：{rubric.period.start.isoformat()} 至 {rubric.period.end.isoformat()}{until}。"
+                          f"依据：{rubric.source.issuer}《{rubric.source.title}》{rubric.source.doc_no or ''}"
+                          f"（kaohe 细则 {rubric.ref}）。")
+        bulletin, reasons = r.bulletin(), removal_reasons(r)
+        award = rubric.awards.excellent.name if rubric.awards.excellent else None
+        header = ["排名", "单位", "得分", *(["等次"] if rubric.grades else []), *([award] if award else []), "说明"]
+        table = doc.add_table(rows=1, cols=len(header))
+        table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
+        for cell, text in zip(table.rows[0].cells, header):
+            cell.text = text
+            cell.paragraphs[0].runs[0].bold = True
+        for row, unit in zip(bulletin.itertuples(index=False), r.units.itertuples(index=False)):
+            note = reasons.get(unit.unit, "")
+            if unit.ineligible:
+                note = "；".join(x for x in (note, "取消年度评优资格") if x)
+            values = [str(row[0]), unit.unit, fmt(unit.total), *([unit.grade] if rubric.grades else []),
+                      *([excellent_label(unit.excellent, unit.excellent_pending)] if award else []), note]
+            for cell, text in zip(table.add_row().cells, values):
+                cell.text = text
+        pending = [d for _, d in r.decisions.iterrows() if d["units"]]
+        for d in pending:
+            doc.add_paragraph(f"待研究决定：{d['reason']}——{d['units']}")
+
+    props = doc.core_properties
+    props.author = props.last_modified_by = "kaohe"
+    props.title = f"{a.run.config.title}结果通报"
+    props.created = props.modified = props.last_printed = datetime(*FIXED_TIME)
+    props.revision = 1
+    buf = io.BytesIO()
+    doc.save(buf)
+    return fixed_zip(buf.getvalue())

@@ -1,0 +1,37 @@
+"""scores.docx, the 通报 as a Word document, read back with python-docx.
+
+From the sample (see test_reports): 示例镇08 scores 91 but is vetoed (T019, 市级通报批评, 2020-09-25), so it
+is 不合格 and ranked last of the 23 乡镇（街道）; 示例镇06 and 示例镇07 tie at 94 for the last place of the
+quota of 6 年度优秀, which the document leaves to the office (待定).
+"""
+
+import io
+
+import docx
+from conftest import ROOT
+
+from kaohe.assessment import assess
+from kaohe.word import scores_docx
+
+PARAMS = ROOT / "params" / "hengnan-2020.yaml"
+
+
+def test_the_bulletin_document_has_title_period_table_and_reasons():
+    a = assess(PARAMS)
+    data = scores_docx(a)
+    doc = docx.Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == "衡南县2020年政务公开政务服务工作考核（示例数据）结果通报"
+    assert "附件1 乡镇（街道）考核细则" in texts and "附件2 县直部门考核细则" in texts
+    assert any(t.startswith("考核期：2020-01-01 至 2020-12-31。依据：") for t in texts)
+    assert "待研究决定：2 个单位同为 94 分，争剩余 1 个名额：按细则无法确定，需研究决定——示例镇06、示例镇07" in texts
+    towns, departments = doc.tables
+    rows = [[c.text for c in row.cells] for row in towns.rows]
+    assert rows[0] == ["排名", "单位", "得分", "等次", "年度优秀单位", "说明"]
+    assert len(rows) == 1 + 23 and len(departments.rows) == 1 + 14
+    assert rows[-1] == ["23", "示例镇08", "91", "不合格", "",
+                        "一票否决：被国、省、市通报批评，该年绩效考核一票否决（记录 T019（2020-09-25））"]
+    by_unit = {r[1]: r for r in rows[1:]}
+    assert by_unit["示例镇06"][2:5] == ["94", "优秀", "待定"] and by_unit["示例镇07"][4] == "待定"
+    assert doc.core_properties.author == "kaohe" and doc.core_properties.created.year == 1980
+    assert scores_docx(a) == data  # the same bytes again
