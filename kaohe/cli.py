@@ -218,11 +218,15 @@ def cmd_template(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .verify import verify
+    from .verify import earlier_reports, verify
 
     differences = verify(args.folder)
     for d in differences:
         print(d, file=sys.stderr)
+    kept = earlier_reports(args.folder)
+    if kept:
+        print(f"提示：{len(kept)} 份单位报告是以前的运行生成的（本次未生成，如 {kept[0]}），只核对了文件本身，"
+              "未按本次复制的输入核对", file=sys.stderr)
     if differences:
         print(f"核验未通过：{len(differences)} 处不符（{args.folder}）", file=sys.stderr)
         return 1

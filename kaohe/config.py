@@ -43,8 +43,7 @@ class Run:
         self.path = Path(os.path.abspath(path))
         self.config: RunConfig = load_model(RunConfig, self.path)
         base = self.path.parent
-        self.rubric_paths = [rubric_path(r if not r.endswith((".yaml", ".yml")) else os.path.abspath(base / r))
-                             for r in self.config.rubrics]
+        self.rubric_paths = [rubric_path(os.path.abspath(base / r) if _is_file(r) else r) for r in self.config.rubrics]
         self.rubrics: list[Rubric] = [self.with_quota(load_rubric(p)) for p in self.rubric_paths]
         #: Every file the rubrics are read from (a draft's base versions too), for provenance.
         self.rubric_files = list(dict.fromkeys(f for p in self.rubric_paths for f in rubric_files(p)))
@@ -53,22 +52,24 @@ class Run:
             raise KaoheError(f"{self.path}：quotas 中的细则 {'、'.join(sorted(unknown))} 不在本次运行的细则中")
         self.roster_path = Path(os.path.abspath(base / self.config.roster))
         self.evidence_paths = [Path(os.path.abspath(base / e)) for e in self.config.evidence]
-        self._inside_project([("rubrics", r, p) for r, p in zip(self.config.rubrics, self.rubric_paths)
-                              if r.endswith((".yaml", ".yml"))] + [("roster", self.config.roster, self.roster_path)]
+        self._inside_project([("rubrics", r, p) for r, p in zip(self.config.rubrics, self.rubric_paths) if _is_file(r)] + [("roster", self.config.roster, self.roster_path)]
                              + [("evidence", e, p) for e, p in zip(self.config.evidence, self.evidence_paths)])
 
     @property
     def project(self) -> Path:
         """The folder a run's files must lie in: the one holding ``params/`` (``params/x.yaml`` names
-        ``../data/…``), or the params file's own folder when it is not in a folder called params."""
+        ``../data/…``; ``params/2020/x.yaml`` names ``../../data/…``), or the params file's own folder when
+        it is not in a folder called params."""
         folder = self.path.parent
-        return folder.parent if folder.name == "params" else folder
+        return next((f.parent for f in (folder, *folder.parents) if f.name == "params"), folder)
 
     def _inside_project(self, named: list[tuple[str, str, Path]]) -> None:
         """A params file may name only files inside its project (so the run can be copied and verified as a
         whole, and a params file from elsewhere cannot make kaohe read, copy and publish any file)."""
-        root = self.project.resolve()
-        outside = [f"{field}: {value}" for field, value, path in named if not path.resolve().is_relative_to(root)]
+        # Paths as written, `..` folded but links not followed: a data folder linked in on purpose is inside.
+        root = Path(os.path.abspath(self.project))
+        outside = [f"{field}: {value}" for field, value, path in named
+                   if not Path(os.path.abspath(path)).is_relative_to(root)]
         if outside:
             raise KaoheError(f"{self.path}：以下路径在项目目录 {root} 之外——{'；'.join(outside)}。"
                              "细则、单位名单和台账须放在项目目录中（运行配置在 params/ 中时为其上一级目录，否则为运行配置所在目录）")
@@ -97,3 +98,8 @@ class Run:
 
         roster = load_roster(self.roster_path)
         return roster, resolve(self.rubrics if rubrics is None else rubrics, roster, load_evidence(self.evidence_paths))
+
+
+def _is_file(rubric: str) -> bool:
+    """A rubric named by its file (``../rubrics/x.yaml``) rather than by a bundled id (``x`` or ``x@2``)."""
+    return rubric.lower().endswith((".yaml", ".yml"))

@@ -26,7 +26,8 @@ def neutralise(value):
     >>> neutralise("=HYPERLINK(1)"), neutralise("-3"), neutralise("示例镇01")
     ("'=HYPERLINK(1)", '-3', '示例镇01')
     """
-    if isinstance(value, str) and value.startswith(_FORMULA) and not _NUMBER.match(value):
+    # a lone sign (a "-" for 无) is shown as text by every spreadsheet
+    if isinstance(value, str) and len(value) > 1 and value.startswith(_FORMULA) and not _NUMBER.match(value):
         return "'" + value
     return value
 

@@ -86,11 +86,13 @@ class Evidence:
 
     def columns(self) -> Columns:
         """The rows as columns, worked out once and shared by the checks and every scoring of a run (a
-        province's ledger has a million rows). ``findings`` must not change after this is first asked for."""
+        province's ledger has a million rows); worked out again when ``findings`` has changed."""
+        # Findings are frozen: a changed row is a new object, so the objects' ids tell whether the rows changed.
+        key = hash(tuple(map(id, self.findings)))
         cached = self.__dict__.get("_columns")
-        if cached is None or cached.n != len(self.findings):
-            cached = self.__dict__["_columns"] = Columns.of(self.findings)
-        return cached
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_columns"] = (key, Columns.of(self.findings))
+        return cached[1]
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -208,7 +208,16 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     for attempt in range(1, START_ATTEMPTS + 1):
-        failure = None
+        failure, seen = None, {}
+
+        # nbclient's hooks: the notebook being executed (papermill writes it only on success or on a cell
+        # error, not when a cell times out or the kernel dies) and whether any cell started.
+        def keep(notebook, seen=seen, **_):
+            seen["nb"] = notebook
+
+        def started(seen=seen, **_):
+            seen["cell"] = True
+
         try:
             # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
             # would chdir this whole process, which breaks the relative paths of the other threads.
@@ -216,16 +225,18 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
             pm.execute_notebook(str(source), str(target), parameters=parameters,
                                 kernel_manager_class=HereKernelManager, progress_bar=False,
                                 execution_timeout=timeout, start_timeout=120, request_save_on_cell_execute=False,
-                                resources={"metadata": {"path": str(source.parent)}})
+                                resources={"metadata": {"path": str(source.parent)}},
+                                on_notebook_start=keep, on_cell_start=started)
         except pm.PapermillExecutionError:
             pass  # the error is in the executed notebook; incomplete() reads it from there
         except Exception as exc:  # any failure of one unit is reported, the others go on
             failure = _explain(exc, timeout)
             # A kernel that failed to start ran nothing: start another (a busy machine, a lost socket).
-            if attempt < START_ATTEMPTS and not isinstance(exc, (CellTimeoutError, DeadKernelError)) \
-                    and not _ran_any(target):
+            if attempt < START_ATTEMPTS and "cell" not in seen and not isinstance(exc, (CellTimeoutError, DeadKernelError)):
                 target.unlink(missing_ok=True)
                 continue
+            if "nb" in seen and not target.exists():  # keep what ran, for the failed notebook
+                nbformat.write(seen["nb"], target)
         break
     try:
         nb = nbformat.read(target, as_version=4)
@@ -248,25 +259,20 @@ def reproducible(nb) -> None:
         pm.pop(key, None)
     if "cache" in pm.get("parameters", {}):
         pm["parameters"]["cache"] = None
-    for c in nb.cells:
+    for i, c in enumerate(nb.cells):
         c.metadata.pop("execution", None)
         for key in _TIMES:
             c.metadata.get("papermill", {}).pop(key, None)
-        if "injected-parameters" in c.metadata.get("tags", []):
+        tags = c.metadata.get("tags", [])
+        if "papermill-error-cell-tag" in tags:  # the cells papermill adds to point at an error
+            c["id"] = f"papermill-error-{i}"
+        if "injected-parameters" in tags:
             c["id"] = "injected-parameters"
             c.source = re.sub(r"^cache = .*$", "cache = None", c.source, flags=re.M)
 
 
 #: How many times a report's kernel is started when it fails before running any cell.
 START_ATTEMPTS = 3
-
-
-def _ran_any(target: Path) -> bool:
-    try:
-        nb = nbformat.read(target, as_version=4)
-    except (OSError, ValueError):
-        return False
-    return any(c.cell_type == "code" and c.get("execution_count") is not None for c in nb.cells)
 
 
 def _explain(exc: Exception, timeout: int) -> str:
@@ -408,7 +414,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     files = unit_files(everyone)
     started, clock = datetime.now(UTC), time.perf_counter()
     seconds: dict[str | None, float] = {}
-    folder = _start_build(final)  # the run is built here and swapped in whole at the end
+    lock = _lock(final)  # one run at a time into a folder
+    folder = _start_build(final, lock)  # the run is built here and swapped in whole at the end
     outcome = RunOutcome(folder)
     try:
         stage = folder / ".staging"
@@ -521,26 +528,49 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         if folder.exists():  # interrupted or failed: the previous run stays as it was
             shutil.rmtree(folder, ignore_errors=True)
         _drop_socket_dir()
+        if lock is not None:
+            lock.close()  # releases the lock
     _write_log(final, started, time.perf_counter() - clock, outcome, seconds, jobs, scheduler)
     return outcome
 
 
 # --- building a run beside the last one -------------------------------------------------------------
 
-def _start_build(final: Path) -> Path:
+def _lock(final: Path):
+    """An exclusive lock on ``.<year>.lock`` beside the run folder, held for the whole run (released when the
+    process ends, however it ends). A second run into the same folder is refused rather than left to lose
+    one run's reports in the swap. None where ``fcntl`` is missing (Windows): no such protection there."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(final.parent / f".{final.name}.lock", "w")  # held until the run ends
+    except OSError as exc:
+        raise KaoheError(f"无法写入输出目录 {final.parent}：{os_error_text(exc)}") from exc
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise KaoheError(f"另一个 kaohe run 正在写入 {final}：请等它结束后再运行") from None
+    return fh
+
+
+def _start_build(final: Path, lock) -> Path:
     """A hidden folder beside ``final`` to build the run in, holding the previous run's unit reports (hard
-    links: a report this run does not replace stays, as "上次的报告"). Leftovers of a run that was killed
-    are cleared first, and a previous run caught between the two renames of a swap is put back."""
+    links: a report this run does not replace stays, as "上次的报告"). With the folder's lock held, any
+    ``.<year>.building-*`` or ``.<year>.old-*`` left beside it is from a run that was killed: cleared, and a
+    previous run caught between the two renames of a swap is put back."""
     parent = final.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        for left in parent.glob(f".{final.name}.*-*"):
-            kind, _, pid = left.name.rpartition("-")
-            if pid.isdigit() and not _alive(int(pid)):
-                if kind.endswith(".old") and not final.exists():
-                    left.rename(final)
-                else:
-                    shutil.rmtree(left, ignore_errors=True)
+        leftovers = sorted(parent.glob(f".{final.name}.building-*")) + sorted(parent.glob(f".{final.name}.old-*"))
+        for left in leftovers if lock is not None else ():
+            if left.name.startswith(f".{final.name}.old-") and not final.exists():
+                left.rename(final)
+            else:
+                shutil.rmtree(left, ignore_errors=True)
         build = parent / f".{final.name}.building-{os.getpid()}"
         shutil.rmtree(build, ignore_errors=True)
         (build / "units").mkdir(parents=True)
@@ -554,16 +584,6 @@ def _start_build(final: Path) -> Path:
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {parent}：{os_error_text(exc)}") from exc
     return build
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _swap(build: Path, final: Path) -> None:
@@ -767,8 +787,8 @@ def _listing(folder: Path, paths) -> list[dict]:
 
 
 def _outputs(folder: Path) -> list[Path]:
-    """Every file in the folder but the manifest and hidden (staging) files."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"
+    """Every file in the folder but the manifest itself and hidden (staging) files."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p != folder / "manifest.json"
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 

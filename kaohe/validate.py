@@ -10,7 +10,7 @@ import numpy as np
 
 from .composite import missing_scores
 from .errors import Problem
-from .ledger import LABELS, Evidence, Roster, match_units
+from .ledger import LABELS, Evidence, Roster, Unit, match_units
 from .numbers import fmt
 from .rubric import Rubric, known_categories
 from .rules import amount
@@ -73,7 +73,12 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
     allowed = {c for r in rubrics for c in r.applies_to}
     if not every_category_scored:
         allowed |= known_categories()
+    first: dict[str, Unit] = {}
     for u in roster.units:
+        if u.name in first:  # load_roster drops these; a roster built in code may still have them
+            problems.append(Problem(u.file, u.row, "单位", u.name, "duplicate_unit",
+                                    f"单位重复（第 {first[u.name].row} 行已有）"))
+        first.setdefault(u.name, u)
         if u.category not in allowed:
             problems.append(Problem(u.file, u.row, "类别", u.category, "unknown_category",
                                     f"没有适用于此类别的细则（可用类别：{'、'.join(sorted(allowed))}）"))

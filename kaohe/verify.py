@@ -40,8 +40,6 @@ def verify(folder: str | Path) -> list[Difference]:
     Raises:
         KaoheError: the folder is not a run folder (no readable manifest).
     """
-    from .runner import _outputs  # the manifest's own list of outputs
-
     folder = Path(folder)
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -50,7 +48,9 @@ def verify(folder: str | Path) -> list[Difference]:
         raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 缺失或无法读取：{exc}）") from None
     roles = {f"inputs/{i['name']}": i["role"] for i in manifest.get("inputs", [])}
     out = []
-    present = {p.relative_to(folder).as_posix(): p for p in _outputs(folder)}
+    # every file, hidden ones too: only the manifest itself is not listed in it
+    present = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+               if p.is_file() and p != folder / "manifest.json"}
     for path, digest in listed.items():
         role = f"（{roles[path]}，运行时复制的输入）" if path in roles else ""
         if path not in present:
@@ -88,10 +88,26 @@ def _rescore(folder: Path, manifest: dict) -> list[Difference]:
                              ("ledger.csv", ledger_frame(a), ["rubric", "evidence_id"])):
         written = folder / name
         fresh = csv_text(frame)
-        if written.exists() and written.read_text(encoding="utf-8") != fresh:
-            out += _rows_that_differ(name, pd.read_csv(written, dtype=str, keep_default_na=False),
-                                     pd.read_csv(io.StringIO(fresh), dtype=str, keep_default_na=False), key)
+        if not written.exists() or written.read_bytes() == fresh.encode("utf-8"):
+            continue  # a missing file is already listed
+        try:
+            table = pd.read_csv(io.StringIO(written.read_bytes().decode("utf-8-sig")), dtype=str, keep_default_na=False)
+        except (UnicodeDecodeError, ValueError) as exc:
+            out.append(Difference(name, "与重新计分不符", f"无法按 UTF-8 CSV 读取（可能被另存为其他编码或格式）：{exc}"))
+            continue
+        out += _rows_that_differ(name, table, pd.read_csv(io.StringIO(fresh), dtype=str, keep_default_na=False), key)
     return out
+
+
+def earlier_reports(folder: str | Path) -> list[str]:
+    """Unit reports the last run kept from a run before it (units not chosen with ``--units``): their hashes
+    are checked, but they were made from the inputs of that earlier run, not from ``inputs/``."""
+    try:
+        units = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("units", {})
+    except (OSError, ValueError):
+        return []
+    return [f"units/{u['file']}.html" for u in units.values()
+            if u.get("state") == "本次未生成" and (Path(folder) / "units" / f"{u['file']}.html").exists()]
 
 
 def _rows_that_differ(name: str, written: pd.DataFrame, fresh: pd.DataFrame, key: list[str]) -> list[Difference]:

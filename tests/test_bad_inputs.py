@@ -252,3 +252,28 @@ def test_a_formula_counts_by_the_value_excel_saved_with_it(tmp_path, capsys):
     assert cli.main(["score", "--params", str(params), "--out", str(tmp_path / "scores.csv")]) == 0, \
         capsys.readouterr().err
     assert "云集镇,乡镇,96," in (tmp_path / "scores.csv").read_text(encoding="utf-8")
+
+
+def test_a_project_may_link_its_data_folder_and_nest_its_params(tmp_path, capsys):
+    """Inside the project: params/2020/run.yaml naming ../../data, and data/ a link to a shared folder."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "名单.csv").write_text(ROSTER, encoding="utf-8")
+    (shared / "台账.csv").write_bytes(csv("E1,云集镇,1.2.1,2020-03-01,,,,"))
+    project = tmp_path / "project"
+    (project / "params" / "2020").mkdir(parents=True)
+    (project / "data").symlink_to(shared, target_is_directory=True)
+    params = project / "params" / "2020" / "run.yaml"
+    params.write_text("name: corpus\nyear: 2020\ntitle: 测试\nrubrics: [hengnan-2020-township]\n"
+                      "roster: ../../data/名单.csv\nevidence: [../../data/台账.csv]\n", encoding="utf-8")
+    assert cli.main(["validate", "--params", str(params)]) == 0, capsys.readouterr().err
+
+
+def test_a_duplicate_unit_in_a_roster_built_in_code_is_a_problem():
+    from kaohe.ledger import Evidence, Roster, Unit
+    from kaohe.rubric import load_rubric
+    from kaohe.validate import check
+
+    roster = Roster([Unit("甲镇", "乡镇", "名单", 2), Unit("甲镇", "乡镇", "名单", 3)])
+    (p,) = check([load_rubric("hengnan-2020-township")], roster, Evidence())
+    assert (p.code, p.row, p.value, p.message) == ("duplicate_unit", 3, "甲镇", "单位重复（第 2 行已有）")

@@ -49,7 +49,8 @@ def hostile(tmp_path_factory):
     rows = [f"X1,{quote(breakout)},4.2.3,2020-05-08,1,{quote(SCRIPT)},{quote(IMG)},{quote(LINK)}",
             f"X2,{quote(NEWLINE)},4.2.1,2020-06-01,1,{quote(MARKDOWN)},{quote(SVG)},a.pdf",
             f"X3,{quote(PATHLIKE)},4.2.1,2020-06-02,1,{quote(SVG)},检查记录,{quote(IMG)}",
-            f"X4,示例镇01,4.2.1,2020-06-03,1,{quote(FORMULA)},{quote(DDE)},@SUM(A1)"]
+            f"X4,示例镇01,4.2.1,2020-06-03,1,{quote(FORMULA)},{quote(DDE)},@SUM(A1)",
+            "X5,示例镇01,4.2.3,2020-06-04,1,-,-,无"]
     (tmp / "ledger.csv").write_text("编号,单位,规则编号,日期,次数/数量,情况说明,依据/来源,佐证材料\n" + "\n".join(rows) + "\n",
                                     encoding="utf-8")
     (tmp / "p.yaml").write_text(f"name: hostile\nyear: 2020\ntitle: {quote(SCRIPT)}\nrubrics: [hengnan-2020-township]\n"
@@ -118,3 +119,6 @@ def test_text_that_looks_like_a_formula_is_stored_as_text(hostile):
         row = next(r for r in csv.DictReader(fh) if r["evidence_id"] == "X4")
     assert (row["note"], row["source"], row["attachment"]) == ("'" + FORMULA, "'" + DDE, "'@SUM(A1)")
     assert row["raw"] == "2"
+    with open(outcome.folder / "ledger.csv", encoding="utf-8", newline="") as fh:
+        dash = next(r for r in csv.DictReader(fh) if r["evidence_id"] == "X5")
+    assert (dash["note"], dash["source"]) == ("-", "-")  # a lone dash for 无 is text already

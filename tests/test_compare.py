@@ -127,7 +127,9 @@ def test_the_diff_of_the_langxi_pair_is_the_five_weights_and_the_reading():
     weights = d[d["field"] == "weight"]
     assert list(zip(weights["id_a"], weights["a"], weights["b"])) == [
         ("A3.1", "9", "9.82"), ("A3.2", "6", "6.55"), ("A3.3", "9", "9.82"), ("A3.4", "4", "4.36"), ("A3.5", "5", "5.45")]
-    assert set(d["level"]) == {"node", "reading"} and len(d) == 7  # 5 weights, R3's about and reading
+    readings = d[d["field"] == "reading"]
+    assert list(readings["id_a"]) == ["A3", "R3"] and "放大到合计 36%" in readings["b"].iloc[0]
+    assert set(d["level"]) == {"node", "reading"} and len(d) == 8  # 5 weights, A3's reading, R3's about and reading
 
 
 # --- the rescoring ----------------------------------------------------------------------------------
@@ -252,7 +254,7 @@ def test_the_langxi_pair_by_the_command_line(tmp_path, capsys):
     rc = main(["compare", str(LANGXI), "--a", "langxi-2019@1", "--b", "langxi-2019@2", "--out-dir", str(tmp_path)])
     out, err = capsys.readouterr()
     assert rc == 0 and out.strip().endswith("compare.html") and Path(out.strip()).exists()
-    assert "细则改动 7 处" in err and "得分变化的 5 个" in err
+    assert "细则改动 8 处" in err and "得分变化的 5 个" in err
     rows = _rows(Path(out.strip()).parent / "compare.csv")
     # 梅渚镇 has 附件3 item scores: 72 on A1, A2, A4 (weights 64) and 98, 96, 100, 95, 97 on A3.1–A3.5.
     # A = 72 × 64% + (98×9 + 96×6 + 100×9 + 95×4 + 97×5)% = 46.08 + 32.23 = 78.31 under version 1;

@@ -440,3 +440,5 @@ def test_columns_are_worked_out_once_and_not_pickled():
     assert "_columns" not in pickle.loads(pickle.dumps(ev)).__dict__
     ev.findings.append(Finding("E3", "乙镇", "1.2.1", date(2020, 5, 1), count=2, row=4))
     assert list(ev.columns().code) == [0, 0, 1] and list(ev.columns().row) == [2, 3, 4]
+    ev.findings[0] = replace(ev.findings[0], unit="丙镇")  # a row replaced in place: same length
+    assert list(ev.columns().unit) == ["丙镇", "甲镇", "乙镇"]

@@ -232,6 +232,8 @@ def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path,
     assert (bad.folder / "units" / "示例镇02.html").read_bytes() == before
     for u in ("示例镇03", "示例镇04", "示例镇05"):
         assert not (bad.folder / "units" / f"{u}.html").exists()
+        # what ran is kept, also when papermill wrote nothing (a cell over the time limit, a dead kernel)
+        assert (bad.folder / "units" / f"{u}.failed.ipynb").exists()
     kept = nbformat.read(bad.folder / "units" / "示例镇02.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
     index = read(bad.folder / "index.html")

@@ -108,11 +108,24 @@ def test_verify_names_an_altered_report_a_missing_one_and_an_added_file(copy):
     html.write_text(html.read_text(encoding="utf-8").replace("91", "99", 1), encoding="utf-8")
     (copy / "units" / "示例镇06.ipynb").unlink()
     (copy / "units" / "extra.html").write_text("x", encoding="utf-8")
+    (copy / "units" / ".hidden.html").write_text("x", encoding="utf-8")
+    (copy / "units" / "manifest.json").write_text("{}", encoding="utf-8")
     assert {str(d) for d in verify(copy)} == {
         "units/示例镇08.html：已修改——SHA-256 与清单不符",
         "units/示例镇06.ipynb：缺失——清单中有此文件",
         "units/extra.html：多出——清单中没有此文件",
+        "units/.hidden.html：多出——清单中没有此文件",
+        "units/manifest.json：多出——清单中没有此文件",
     }
+
+
+def test_verify_reports_a_table_saved_again_in_another_encoding(copy):
+    """Opened and saved by Excel on Chinese Windows: GBK, not UTF-8. Named, not a crash."""
+    scores = copy / "scores.csv"
+    scores.write_bytes(scores.read_text(encoding="utf-8").encode("gbk"))
+    found = [str(d) for d in verify(copy)]
+    assert "scores.csv：已修改——SHA-256 与清单不符" in found
+    assert any(line.startswith("scores.csv：与重新计分不符——无法按 UTF-8 CSV 读取") for line in found)
 
 
 def test_verify_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
@@ -122,6 +135,11 @@ def test_verify_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
 
 
 # --- interrupted, killed, cannot write --------------------------------------------------------------
+
+def builds(parent: Path) -> list[Path]:
+    """Build folders of runs, and previous runs moved aside by a swap (the lock file stays, by design)."""
+    return sorted(parent.glob(".2020.building-*")) + sorted(parent.glob(".2020.old-*"))
+
 
 def _start(out: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "kaohe", "run", str(PARAMS), "--out-dir", str(out), "--jobs", "2"],
@@ -153,10 +171,10 @@ def test_an_interrupted_run_leaves_the_previous_run_whole_and_the_next_one_runs(
     assert proc.returncode == (130 if sig == signal.SIGINT else -signal.SIGKILL)
     final = out / "hengnan-2020" / "2020"
     assert tree(final) == before
-    leftovers = list(final.parent.glob(".2020.*"))
+    leftovers = builds(final.parent)
     assert (leftovers == []) if sig == signal.SIGINT else leftovers  # a killed run cannot clean up
     done = runner.run(PARAMS, units=["示例镇08"], out_dir=out, progress=False)
-    assert done.failed == [] and list(final.parent.glob(".2020.*")) == []
+    assert done.failed == [] and builds(final.parent) == []
     assert tree(final)["units/示例镇01.html"] == before["units/示例镇01.html"]  # kept from before
 
 
@@ -174,7 +192,7 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_run_stays(first, tmp_path
     assert code == 2
     assert "磁盘空间已满（No space left on device）" in err and "scores.csv" in err
     assert tree(out / "hengnan-2020" / "2020") == before
-    assert list((out / "hengnan-2020").glob(".2020.*")) == []
+    assert builds(out / "hengnan-2020") == []
 
 
 def test_a_folder_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch, capsys):
@@ -207,3 +225,59 @@ def test_kernels_that_fail_to_start_are_started_again(tmp_path, monkeypatch):
     outcome = runner.run(PARAMS, units=["示例镇01", "示例镇02"], jobs=2, out_dir=tmp_path, progress=False)
     assert outcome.failed == [] and not outcome.summary_error
     assert next(failures, None) is None  # both failures happened
+
+
+def test_a_failure_after_cells_ran_is_not_retried(tmp_path, monkeypatch):
+    """Only a kernel that ran nothing is started again: a report that failed after its cells began fails once."""
+    from nbclient import NotebookClient
+
+    real, first_cell = NotebookClient.execute_cell, []
+
+    def broken(self, cell, cell_index, *args, **kwargs):
+        if cell_index == 0:
+            first_cell.append(1)
+        if cell_index == 3:
+            raise RuntimeError("消息通道中断")  # not a cell error, not a timeout, not a dead kernel
+        return real(self, cell, cell_index, *args, **kwargs)
+
+    monkeypatch.setattr(NotebookClient, "execute_cell", broken)
+    outcome = runner.run(PARAMS, units=["示例镇01"], out_dir=tmp_path, progress=False)
+    assert outcome.failed == ["示例镇01"] and "消息通道中断" in outcome.statuses["示例镇01"].error
+    assert first_cell == [1, 1]  # the unit once, the summary once: no second attempt
+    assert (outcome.folder / "units" / "示例镇01.failed.ipynb").exists()
+
+
+def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):
+    out = tmp_path / "out"
+    proc = _start(out)
+    try:
+        _wait_for_reports(out, proc, n=1)
+        with pytest.raises(KaoheError, match="另一个 kaohe run 正在写入"):
+            runner.run(PARAMS, units=["示例镇08"], out_dir=out, progress=False)
+        assert list(out.glob("hengnan-2020/.2020.building-*"))  # the first run's build is untouched
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=120)
+
+
+def test_a_failed_report_is_the_same_bytes_in_a_second_run(tmp_path, bad_notebooks_raising):
+    """papermill's error cells get fixed ids too, so a run with a failure is reproducible as well."""
+    runs = [runner.run(PARAMS, units=["示例镇02"], out_dir=tmp_path / name, notebooks=bad_notebooks_raising,
+                       progress=False).folder for name in ("a", "b")]
+    a, b = tree(runs[0]), tree(runs[1])
+    assert "units/示例镇02.failed.ipynb" in a
+    assert [n for n in a if a[n] != b.get(n)] == []
+
+
+@pytest.fixture
+def bad_notebooks_raising(tmp_path):
+    import nbformat
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("unit_report.ipynb", "summary.ipynb"):
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        if name == "unit_report.ipynb":
+            nb.cells.insert(4, nbformat.v4.new_code_cell('if unit == "示例镇02":\n    raise ValueError("故意失败")'))
+        nbformat.write(nb, folder / name)
+    return folder

@@ -110,7 +110,7 @@ class RuleBase(BaseModel):
 def fraction_check(value: Decimal | None) -> list[tuple[str, object, str]]:
     """Rates are in percent: 0.95 is almost surely 95% written as a fraction, so refuse it."""
     if value is not None and 0 < value <= 1:
-        return [("value", value, f"百分率 {value} 像是小数写法：95% 应写作 95 或 95%（本列以百分数计）")]
+        return [("value", value, f"百分率 {fmt(value)} 像是小数写法：95% 应写作 95 或 95%（本列以百分数计）")]
     return []
 
 
