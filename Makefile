@@ -31,11 +31,13 @@ compare: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
-# Headless Chromium for the browser tests (tests/test_browser.py): Debian's chromium package, installed
-# once when missing.
+# Headless Chromium (browser tests, `kaohe run --pdf`) and poppler's pdfinfo/pdftotext/pdftoppm (to check the
+# PDFs): Debian's chromium and poppler-utils packages, installed once when missing.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { echo "安装 Chromium（Debian 软件包 chromium），供浏览器测试使用"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
+	  echo "安装 Chromium 与 poppler-utils（Debian 软件包），供浏览器与 PDF 测试使用"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends chromium poppler-utils; }
 
 test: $(STAMP) browser
 	$(BIN)/ruff check kaohe tests bench

@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     rr.add_argument("--jobs", type=int, default=DEFAULT_JOBS, metavar="N",
                     help=f"同时运行的笔记本数（默认为处理器核数的两倍，本机 {DEFAULT_JOBS}）")
     rr.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
+    rr.add_argument("--pdf", action="store_true",
+                    help="同时把本次生成的单位报告和汇总打印为 PDF（A4，需要 Chromium）")
     rr.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                     help="在已有的 Dask 集群上运行笔记本（需安装 distributed；输出文件与本机运行相同）")
     notebooks(rr)
@@ -191,7 +193,7 @@ def cmd_run(args) -> int:
             raise KaoheError("--scheduler 需要 Dask：请安装 distributed（pip install 'kaohe[dask]'）") from None
     outcome = run(args.params, units=units, jobs=args.jobs, as_of=args.as_of, show_code=args.show_code,
                   out_dir=args.out_dir, timeout=args.timeout, log=lambda m: print(m, file=sys.stderr),
-                  scheduler=args.scheduler)
+                  scheduler=args.scheduler, pdf=args.pdf)
     if outcome.summary_error:
         print(f"汇总报告生成失败：{outcome.summary_error}", file=sys.stderr)
     if outcome.failed:

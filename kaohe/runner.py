@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -288,7 +289,15 @@ def _explain(exc: Exception, timeout: int) -> str:
 _exporters = threading.local()
 
 
+def css_string(text: str) -> str:
+    """``text`` for inside a double-quoted CSS string: quotes, backslashes, line breaks and ``<`` escaped as
+    CSS escapes (so it can end neither the string nor the ``<style>`` element)."""
+    return "".join(f"\\{ord(ch):x} " if ch in '"\\<>&\n\r' else ch for ch in text)
+
+
 def render(nb, title: str, show_code: bool) -> str:
+    """The executed notebook as one standalone HTML page; ``title`` is its title and the running header of
+    every printed page."""
     # One exporter per thread and setting: building one loads and compiles the templates again.
     cache = _exporters.__dict__.setdefault("by_setting", {})
     exporter = cache.get(show_code)
@@ -296,7 +305,8 @@ def render(nb, title: str, show_code: bool) -> str:
         exporter = cache[show_code] = HTMLExporter(
             template_name="kaohe", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
             exclude_input_prompt=True, exclude_output_prompt=True, language_code="zh")
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title},
+                                                         "print_header": css_string(title)})
     return body
 
 
@@ -394,13 +404,15 @@ def output_folder(a: Assessment, out_dir: Path) -> Path:
 def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of: str | date | None = None,
         show_code: bool = False, out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT,
         notebooks: Path | None = None, progress: bool = True, log: Callable[[str], None] | None = None,
-        scheduler: str | None = None) -> RunOutcome:
+        scheduler: str | None = None, pdf: bool = False) -> RunOutcome:
     """Score once, then write every report of the run. See the module docstring for the rules.
 
     ``scheduler`` (``tcp://host:port``) runs the notebooks on the workers of that Dask cluster instead of
-    ``jobs`` local threads; the files written here are the same.
+    ``jobs`` local threads; the files written here are the same. ``pdf`` also prints each report made now,
+    and the summary, to PDF (A4) with headless Chromium.
     """
     notebooks = notebooks or NOTEBOOKS
+    browser = chromium() if pdf else None
     a = assess(params, as_of)
     everyone = a.units
     chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
@@ -431,8 +443,9 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             a.slice(unit).save(path)
             return str(path)
 
-        def title(unit: str | None) -> str:
-            return f"{a.run.config.title}：汇总" if unit is None else f"{unit}：{a.run.config.title}"
+        def title(unit: str | None) -> str:  # also each printed page's header: the unit and its rubric
+            return (f"{a.run.config.title}：汇总" if unit is None else
+                    f"{unit}：{a.run.config.title}（{a.rubric_of(unit).ref}）")
 
         def source(unit: str | None) -> Path:
             return notebooks / ("summary.ipynb" if unit is None else "unit_report.ipynb")
@@ -516,6 +529,10 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         bar.close()
         if outcome.summary_error and log:
             log(f"失败：汇总——{outcome.summary_error}")
+        if browser:
+            made = [folder / "units" / f"{files[u]}.html" for u, s_ in outcome.statuses.items() if s_.state == "已生成"]
+            print_pdfs(browser, made + ([folder / "summary.html"] if not outcome.summary_error else []), folder, final,
+                       jobs)
         # Tables and inputs last: an interrupted run leaves the previous set whole.
         _write_tables(a, folder)
         _copy_inputs(a, folder)
@@ -532,6 +549,49 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             lock.close()  # releases the lock
     _write_log(final, started, time.perf_counter() - clock, outcome, seconds, jobs, scheduler)
     return outcome
+
+
+# --- PDF ----------------------------------------------------------------------------------------------
+
+#: Headless Chromium as this machine allows it (root, no GPU, a closed network; see the README).
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
+
+
+def chromium() -> str:
+    """The Chromium to print with, or a clear error saying how to install it."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not found:
+        raise KaoheError("--pdf 需要 Chromium：请安装（Debian/Ubuntu：apt install chromium；本仓库：make browser）")
+    return found
+
+
+def print_pdf(browser: str, html: Path, base: Path) -> None:
+    """``html`` printed to the PDF beside it: A4, the page header and footer of kaohe's print CSS (not
+    Chromium's own date and address), times stamped fixed so the same report gives the same bytes. Links are
+    resolved against ``base``, the folder the page will be in once the run is swapped in (Chromium writes them
+    as absolute addresses; the build folder is gone by then)."""
+    pdf = html.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="kaohe-chromium-") as profile:
+        tmp, page = Path(profile) / "out.pdf", Path(profile) / "page.html"
+        text = html.read_text(encoding="utf-8")
+        page.write_text(text.replace("<head>", f'<head><base href="{escape(base.as_uri())}/">', 1), encoding="utf-8")
+        done = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                               f"--print-to-pdf={tmp}", page.as_uri()], capture_output=True, timeout=300)
+        if done.returncode != 0 or not tmp.exists():
+            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            raise KaoheError(f"无法把 {html.name} 打印为 PDF（Chromium 退出码 {done.returncode}）：{tail[0]}")
+        # same length, so the cross-reference offsets stay right
+        data = _PDF_DATE.sub(lambda m: m.group(0)[: m.group(0).index(b"D:") + 2] + b"19800101000000"
+                             + m.group(0)[m.group(0).index(b"D:") + 16:], tmp.read_bytes())
+    write_bytes_atomic(pdf, data)
+
+
+def print_pdfs(browser: str, pages: list[Path], build: Path, final: Path, jobs: int) -> None:
+    """Each page of the build folder printed beside it, its links resolved as in ``final``."""
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(lambda page: print_pdf(browser, page, final / page.parent.relative_to(build)), pages))
 
 
 # --- building a run beside the last one -------------------------------------------------------------

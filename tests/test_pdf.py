@@ -1,0 +1,60 @@
+"""`kaohe run --pdf`: reports printed to A4 PDF by headless Chromium, checked with poppler's pdfinfo and
+pdftotext (both installed by `make test`). 示例镇08 (see test_reports): 91 分, 不合格, vetoed by T019."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from conftest import ROOT
+
+from kaohe import cli
+
+PARAMS = ROOT / "params" / "hengnan-2020.yaml"
+HEADER = "示例镇08：衡南县2020年政务公开政务服务工作考核（示例数据）（hengnan-2020-township@1）"
+
+
+def tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"需要 {name}：make test 会安装 Debian 的 poppler-utils 软件包（或运行 make browser）")
+    return found
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pdf")
+    assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(out)]) == 0
+    return out / "hengnan-2020" / "2020"
+
+
+def pages(pdf) -> list[str]:
+    text = subprocess.run([tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return text.split("\f")[:-1]  # a form feed ends every page
+
+
+def test_a_unit_report_prints_on_a4_with_its_header_page_numbers_and_sections(printed):
+    pdf = printed / "units" / "示例镇08.pdf"
+    info = subprocess.run([tool("pdfinfo"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Page size:\s+594\.\d+ x 841\.\d+ pts \(A4\)", info)
+    n = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    html = (printed / "units" / "示例镇08.html").read_text(encoding="utf-8")
+    sections = len(re.findall(r"<h2[ >]", html))
+    assert n >= sections + 1  # the opening page, then each section from a new page
+    text = pages(pdf)
+    assert len(text) == n
+    for i, page in enumerate(text, start=1):
+        assert page.lstrip().startswith(HEADER) and f"{i} / {n}" in page  # on every page
+    whole = "\n".join(text)
+    assert "91（满分 100，扣 9 分）" in whole and "T019" in whole and "不合格" in whole
+    heads = [p.split("\n")[2:6] for p in text]  # each section starts its page, right under the header
+    assert sum(any(re.match(r"\s*[一二三四五六七八九十]+、", line) for line in h) for h in heads) == sections
+
+
+def test_the_summary_is_printed_too_and_reprinting_gives_the_same_bytes(printed):
+    summary = pages(printed / "summary.pdf")
+    assert summary[0].lstrip().startswith("衡南县2020年政务公开政务服务工作考核（示例数据）：汇总")
+    before = (printed / "units" / "示例镇08.pdf").read_bytes()
+    assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(printed.parent.parent)]) == 0
+    assert (printed / "units" / "示例镇08.pdf").read_bytes() == before
