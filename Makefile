@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS := params/hengnan-2020.yaml
 
-.PHONY: demo compare bench test lab install clean browser
+.PHONY: demo compare bench test lab install clean browser office
 # Root installs system packages itself; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,7 +39,14 @@ browser:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    --no-install-recommends chromium poppler-utils; }
 
-test: $(STAMP) browser
+# LibreOffice (Writer, no GUI) to turn scores.docx into pages that a test can look at: Debian's
+# libreoffice-writer-nogui package, installed once when missing.
+office:
+	@command -v soffice >/dev/null 2>&1 || { echo "安装 LibreOffice Writer（Debian 软件包），供 Word 通报的测试使用"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends libreoffice-writer-nogui; }
+
+test: $(STAMP) browser office
 	$(BIN)/ruff check kaohe tests bench
 	$(BIN)/python -m pytest
 

@@ -30,15 +30,21 @@ def scores_docx(a: Assessment) -> bytes:
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt, RGBColor
 
     doc = Document()
+    section = doc.sections[0]  # A4 with the margins of a 公文 (python-docx starts from US Letter)
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
     for name in ("Normal", "Title", "Heading 1"):
         style = doc.styles[name]
         style.font.name = FONT
+        style.font.color.rgb = RGBColor(0, 0, 0)  # Word's theme blues do not belong in a 通报
         style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
     doc.styles["Normal"].font.size = Pt(10.5)  # 五号
+    doc.styles["Title"].font.size = Pt(18)  # 小二
 
     title = doc.add_paragraph(style="Title")
     title.add_run(f"{a.run.config.title}结果通报")
@@ -54,18 +60,26 @@ def scores_docx(a: Assessment) -> bytes:
         award = rubric.awards.excellent.name if rubric.awards.excellent else None
         header = ["排名", "单位", "得分", *(["等次"] if rubric.grades else []), *([award] if award else []), "说明"]
         table = doc.add_table(rows=1, cols=len(header))
-        table.style, table.alignment = "Table Grid", WD_TABLE_ALIGNMENT.CENTER
-        for cell, text in zip(table.rows[0].cells, header):
-            cell.text = text
+        table.style, table.alignment, table.autofit = "Table Grid", WD_TABLE_ALIGNMENT.CENTER, False
+        # 15.6 cm of text width: narrow number columns, the unit, and the rest for 说明
+        widths = {"排名": 1.2, "单位": 3.0, "得分": 1.4, "等次": 1.7, award: 2.2}
+        widths = [Cm(widths.get(h, 0)) if h in widths else None for h in header]
+        widths[-1] = Cm(15.6 - sum(w.cm for w in widths if w is not None))
+        for column, width in zip(table.columns, widths):
+            column.width = width  # the table grid, which LibreOffice and WPS follow; cells carry it for Word
+        for cell, text, width in zip(table.rows[0].cells, header, widths):
+            cell.text, cell.width = text, width
             cell.paragraphs[0].runs[0].bold = True
+        head = table.rows[0]._tr.get_or_add_trPr()  # the header row repeats on every page the table spans
+        head.append(OxmlElement("w:tblHeader"))
         for row, unit in zip(bulletin.itertuples(index=False), r.units.itertuples(index=False)):
             note = reasons.get(unit.unit, "")
             if unit.ineligible:
                 note = "；".join(x for x in (note, "取消年度评优资格") if x)
             values = [str(row[0]), unit.unit, fmt(unit.total), *([unit.grade] if rubric.grades else []),
                       *([excellent_label(unit.excellent, unit.excellent_pending)] if award else []), note]
-            for cell, text in zip(table.add_row().cells, values):
-                cell.text = text
+            for cell, text, width in zip(table.add_row().cells, values, widths):
+                cell.text, cell.width = text, width
         pending = [d for _, d in r.decisions.iterrows() if d["units"]]
         for d in pending:
             doc.add_paragraph(f"待研究决定：{d['reason']}——{d['units']}")

@@ -52,6 +52,15 @@ def test_a_unit_report_prints_on_a4_with_its_header_page_numbers_and_sections(pr
     assert sum(any(re.match(r"\s*[一二三四五六七八九十]+、", line) for line in h) for h in heads) == sections
 
 
+def test_the_pages_draw(printed, tmp_path):
+    """poppler draws every page of the unit report: none is blank."""
+    subprocess.run([tool("pdftoppm"), "-r", "30", "-png", str(printed / "units" / "示例镇08.pdf"), str(tmp_path / "p")],
+                   check=True, capture_output=True)
+    drawn = sorted(tmp_path.glob("p*.png"))
+    assert len(drawn) == len(pages(printed / "units" / "示例镇08.pdf"))
+    assert all(png.stat().st_size > 2_000 for png in drawn)
+
+
 def test_the_summary_is_printed_too_and_reprinting_gives_the_same_bytes(printed):
     summary = pages(printed / "summary.pdf")
     assert summary[0].lstrip().startswith("衡南县2020年政务公开政务服务工作考核（示例数据）：汇总")

@@ -35,3 +35,30 @@ def test_the_bulletin_document_has_title_period_table_and_reasons():
     assert by_unit["示例镇06"][2:5] == ["94", "优秀", "待定"] and by_unit["示例镇07"][4] == "待定"
     assert doc.core_properties.author == "kaohe" and doc.core_properties.created.year == 1980
     assert scores_docx(a) == data  # the same bytes again
+
+
+def test_the_document_opens_and_reads_as_pages_in_libreoffice(tmp_path):
+    """LibreOffice (installed by `make test`) turns it into A4 pages whose text is the 通报, and poppler draws
+    the first page."""
+    import shutil
+    import subprocess
+
+    tools = {name: shutil.which(name) for name in ("soffice", "pdfinfo", "pdftotext", "pdftoppm")}
+    missing = [n for n, found in tools.items() if found is None]
+    assert not missing, f"需要 {'、'.join(missing)}：make test 会安装 LibreOffice 与 poppler-utils（make office、make browser）"
+    docx_file = tmp_path / "scores.docx"
+    docx_file.write_bytes(scores_docx(assess(PARAMS)))
+    subprocess.run([tools["soffice"], "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx_file)], check=True, capture_output=True,
+                   timeout=300)
+    pdf = tmp_path / "scores.pdf"
+    info = subprocess.run([tools["pdfinfo"], str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info and int(info.split("Pages:")[1].split()[0]) >= 1
+    text = subprocess.run([tools["pdftotext"], "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())  # table cells wrap; compare without spaces and line breaks
+    assert "衡南县2020年政务公开政务服务工作考核（示例数据）结果通报" in flat
+    assert "23示例镇0891不合格" in flat and "一票否决：被国、省、市通报批评" in flat
+    subprocess.run([tools["pdftoppm"], "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True, capture_output=True)
+    png = next(tmp_path.glob("page*.png"))
+    assert png.stat().st_size > 10_000  # a drawn page, not a blank one
