@@ -341,6 +341,7 @@ def write_produced(p: Produced, dest: Path, name: str) -> str | None:
             write_text_atomic(dest / f"{name}.html", p.html)
             write_bytes_atomic(dest / f"{name}.ipynb", p.notebook)
             (dest / f"{name}.failed.ipynb").unlink(missing_ok=True)
+            (dest / f"{name}.pdf").unlink(missing_ok=True)  # an earlier print of the old report (--pdf prints anew)
         elif p.notebook is not None:
             write_bytes_atomic(dest / f"{name}.failed.ipynb", p.notebook)
         return p.failure

@@ -67,3 +67,10 @@ def test_the_summary_is_printed_too_and_reprinting_gives_the_same_bytes(printed)
     before = (printed / "units" / "示例镇08.pdf").read_bytes()
     assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(printed.parent.parent)]) == 0
     assert (printed / "units" / "示例镇08.pdf").read_bytes() == before
+
+
+def test_a_report_made_again_without_pdf_drops_its_old_print(printed):
+    """The print must not outlive the report it was printed from."""
+    assert (printed / "units" / "示例镇08.pdf").exists()
+    assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--out-dir", str(printed.parent.parent)]) == 0
+    assert not (printed / "units" / "示例镇08.pdf").exists() and (printed / "units" / "示例镇08.html").exists()
