@@ -198,8 +198,11 @@ def cmd_run(args) -> int:
         print(f"汇总报告生成失败：{outcome.summary_error}", file=sys.stderr)
     if outcome.failed:
         print(f"{len(outcome.failed)} 个单位的报告生成失败：{'、'.join(outcome.failed)}", file=sys.stderr)
+    if outcome.pdf_failed:
+        print(f"{len(outcome.pdf_failed)} 份 PDF 未能生成（HTML 报告已生成）：{'、'.join(outcome.pdf_failed)}",
+              file=sys.stderr)
     print(outcome.index)
-    return 1 if (outcome.failed or outcome.summary_error) else 0
+    return 1 if (outcome.failed or outcome.summary_error or outcome.pdf_failed) else 0
 
 
 def cmd_template(args) -> int:

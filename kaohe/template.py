@@ -82,10 +82,10 @@ def workbook(rubric: Rubric, roster: Roster):
 
     lists = wb.create_sheet("_lists")  # the drop-downs' values (an inline list is limited to 255 characters)
     lists.sheet_state = "hidden"
-    for i, name in enumerate(units, start=1):
-        lists.cell(i, 1, name)
-    for i, rid in enumerate(rubric.rules, start=1):
-        lists.cell(i, 2, rule_choice(rubric, rid))
+    for column, values in ((1, units), (2, [rule_choice(rubric, rid) for rid in rubric.rules])):
+        for i, value in enumerate(values, start=1):
+            cell = lists.cell(i, column, value)
+            cell.data_type = "s"  # a name starting with = is a name, not a formula
     last = ROWS + 1
     start, end = rubric.period.start, max([rubric.period.end, *(r.records_until for r in rubric.rules.values()
                                                                    if r.records_until)])
@@ -115,13 +115,18 @@ def workbook(rubric: Rubric, roster: Roster):
         elif column in ("value", "points", "required", "done"):
             dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
                                 error=f"「{LABELS[column]}」应为不小于 0 的数字")
-        elif column == "level":
-            dv = DataValidation(type="list", formula1='"国家,省,市"', allow_blank=True, error="请选择 国家、省 或 市")
+        elif column == "level":  # the levels this rubric's rules name (per_level amounts, veto levels)
+            levels = list(dict.fromkeys(lv for r in rubric.rules.values()
+                                        for lv in (*getattr(r, "amounts", {}), *getattr(r, "levels", ())))) or ["国家", "省", "市"]
+            dv = DataValidation(type="list", formula1='"' + ",".join(levels) + '"', allow_blank=True,
+                                error=f"请选择 {'、'.join(levels)}")
         elif column == "status":
             dv = DataValidation(type="list", formula1='"按时完成,逾期完成,未启动"', allow_blank=True,
                                 error="请选择 按时完成、逾期完成 或 未启动")
         else:
             dv = DataValidation(allow_blank=True)  # no check: the input message only
+            if column == "id":
+                ws.column_dimensions[letter].number_format = "@"  # text: 001 stays 001, 2020-01 stays 2020-01
         check(column, dv)
         ws.column_dimensions[letter].width = {"rule": 40, "note": 40, "source": 30, "unit": 18}.get(column, 14)
 

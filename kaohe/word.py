@@ -46,23 +46,30 @@ def scores_docx(a: Assessment) -> bytes:
     doc.styles["Normal"].font.size = Pt(10.5)  # 五号
     doc.styles["Title"].font.size = Pt(18)  # 小二
 
+    for border in doc.styles["Title"].element.xpath("./w:pPr/w:pBdr"):  # the template's blue rule under it
+        border.getparent().remove(border)
     title = doc.add_paragraph(style="Title")
     title.add_run(f"{a.run.config.title}结果通报")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    parts = [r.rubric.source.part for r in a.results.values()]
     for r in a.results.values():
         rubric = r.rubric
-        doc.add_heading(rubric.source.part or rubric.title, level=1)
+        # the part of the document (附件1…), unless two rubrics share one (衡阳's 三、考核內容和計分標準)
+        part = rubric.source.part
+        doc.add_heading(part if part and parts.count(part) == 1 else rubric.title, level=1)
         until = f"，计分截至 {a.as_of.isoformat()}" if a.as_of else ""
         doc.add_paragraph(f"考核期：{rubric.period.start.isoformat()} 至 {rubric.period.end.isoformat()}{until}。"
                           f"依据：{rubric.source.issuer}《{rubric.source.title}》{rubric.source.doc_no or ''}"
                           f"（kaohe 细则 {rubric.ref}）。")
         bulletin, reasons = r.bulletin(), removal_reasons(r)
         award = rubric.awards.excellent.name if rubric.awards.excellent else None
-        header = ["排名", "单位", "得分", *(["等次"] if rubric.grades else []), *([award] if award else []), "说明"]
+        summed = rubric.aggregate == "sum"  # 衡阳: modules that apply, converted to the scale
+        header = ["排名", "单位", *(["模块合计", "适用满分"] if summed else []), "得分", *(["等次"] if rubric.grades else []),
+                  *([award] if award else []), "说明"]
         table = doc.add_table(rows=1, cols=len(header))
         table.style, table.alignment, table.autofit = "Table Grid", WD_TABLE_ALIGNMENT.CENTER, False
         # 15.6 cm of text width: narrow number columns, the unit, and the rest for 说明
-        widths = {"排名": 1.2, "单位": 3.0, "得分": 1.4, "等次": 1.7, award: 2.2}
+        widths = {"排名": 1.7, "单位": 3.0, "模块合计": 1.9, "适用满分": 1.9, "得分": 1.9, "等次": 1.7, award: 2.2}
         widths = [Cm(widths.get(h, 0)) if h in widths else None for h in header]
         widths[-1] = Cm(15.6 - sum(w.cm for w in widths if w is not None))
         for column, width in zip(table.columns, widths):
@@ -76,7 +83,8 @@ def scores_docx(a: Assessment) -> bytes:
             note = reasons.get(unit.unit, "")
             if unit.ineligible:
                 note = "；".join(x for x in (note, "取消年度评优资格") if x)
-            values = [str(row[0]), unit.unit, fmt(unit.total), *([unit.grade] if rubric.grades else []),
+            values = [str(row[0]), unit.unit, *([fmt(unit.subtotal), fmt(unit.max)] if summed else []), fmt(unit.total),
+                      *([unit.grade] if rubric.grades else []),
                       *([excellent_label(unit.excellent, unit.excellent_pending)] if award else []), note]
             for cell, text, width in zip(table.add_row().cells, values, widths):
                 cell.text, cell.width = text, width

@@ -74,3 +74,18 @@ def test_a_report_made_again_without_pdf_drops_its_old_print(printed):
     assert (printed / "units" / "示例镇08.pdf").exists()
     assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--out-dir", str(printed.parent.parent)]) == 0
     assert not (printed / "units" / "示例镇08.pdf").exists() and (printed / "units" / "示例镇08.html").exists()
+
+
+def test_a_report_chromium_cannot_print_keeps_its_html_and_fails_the_command(tmp_path, monkeypatch, capsys):
+    """A print that fails is that report's failure, as a notebook error is: the run is published, exit 1."""
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\necho 'GPU process crashed' >&2\nexit 3\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "2 份 PDF 未能生成（HTML 报告已生成）：units/示例镇08.pdf、summary.pdf" in err
+    assert "Chromium 退出码 3：GPU process crashed" in err
+    folder = tmp_path / "out" / "hengnan-2020" / "2020"
+    assert (folder / "units" / "示例镇08.html").exists() and not (folder / "units" / "示例镇08.pdf").exists()

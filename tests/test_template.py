@@ -55,6 +55,8 @@ def test_the_template_offers_the_rosters_units_and_the_rubrics_rules(tmp_path, c
     assert checks["D2:D5001"].type == "date" and "考核期 2020-01-01 至 2020-12-31" in checks["D2:D5001"].error
     assert checks["E2:E5001"].type == "whole" and checks["A2:A5001"].prompt.startswith("本条记录的编号")
     assert ws.column_dimensions["D"].number_format == "yyyy-mm-dd" and ws.max_row == 1  # nothing to clear
+    assert ws.column_dimensions["A"].number_format == "@"  # 编号 typed as 001 stays text
+    assert checks["G2:G5001"].formula1 == '"国家,省,市"'  # the veto's levels (附件1 has no per-level rule)
     rules = list(wb["规则"].iter_rows(values_only=True))
     assert rules[0] == ("规则编号", "所属指标", "条款原文", "计分方法", "分值（上限）", "需要填写的列")
     by_id = {r[0]: r for r in rules[1:]}
@@ -85,3 +87,29 @@ def test_a_filled_template_validates_scores_and_runs_unchanged(tmp_path, capsys)
     assert outcome.failed == [] and not outcome.summary_error
     html = (outcome.folder / "units" / "示例镇01.html").read_text(encoding="utf-8")
     assert "业务培训未开展" in html and "94" in html
+
+
+def test_names_that_look_like_formulas_are_listed_as_text(tmp_path):
+    """A unit called =SUM(1,2) must be offered as that name, not as 3."""
+    from kaohe.ledger import Roster, Unit
+    from kaohe.template import workbook
+
+    wb = workbook(RUBRIC, Roster([Unit("=SUM(1,2)", "乡镇"), Unit("示例镇01", "乡镇")]))
+    cell = wb["_lists"]["A1"]
+    assert (cell.value, cell.data_type) == ("=SUM(1,2)", "s")
+    path = tmp_path / "t.xlsx"
+    wb.save(path)
+    assert load_workbook(path)["_lists"]["A1"].value == "=SUM(1,2)"
+
+
+def test_a_rule_id_may_not_contain_the_label_separator(tmp_path):
+    import pytest
+
+    from kaohe.errors import RubricError
+
+    text = (ROOT / "kaohe" / "rubrics" / "hengnan-2020-township.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("{id: 1.2.1,", "{id: 1.2.1｜甲,", 1), encoding="utf-8")
+    assert "1.2.1｜甲" in bad.read_text(encoding="utf-8")
+    with pytest.raises(RubricError, match="id"):
+        load_rubric(bad)

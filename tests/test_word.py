@@ -62,3 +62,14 @@ def test_the_document_opens_and_reads_as_pages_in_libreoffice(tmp_path):
                    check=True, capture_output=True)
     png = next(tmp_path.glob("page*.png"))
     assert png.stat().st_size > 10_000  # a drawn page, not a blank one
+
+
+def test_a_summed_rubric_shows_its_modules_and_two_rubrics_of_one_part_keep_their_titles():
+    """衡阳 2018: both rubrics come from 三、考核內容和計分標準, so their titles head the tables; the bulletin's
+    模块合计 / 适用满分 columns stay (示例县01: 462 of 500 → 92.4, as in test_hengyang)."""
+    doc = docx.Document(io.BytesIO(scores_docx(assess(ROOT / "params" / "hengyang-2018.yaml"))))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert headings == ["衡阳市2018年电子政务相关工作绩效考核（县市区）", "衡阳市2018年电子政务相关工作绩效考核（市直部门、两区一园、四城区）"]
+    rows = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert rows[0] == ["排名", "单位", "模块合计", "适用满分", "得分", "说明"]
+    assert rows[1] == ["1", "示例县01", "462", "500", "92.4", ""]

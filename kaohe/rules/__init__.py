@@ -70,7 +70,8 @@ class RuleBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(min_length=1)
+    #: Not containing ｜, which separates an id from its label in a ledger (kaohe.ledger.RULE_LABEL).
+    id: str = Field(min_length=1, pattern=r"^[^｜]+$")
     text: str = Field(min_length=1)
     cap: NonNeg | None = None
     reading: str | None = None
