@@ -823,7 +823,8 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
     when = f"计分截至 {a.as_of}" if a.as_of else "全年"
     parts = [f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title>'
              f'<style>{css}</style></head><body class="kaohe-index"><h1>{escape(title)}</h1>'
-             f"<p>{escape(when)}。汇总：{link('summary.html', '汇总报告') if not outcome.summary_error else '汇总生成失败'}；"
+             f"<p>{escape(when)}。汇总：{link('summary.html', '汇总报告') if not outcome.summary_error else '汇总生成失败'}"
+             f"{Markup('（{}）').format(link('summary.pdf', 'PDF')) if (outcome.folder / 'summary.pdf').exists() else ''}；"
              f"通报表：{link('scores.docx', 'scores.docx')}、{link('scores.xlsx', 'scores.xlsx')}、"
              f"{link('scores.csv', 'scores.csv')}；"
              f"扣分台账：{link('ledger.csv', 'ledger.csv')}；清单：{link('manifest.json', 'manifest.json')}。</p>"]
@@ -840,6 +841,8 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
             s = outcome.statuses[values[1]]
             if s.state == "已生成":
                 report, state = link(f"units/{s.file}.html", "报告"), cell("已生成")
+                if (outcome.folder / "units" / f"{s.file}.pdf").exists():  # printed with --pdf
+                    report = Markup("{}（{}）").format(report, link(f"units/{s.file}.pdf", "PDF"))
                 nb = link(f"units/{s.file}.ipynb", "笔记本")
             elif s.state == "失败":
                 report, state = cell(""), _failure(s.error, s.traceback)

@@ -62,6 +62,8 @@ def test_the_pages_draw(printed, tmp_path):
 
 
 def test_the_summary_is_printed_too_and_reprinting_gives_the_same_bytes(printed):
+    index = (printed / "index.html").read_text(encoding="utf-8")
+    assert '<a href="summary.pdf">PDF</a>' in index and 'units/%E7%A4%BA%E4%BE%8B%E9%95%8708.pdf">PDF</a>' in index
     summary = pages(printed / "summary.pdf")
     assert summary[0].lstrip().startswith("衡南县2020年政务公开政务服务工作考核（示例数据）：汇总")
     before = (printed / "units" / "示例镇08.pdf").read_bytes()
