@@ -113,3 +113,13 @@ def test_a_rule_id_may_not_contain_the_label_separator(tmp_path):
     assert "1.2.1｜甲" in bad.read_text(encoding="utf-8")
     with pytest.raises(RubricError, match="id"):
         load_rubric(bad)
+
+
+def test_the_command_refuses_a_roster_without_the_rubrics_units_and_a_non_xlsx_output(tmp_path, capsys):
+    roster = tmp_path / "名单.csv"
+    roster.write_text("单位,类别\n示例部门01,县直部门\n", encoding="utf-8")
+    assert cli.main(["template", "hengnan-2020-township", "--roster", str(roster), "--out", str(tmp_path / "t.xlsx")]) == 2
+    assert "没有细则 hengnan-2020-township@1 适用的单位（适用类别：" in capsys.readouterr().err
+    assert cli.main(["template", "hengnan-2020-township", "--roster", str(ROSTER), "--out", str(tmp_path / "t.csv")]) == 2
+    assert "--out 应为 .xlsx 文件" in capsys.readouterr().err
+    assert not any(tmp_path.glob("t.*"))
