@@ -522,6 +522,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         except BaseException:  # Ctrl-C: start no more notebooks
             for fut in in_flight:
                 fut.cancel()
+            if client is None:  # the running ones finish (as the CLI says) before the build is removed,
+                pool.shutdown(wait=True, cancel_futures=True)  # or they would write into it as it goes
             raise
         finally:
             if client is not None:
