@@ -53,3 +53,17 @@ class Page(HTMLParser):
             for c in self._cls.split():
                 self.cells.setdefault(c, []).append("".join(self._buf))
             self._buf = None
+
+
+def sabotaged_notebooks(folder: Path, code: str) -> Path:
+    """A copy of the report notebooks in ``folder`` whose unit report runs ``code`` after its first cells
+    (to make chosen units fail in chosen ways)."""
+    import nbformat
+
+    folder.mkdir()
+    for name in ("unit_report.ipynb", "summary.ipynb"):
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        if name == "unit_report.ipynb":
+            nb.cells.insert(4, nbformat.v4.new_code_cell(code))
+        nbformat.write(nb, folder / name)
+    return folder

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import nbformat
 import pytest
-from conftest import ROOT, Page
+from conftest import ROOT, Page, sabotaged_notebooks
 from openpyxl import load_workbook
 
 from kaohe import cli, report, runner
@@ -206,14 +206,7 @@ if unit == "示例镇04":
 
 @pytest.fixture
 def bad_notebooks(tmp_path):
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    for name in ("unit_report.ipynb", "summary.ipynb"):
-        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
-        if name == "unit_report.ipynb":
-            nb.cells.insert(4, nbformat.v4.new_code_cell(SABOTAGE))
-        nbformat.write(nb, folder / name)
-    return folder
+    return sabotaged_notebooks(tmp_path / "notebooks", SABOTAGE)
 
 
 def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path, bad_notebooks):

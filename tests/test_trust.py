@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, sabotaged_notebooks
 
 from kaohe import cli, runner
 from kaohe.errors import KaoheError
@@ -271,13 +271,4 @@ def test_a_failed_report_is_the_same_bytes_in_a_second_run(tmp_path, bad_noteboo
 
 @pytest.fixture
 def bad_notebooks_raising(tmp_path):
-    import nbformat
-
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    for name in ("unit_report.ipynb", "summary.ipynb"):
-        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
-        if name == "unit_report.ipynb":
-            nb.cells.insert(4, nbformat.v4.new_code_cell('if unit == "示例镇02":\n    raise ValueError("故意失败")'))
-        nbformat.write(nb, folder / name)
-    return folder
+    return sabotaged_notebooks(tmp_path / "notebooks", 'if unit == "示例镇02":\n    raise ValueError("故意失败")')
