@@ -430,9 +430,11 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     started, clock = datetime.now(UTC), time.perf_counter()
     seconds: dict[str | None, float] = {}
     lock = _lock(final)  # one run at a time into a folder
-    folder = _start_build(final, lock)  # the run is built here and swapped in whole at the end
+    # the run is built here and swapped in whole at the end; removed if anything stops it, seeding included
+    folder = final.parent / f".{final.name}.building-{os.getpid()}"
     outcome = RunOutcome(folder)
     try:
+        _start_build(final, lock, folder)
         stage = folder / ".staging"
         (stage / "units").mkdir(parents=True)
         cache = stage / "assessment.pickle"
@@ -641,8 +643,8 @@ def _lock(final: Path):
     return fh
 
 
-def _start_build(final: Path, lock) -> Path:
-    """A hidden folder beside ``final`` to build the run in, holding the previous run's unit reports (hard
+def _start_build(final: Path, lock, build: Path) -> None:
+    """``build``, a hidden folder beside ``final`` to build the run in, holding the previous run's unit reports (hard
     links: a report this run does not replace stays, as "上次的报告"). With the folder's lock held, any
     ``.<year>.building-*`` or ``.<year>.old-*`` left beside it is from a run that was killed: cleared, and a
     previous run caught between the two renames of a swap is put back."""
@@ -655,7 +657,6 @@ def _start_build(final: Path, lock) -> Path:
                 left.rename(final)
             else:
                 shutil.rmtree(left, ignore_errors=True)
-        build = parent / f".{final.name}.building-{os.getpid()}"
         shutil.rmtree(build, ignore_errors=True)
         (build / "units").mkdir(parents=True)
         if (final / "units").is_dir():
@@ -667,7 +668,6 @@ def _start_build(final: Path, lock) -> Path:
                         shutil.copy2(f, build / "units" / f.name)
     except OSError as exc:
         raise KaoheError(f"无法写入输出目录 {parent}：{os_error_text(exc)}") from exc
-    return build
 
 
 def _swap(build: Path, final: Path) -> None:

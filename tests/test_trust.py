@@ -147,10 +147,11 @@ def _start(out: Path) -> subprocess.Popen:
 
 
 def _wait_for_reports(out: Path, proc: subprocess.Popen, n: int = 3) -> None:
-    """Until the run in progress has published ``n`` reports into its build folder."""
+    """Until the run in progress has executed ``n`` notebooks (its staging folder holds them; the build's
+    units/ is seeded with the previous run's reports before any notebook runs)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        built = list(out.glob("hengnan-2020/.2020.building-*/units/*.html"))
+        built = list(out.glob("hengnan-2020/.2020.building-*/.staging/units/*.ipynb"))
         if len(built) >= n:
             return
         assert proc.poll() is None, proc.stderr.read().decode()
