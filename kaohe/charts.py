@@ -1,7 +1,7 @@
 """Charts for the reports: Chinese labels that render on a fresh Linux machine, PNG embedded in HTML.
 
 Font choice: the first installed CJK sans font of :data:`CJK_FONTS`; without one, the Noto Sans CJK SC
-that the ``mplfonts`` package ships (so charts never show missing-glyph boxes). Figures are
+that the ``mplfonts`` package ships (:mod:`kaohe.fonts`), so charts never show missing-glyph boxes. Figures are
 saved without a timestamp, so the same data gives the same bytes.
 """
 
@@ -11,17 +11,17 @@ import base64
 import html
 import io
 from decimal import Decimal
-from importlib import resources
 
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no GUI backend
 
+from . import fonts
+
 #: Installed fonts tried in order (Linux, Windows, macOS names).
 CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
              "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
              "Heiti SC", "Sarasa Gothic SC")
-BUNDLED = "NotoSansCJKsc-Regular.otf"
 DPI = 110
 _chosen: str | None = None
 
@@ -33,10 +33,9 @@ def cjk_font(use_installed: bool = True) -> str:
         for name in CJK_FONTS:
             if name in installed:
                 return name
-    path = resources.files("mplfonts") / "fonts" / BUNDLED
-    with resources.as_file(path) as p:
-        font_manager.fontManager.addfont(str(p))
-        return font_manager.FontProperties(fname=str(p)).get_name()
+    path = str(fonts.bundled(fonts.SANS))
+    font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
 
 
 def setup(use_installed: bool = True) -> str:

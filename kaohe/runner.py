@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,6 +53,7 @@ from .files import (
 from .forkserver import ForkServer
 from .html import cell, link, table, unit_files
 from .numbers import fmt
+from .printing import chromium, print_pdfs
 from .provenance import copy_names, sha256, versions
 from .report import END_MARKER
 from .scoring import LEDGER_COLUMNS, SCORE_HEADER
@@ -537,9 +537,10 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         if outcome.summary_error and log:
             log(f"失败：汇总——{outcome.summary_error}")
         if browser:
-            made = [folder / "units" / f"{files[u]}.html" for u, s_ in outcome.statuses.items() if s_.state == "已生成"]
-            outcome.pdf_failed = print_pdfs(browser, made + ([folder / "summary.html"] if not outcome.summary_error
-                                                            else []), folder, final, jobs)
+            made = [(folder / "units" / f"{files[u]}.html", title(u)) for u, s_ in outcome.statuses.items()
+                    if s_.state == "已生成"]
+            outcome.pdf_failed = print_pdfs(browser, made + ([(folder / "summary.html", title(None))]
+                                                             if not outcome.summary_error else []), folder, final, jobs)
             for name, why in outcome.pdf_failed.items():
                 if log:
                     log(f"PDF 未生成：{name}——{why}")
@@ -559,65 +560,6 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             lock.close()  # releases the lock
     _write_log(final, started, time.perf_counter() - clock, outcome, seconds, jobs, scheduler)
     return outcome
-
-
-# --- PDF ----------------------------------------------------------------------------------------------
-
-#: Headless Chromium as this machine allows it (root, no GPU, a closed network; see the README).
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
-_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
-
-
-def chromium() -> str:
-    """The Chromium to print with, or a clear error saying how to install it."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if not found:
-        raise KaoheError("--pdf 需要 Chromium：请安装（Debian/Ubuntu：apt install chromium；本仓库：make browser）")
-    return found
-
-
-#: Seconds Chromium may take to print one report.
-PDF_TIMEOUT = 300
-
-
-def print_pdf(browser: str, html: Path, base: Path) -> str | None:
-    """``html`` printed to the PDF beside it: A4, the page header and footer of kaohe's print CSS (not
-    Chromium's own date and address), times stamped fixed so the same report gives the same bytes. Links are
-    resolved against ``base``, the folder the page will be in once the run is swapped in (Chromium writes them
-    as absolute addresses; the build folder is gone by then). Returns why it could not be printed, or None."""
-    pdf = html.with_suffix(".pdf")
-    with tempfile.TemporaryDirectory(prefix="kaohe-chromium-") as profile:
-        tmp, page = Path(profile) / "out.pdf", Path(profile) / "page.html"
-        text = html.read_text(encoding="utf-8")
-        page.write_text(text.replace("<head>", f'<head><base href="{escape(base.as_uri())}/">', 1), encoding="utf-8")
-        # its own process group, so a hung Chromium goes with all its helper processes
-        proc = subprocess.Popen([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                                 f"--print-to-pdf={tmp}", page.as_uri()], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True)
-        try:
-            _, err = proc.communicate(timeout=PDF_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.communicate()
-            return f"Chromium 打印超过 {PDF_TIMEOUT} 秒，已停止"
-        if proc.returncode != 0 or not tmp.exists():
-            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            return f"Chromium 退出码 {proc.returncode}：{tail[0]}"
-        # same length, so the cross-reference offsets stay right
-        data = _PDF_DATE.sub(lambda m: m.group(0)[: m.group(0).index(b"D:") + 2] + b"19800101000000"
-                             + m.group(0)[m.group(0).index(b"D:") + 16:], tmp.read_bytes())
-    write_bytes_atomic(pdf, data)
-    return None
-
-
-def print_pdfs(browser: str, pages: list[Path], build: Path, final: Path, jobs: int) -> dict[str, str]:
-    """Each page of the build folder printed beside it, its links resolved as in ``final``; a page that cannot
-    be printed keeps its HTML and is returned (path in the run folder -> why), as a failed report is."""
-    at_once = max(1, min(jobs, os.cpu_count() or 1))  # a Chromium is heavier than a kernel
-    with ThreadPoolExecutor(max_workers=at_once) as pool:
-        why = pool.map(lambda page: print_pdf(browser, page, final / page.parent.relative_to(build)), pages)
-        return {page.relative_to(build).with_suffix(".pdf").as_posix(): w for page, w in zip(pages, why) if w}
 
 
 # --- building a run beside the last one -------------------------------------------------------------

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from kaohe import runner
+from kaohe import fonts, runner
 from kaohe.html import unit_files
+from kaohe.printing import CHROMIUM_FLAGS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000"]
+FLAGS = [*CHROMIUM_FLAGS, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000"]
 
 SCRIPT = "<script>document.title='PWNED';document.body.dataset.pwned=1;console.error('PWNED script')</script>"
 IMG = "<img src=x onerror=\"document.title='PWNED';console.error('PWNED img')\">"
@@ -63,7 +62,7 @@ def hostile(tmp_path_factory):
 def browse(page: Path, profile: Path) -> tuple[str, str]:
     """The DOM after the page has loaded and run whatever it would run, and what Chromium logged."""
     done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-                          capture_output=True, text=True, timeout=180)
+                          capture_output=True, text=True, timeout=180, env=fonts.environ())
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout, done.stderr
 

@@ -1,14 +1,22 @@
 """`kaohe run --pdf`: reports printed to A4 PDF by headless Chromium, checked with poppler's pdfinfo and
-pdftotext (both installed by `make test`). 示例镇08 (see test_reports): 91 分, 不合格, vetoed by T019."""
+pdftotext (both installed by `make test`). 示例镇08 (see test_reports): 91 分, 不合格, vetoed by T019.
+
+Chromium prints with kaohe's own fontconfig (kaohe.fonts), which sees the bundled fonts only: these tests
+give the same result on a machine with or without a Chinese system font."""
 
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
+import matplotlib
 import pytest
 from conftest import ROOT
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
 
-from kaohe import cli
+from kaohe import cli, fonts, printing
+from kaohe.rubric import load_rubric
 
 PARAMS = ROOT / "params" / "hengnan-2020.yaml"
 HEADER = "示例镇08：衡南县2020年政务公开政务服务工作考核（示例数据）（hengnan-2020-township@1）"
@@ -50,6 +58,8 @@ def test_a_unit_report_prints_on_a4_with_its_header_page_numbers_and_sections(pr
     assert "91（满分 100，扣 9 分）" in whole and "T019" in whole and "不合格" in whole
     heads = [p.split("\n")[2:6] for p in text]  # each section starts its page, right under the header
     assert sum(any(re.match(r"\s*[一二三四五六七八九十]+、", line) for line in h) for h in heads) == sections
+    listed = subprocess.run([tool("pdffonts"), str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVu" not in listed  # on a machine without a Chinese font, Chromium used to fall back to it: boxes
 
 
 def test_the_pages_draw(printed, tmp_path):
@@ -92,3 +102,87 @@ def test_a_report_chromium_cannot_print_keeps_its_html_and_fails_the_command(tmp
     assert "Chromium 退出码 3：GPU process crashed" in err
     folder = tmp_path / "out" / "hengnan-2020" / "2020"
     assert (folder / "units" / "示例镇08.html").exists() and not (folder / "units" / "示例镇08.pdf").exists()
+
+
+# --- fonts: a machine without a Chinese font prints Chinese; a print that lost a glyph is not kept ---------
+
+def test_prints_see_only_the_bundled_fonts():
+    """Chromium prints under kaohe's fontconfig, which names the print fonts' folder and nothing else (no system
+    fonts, no include of /etc/fonts), so the tests in this file pass or fail the same on every machine."""
+    conf = fonts.fontconfig().read_text(encoding="utf-8")
+    assert re.findall(r"<dir>(.*?)</dir>", conf) == [str(fonts.print_fonts())]
+    assert "<include" not in conf
+    assert sorted(p.name for p in fonts.print_fonts().iterdir()) == sorted([fonts.SANS, fonts.SERIF, fonts.MONO])
+    assert fonts.uncovered("示例镇〔2019〕①⑤衡陽縣計分（）：；") == []
+    # The radical ⽰ (U+2F70) is dropped from every print font: its glyph is 示's, which would then read back as ⽰.
+    assert fonts.uncovered("⽰𗀀") == ["⽰", "𗀀"]
+    with TTFont(fonts.bundled(fonts.SERIF), lazy=True) as serif:
+        assert serif.getBestCmap()[0x2F70] == serif.getBestCmap()[0x793A]
+
+
+def print_page(tmp_path, text: str, header: str) -> tuple[Path, str | None]:
+    """``text`` on an A4 page under a running header, as kaohe prints; no language or font named, so Chromium
+    picks among the print fonts by itself."""
+    html = tmp_path / "page.html"
+    html.write_text(f'<html><head><meta charset="utf-8"><style>@page {{ size: A4; @top-left {{ content: "{header}"; }} }}'
+                    f'</style></head><body><p>{text}</p></body></html>', encoding="utf-8")
+    return html.with_suffix(".pdf"), printing.print_pdf(printing.chromium(), html, tmp_path, header)
+
+
+def test_a_long_run_of_chinese_prints_and_reads_back_exactly(tmp_path):
+    """A whole clause of 衡南's rubric, 〔〕 and ①–⑤, and a clause of 衡阳's in traditional characters: the text
+    read back from the PDF (by pypdf and by poppler) is the source text, character for character."""
+    clause = load_rubric("hengnan-2020-township").rules["1.1.1a"].text
+    traditional = next(r.text for r in load_rubric("hengyang-2018-county").rules.values() if "計分" in r.text)
+    source = f"{clause}〔2019〕①②③④⑤{traditional}"
+    assert "（" in source and "項" not in source and "時" in source and " " not in source
+    pdf, why = print_page(tmp_path, source, "示例页眉：衡南县")
+    assert why is None
+    by_pypdf = PdfReader(pdf).pages[0].extract_text().split("\n")
+    assert by_pypdf[0] == "示例页眉：衡南县" and "".join(by_pypdf[1:]) == source
+    by_poppler = [line for line in pages(pdf)[0].split("\n") if line.strip()]
+    assert by_poppler[0].strip() == "示例页眉：衡南县" and "".join(line.strip() for line in by_poppler[1:]) == source
+
+
+def test_a_character_the_fonts_lack_fails_the_print_and_names_it(tmp_path):
+    """𗀀 (U+17000, Tangut) is in no print font, nor the radical ⽰ copied out of some PDF: Chromium draws
+    missing-glyph boxes, and the print is refused, saying what to write instead of the radical."""
+    pdf, why = print_page(tmp_path, "⽰例镇08𗀀", "示例页眉")
+    assert why is not None and not pdf.exists()
+    assert why.startswith("PDF 中有字符显示为方框（打印字体缺字：第 1 页 2 处），缺字：⽰（U+2F70，应为“示”）、𗀀（U+17000）；"
+                          "打印字体目录：")
+
+
+def test_a_run_printing_without_any_chinese_font_fails_its_pdfs(tmp_path, capsys, monkeypatch):
+    """KAOHE_FONT_DIR pointing at a folder with DejaVu Sans only (from matplotlib): every character of the
+    header and the report is a box, so both PDFs fail, their HTML stands, and the command exits 1."""
+    latin = tmp_path / "latin-only"
+    latin.mkdir()
+    shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf", latin)
+    monkeypatch.setenv("KAOHE_FONT_DIR", str(latin))
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "2 份 PDF 未能生成（HTML 报告已生成）：units/示例镇08.pdf、summary.pdf" in err
+    assert "PDF 未生成：units/示例镇08.pdf——PDF 中有字符显示为方框（打印字体缺字：第 1 页" in err
+    assert "缺字：示（U+793A）、例（U+4F8B）、镇（U+9547）" in err
+    folder = tmp_path / "out" / "hengnan-2020" / "2020"
+    assert (folder / "units" / "示例镇08.html").exists() and not list(folder.rglob("*.pdf"))
+
+
+def test_the_print_fonts_are_built_once_whole_in_the_cache(tmp_path, monkeypatch):
+    """On a new machine the print copies are made in the user's cache: the three fonts, radicals dropped, every
+    other code point kept; a second call reuses the folder."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fonts._print_fonts.cache_clear()
+    try:
+        folder = fonts.print_fonts()
+        assert folder.parent == tmp_path / "kaohe" and sorted(p.name for p in folder.iterdir()) == sorted(
+            [fonts.SANS, fonts.SERIF, fonts.MONO])
+        with TTFont(fonts.bundled(fonts.SANS), lazy=True) as before, TTFont(folder / fonts.SANS, lazy=True) as after:
+            kept = {c: g for c, g in before.getBestCmap().items() if c not in fonts.RADICALS}
+            assert after.getBestCmap() == kept and len(kept) < len(before.getBestCmap())
+        fonts._print_fonts.cache_clear()
+        assert fonts.print_fonts() == folder and [p.name for p in (tmp_path / "kaohe").iterdir()] == [folder.name]
+    finally:
+        fonts._print_fonts.cache_clear()

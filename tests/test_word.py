@@ -10,7 +10,9 @@ import io
 import docx
 from conftest import ROOT
 
+from kaohe import fonts
 from kaohe.assessment import assess
+from kaohe.printing import check_pdf
 from kaohe.word import scores_docx
 
 PARAMS = ROOT / "params" / "hengnan-2020.yaml"
@@ -38,20 +40,24 @@ def test_the_bulletin_document_has_title_period_table_and_reasons():
 
 
 def test_the_document_opens_and_reads_as_pages_in_libreoffice(tmp_path):
-    """LibreOffice (installed by `make test`) turns it into A4 pages whose text is the 通报, and poppler draws
-    the first page."""
+    """LibreOffice (installed by `make test`) turns it into A4 pages whose text is the 通报, set in the bundled
+    serif with no missing glyph, and poppler draws the first page."""
     import shutil
     import subprocess
 
-    tools = {name: shutil.which(name) for name in ("soffice", "pdfinfo", "pdftotext", "pdftoppm")}
+    tools = {name: shutil.which(name) for name in ("soffice", "pdfinfo", "pdftotext", "pdftoppm", "pdffonts")}
     missing = [n for n, found in tools.items() if found is None]
     assert not missing, f"需要 {'、'.join(missing)}：make test 会安装 LibreOffice 与 poppler-utils（make office、make browser）"
     docx_file = tmp_path / "scores.docx"
     docx_file.write_bytes(scores_docx(assess(PARAMS)))
+    # under kaohe's fontconfig (the bundled fonts only), as on a server with no Chinese font: 宋体 is the serif
     subprocess.run([tools["soffice"], "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx_file)], check=True, capture_output=True,
-                   timeout=300)
+                   timeout=300, env=fonts.environ())
     pdf = tmp_path / "scores.pdf"
+    listed = subprocess.run([tools["pdffonts"], str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "NotoSerifCJKsc" in listed and "DejaVu" not in listed
+    assert check_pdf(pdf.read_bytes(), "衡南县2020年政务公开政务服务工作考核（示例数据）结果通报") is None  # no box
     info = subprocess.run([tools["pdfinfo"], str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info and int(info.split("Pages:")[1].split()[0]) >= 1
     text = subprocess.run([tools["pdftotext"], "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

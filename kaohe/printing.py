@@ -1,0 +1,258 @@
+"""``kaohe run --pdf``: reports printed to A4 PDF by headless Chromium, and each print checked before it is kept.
+
+- Chromium runs with kaohe's own fontconfig (:func:`kaohe.fonts.environ`): it sees the bundled fonts and no
+  system font, so the pages are the same on every machine and a machine without a Chinese font prints Chinese.
+- A print is kept only when every glyph on its pages is a real one (no missing-glyph box) and every page's
+  running header reads back as the header that was written; otherwise it counts as a failed PDF, as a
+  Chromium failure does.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from markupsafe import escape
+
+from . import fonts
+from .errors import KaoheError
+from .files import write_bytes_atomic
+
+#: Headless Chromium as this machine allows it (root, no GPU, a closed network; see the README).
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+#: Seconds Chromium may take to print one report.
+PDF_TIMEOUT = 300
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
+#: Glyph names a simple font's encoding gives the missing glyph (Chromium's Type 3 fonts name glyph n "g<hex n>").
+_NOTDEF = {"/g0", "/.notdef"}
+_SHOWN = 20  # missing characters named in a message
+
+
+def chromium() -> str:
+    """The Chromium to print with, or a clear error saying how to install it."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not found:
+        raise KaoheError("--pdf 需要 Chromium：请安装（Debian/Ubuntu：apt install chromium；本仓库：make browser）")
+    return found
+
+
+def print_pdf(browser: str, html: Path, base: Path, header: str) -> str | None:
+    """``html`` printed to the PDF beside it: A4, the page header and footer of kaohe's print CSS (not
+    Chromium's own date and address), times stamped fixed so the same report gives the same bytes. Links are
+    resolved against ``base``, the folder the page will be in once the run is swapped in (Chromium writes them
+    as absolute addresses; the build folder is gone by then). ``header`` is the running header every page
+    must show (:func:`check_pdf`). Returns why it could not be printed, or None."""
+    pdf = html.with_suffix(".pdf")
+    env = fonts.environ()
+    with tempfile.TemporaryDirectory(prefix="kaohe-chromium-") as profile:
+        tmp, page = Path(profile) / "out.pdf", Path(profile) / "page.html"
+        text = html.read_text(encoding="utf-8")
+        page.write_text(text.replace("<head>", f'<head><base href="{escape(base.as_uri())}/">', 1), encoding="utf-8")
+        # its own process group, so a hung Chromium goes with all its helper processes
+        proc = subprocess.Popen([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
+                                 f"--print-to-pdf={tmp}", page.as_uri()], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True, env=env)
+        try:
+            _, err = proc.communicate(timeout=PDF_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.communicate()
+            return f"Chromium 打印超过 {PDF_TIMEOUT} 秒，已停止"
+        if proc.returncode != 0 or not tmp.exists():
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            return f"Chromium 退出码 {proc.returncode}：{tail[0]}"
+        # same length, so the cross-reference offsets stay right
+        data = _PDF_DATE.sub(lambda m: m.group(0)[: m.group(0).index(b"D:") + 2] + b"19800101000000"
+                             + m.group(0)[m.group(0).index(b"D:") + 16:], tmp.read_bytes())
+    why = check_pdf(data, header, text)
+    if why:
+        return why
+    write_bytes_atomic(pdf, data)
+    return None
+
+
+def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: Path, jobs: int) -> dict[str, str]:
+    """Each page of the build folder (with its running header) printed beside it, its links resolved as in
+    ``final``; a page that cannot be printed keeps its HTML and is returned (path in the run folder -> why), as a
+    failed report is."""
+    at_once = max(1, min(jobs, os.cpu_count() or 1))  # a Chromium is heavier than a kernel
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        why = pool.map(lambda p: print_pdf(browser, p[0], final / p[0].parent.relative_to(build), p[1]), pages)
+        return {page.relative_to(build).with_suffix(".pdf").as_posix(): w for (page, _), w in zip(pages, why) if w}
+
+
+# --- checking a print ---------------------------------------------------------------------------------
+
+_TOKEN = re.compile(rb"""(?P<ws>\s+|%[^\r\n]*)|(?P<dict><<|>>)|<(?P<hex>[0-9A-Fa-f\s]*)>|(?P<lit>\()
+    |/(?P<name>[^\s/\[\]<>(){}%]*)|(?P<arr>[\[\]{}])|(?P<word>[^\s/\[\]<>(){}%]+)""", re.X)
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("f"): 12}
+
+
+def _literal(data: bytes, i: int) -> tuple[bytes, int]:
+    """The literal string opening at ``data[i] == b"("`` and the offset after it (nested parentheses, escapes)."""
+    out, depth, i = bytearray(), 1, i + 1
+    while i < len(data):
+        c = data[i]
+        if c == 0x5C:  # backslash
+            i += 1
+            m = re.match(rb"[0-7]{1,3}", data[i:i + 3])
+            if m:
+                out.append(int(m.group(), 8) & 0xFF)
+                i += len(m.group())
+                continue
+            if i < len(data) and data[i] not in b"\r\n":
+                out.append(_ESCAPES.get(data[i], data[i]))
+            i += 1
+            continue
+        depth += (c == 0x28) - (c == 0x29)
+        if depth == 0:
+            return bytes(out), i + 1
+        out.append(c)
+        i += 1
+    return bytes(out), i
+
+
+def _operations(data: bytes):
+    """(operands, operator) of a content stream: names as ``/Name`` str, strings as bytes, arrays as lists.
+
+    A small reader of the operators drawing text and forms, fast enough to check every page of every print
+    (pypdf's full parser takes most of a second per report); inline images are left to pypdf (:func:`_ops`)."""
+    stack: list = [[]]
+    pos = 0
+    while pos < len(data):
+        m = _TOKEN.match(data, pos)
+        if m is None:
+            pos += 1
+            continue
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "ws" or kind == "dict":
+            continue
+        if kind == "hex":
+            digits = re.sub(rb"\s", b"", m.group("hex"))
+            stack[-1].append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
+        elif kind == "lit":
+            value, pos = _literal(data, m.start())
+            stack[-1].append(value)
+        elif kind == "name":
+            stack[-1].append("/" + m.group("name").decode("latin-1"))
+        elif kind == "arr":
+            if m.group() in (b"[", b"{"):
+                stack.append([])
+            elif len(stack) > 1:
+                inner = stack.pop()
+                stack[-1].append(inner)
+        else:
+            word = m.group("word")
+            if re.fullmatch(rb"[+-]?(\d+\.?\d*|\.\d+)", word) or word in (b"true", b"false", b"null"):
+                stack[-1].append(word)
+            else:
+                yield stack[-1], word
+                stack = [[]]
+
+
+def _ops(reader, contents):
+    data = contents.get_data() if hasattr(contents, "get_data") else b""
+    if re.search(rb"(^|\s)BI\s", data):  # inline images hold binary data: pypdf's parser knows where they end
+        from pypdf.generic import ContentStream
+
+        def raw(o):  # pypdf's text strings back to their bytes, as _operations gives them
+            if isinstance(o, list):
+                return [raw(x) for x in o]
+            return o.original_bytes if hasattr(o, "original_bytes") else o
+
+        for operands, op in ContentStream(contents, reader).operations:
+            yield [raw(o) for o in operands], op
+        return
+    yield from _operations(data)
+
+
+def _missing_glyphs(reader, contents, resources, seen: set, judged: dict) -> int:
+    """Glyphs drawn with a font's missing glyph (glyph 0) in one content stream and the forms it draws.
+
+    Type0 fonts with Identity-H (Chromium, LibreOffice) draw glyph id = the 2-byte code; simple fonts (Chromium's
+    Type 3 fonts) name each code's glyph in their encoding. Fonts of other encodings are not judged here.
+    """
+    if contents is None:
+        return 0
+    fonts_ = resources.get("/Font", {}) if resources else {}
+    forms = resources.get("/XObject", {}) if resources else {}
+    missing, notdef = 0, None
+    for operands, op in _ops(reader, contents):
+        if op == b"Tf" and operands:
+            font = fonts_.get(operands[0])
+            key = getattr(font, "idnum", None) or id(font)  # a font is judged once per PDF, not at every Tf
+            if key not in judged:
+                judged[key] = _notdef_of(font)
+            notdef = judged[key]
+        elif op in (b"Tj", b"'", b'"', b"TJ") and notdef is not None and operands:
+            strings = operands[-1] if op == b"TJ" else operands[-1:]
+            missing += sum(notdef(s) for s in strings if isinstance(s, bytes))
+        elif op == b"Do" and operands:
+            form = forms.get(operands[0])
+            form = form.get_object() if form is not None else None
+            if form is not None and form.get("/Subtype") == "/Form" and id(form) not in seen:
+                seen.add(id(form))
+                missing += _missing_glyphs(reader, form, form.get("/Resources") or resources, seen, judged)
+    return missing
+
+
+def _notdef_of(font):
+    """A function counting the missing glyphs in a string shown with ``font``, or None if it cannot tell."""
+    font = font.get_object() if font is not None else None
+    if font is None:
+        return None
+    if font.get("/Subtype") == "/Type0":
+        if font.get("/Encoding") != "/Identity-H":
+            return None
+        return lambda b: sum(1 for i in range(0, len(b) - 1, 2) if b[i] == 0 and b[i + 1] == 0)
+    encoding = font.get("/Encoding")
+    encoding = encoding.get_object() if encoding is not None else None
+    if not hasattr(encoding, "get") or "/Differences" not in encoding:
+        return None
+    names, code = {}, 0
+    for item in encoding["/Differences"]:
+        if isinstance(item, int):
+            code = int(item)
+        else:
+            names[code], code = str(item), code + 1
+    return lambda b: sum(1 for c in b if names.get(c) in _NOTDEF)
+
+
+def check_pdf(data: bytes, header: str, html: str = "") -> str | None:
+    """Why a printed report is not a faithful copy, or None: a page shows a missing-glyph box (a character no
+    print font has), or a page's running header does not read back as ``header``. ``html`` (the page printed)
+    lets the message name the characters the fonts lack."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = list(reader.pages)
+    except (PdfReadError, ValueError) as exc:
+        return f"Chromium 生成的 PDF 无法读取：{exc}"
+    if not pages:
+        return "Chromium 生成的 PDF 没有页面"
+    judged: dict = {}
+    boxed = [(i, n) for i, page in enumerate(pages, start=1)
+             if (n := _missing_glyphs(reader, page.get_contents(), page.get("/Resources"), set(), judged))]
+    if boxed:
+        lacking = fonts.uncovered(html)
+        named = "、".join(fonts.described(c) for c in lacking[:_SHOWN]) + (f" 等 {len(lacking)} 个" if
+                                                                          len(lacking) > _SHOWN else "")
+        where = "、".join(f"第 {i} 页 {n} 处" for i, n in boxed[:5]) + ("等" if len(boxed) > 5 else "")
+        return (f"PDF 中有字符显示为方框（打印字体缺字：{where}）" + (f"，缺字：{named}" if named else "")
+                + f"；打印字体目录：{fonts.print_fonts()}")
+    # Every page's header is drawn with the same font objects, so the first page's tells for all of them.
+    want = "".join(header.split())
+    got = "".join(pages[0].extract_text().replace("\x01", " ").split())  # Chromium maps the space to U+0001
+    if want not in got:
+        return f"第 1 页的页眉读出为“{got[:len(want) + 10]}”，应为“{header}”：打印字体缺字或字符映射有误"
+    return None
