@@ -129,13 +129,14 @@ def quarter_ends(rubric: Rubric, as_of: date | None) -> list[date]:
     return out
 
 
-def assess(params: str | Path, as_of: str | date | None = None) -> Assessment:
-    """Load, check and score a params file; ``as_of`` overrides the file's own.
+def assess(params: str | Path, as_of: str | date | None = None, replace: dict | None = None) -> Assessment:
+    """Load, check and score a params file; ``as_of`` overrides the file's own, ``replace`` its fields
+    (:class:`kaohe.config.Run`).
 
     Raises:
         InputError: every problem of the inputs at once; nothing is scored.
     """
-    run = Run(params)
+    run = Run(params, replace)
     roster, evidence = run.load_inputs()
     given = as_of if as_of not in (None, "") else run.config.as_of
     when, problems = parse_as_of(given, run.rubrics, "--as-of" if as_of not in (None, "") else str(run.path))

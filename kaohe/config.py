@@ -38,10 +38,14 @@ class RunConfig(BaseModel):
 class Run:
     """A loaded run: the config plus its rubrics, roster and evidence (not yet validated)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, replace: dict | None = None):
+        """``replace``: fields used instead of the file's (``kaohe verify`` points a run's copied params file at
+        the copies of its inputs without writing it)."""
         # Absolute and normalised: notebooks run in another working directory, and messages stay readable.
         self.path = Path(os.path.abspath(path))
         self.config: RunConfig = load_model(RunConfig, self.path)
+        if replace:
+            self.config = RunConfig.model_validate({**self.config.model_dump(), **replace})
         base = self.path.parent
         self.rubric_paths = [rubric_path(os.path.abspath(base / r) if _is_file(r) else r) for r in self.config.rubrics]
         self.rubrics: list[Rubric] = [self.with_quota(load_rubric(p)) for p in self.rubric_paths]

@@ -1,13 +1,17 @@
 """``kaohe verify``: is a run folder still what its manifest says, and do its copied inputs still give its
 scores? Every difference is named: a file changed, missing or added, and the score or ledger rows whose
-recorded values differ from a fresh scoring of ``inputs/``."""
+recorded values differ from a fresh scoring of ``inputs/``.
+
+verify only reads, and only inside the folder: a run folder is something received from someone else. It
+follows no symbolic link, rescores in memory from ``inputs/`` (no copy, no params file written), and a
+manifest that names a file outside ``inputs/`` for rescoring is reported as tampering, never read.
+"""
 
 from __future__ import annotations
 
 import io
 import json
-import shutil
-import tempfile
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,43 +46,83 @@ def verify(folder: str | Path) -> list[Difference]:
     """
     folder = Path(folder)
     try:
+        if (folder / "manifest.json").is_symlink():
+            raise ValueError("manifest.json 是符号链接")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 缺失或无法读取：{exc}）") from None
     roles = {f"inputs/{i['name']}": i["role"] for i in manifest.get("inputs", [])}
     out = []
-    # every file, hidden ones too: only the manifest itself is not listed in it
-    present = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
-               if p.is_file() and p != folder / "manifest.json"}
+    # every file, hidden ones too: only the manifest itself is not listed in it; links are named, not followed
+    present, links = _files(folder)
+    out += [Difference(path, "符号链接", "运行目录中不应有符号链接，未跟随读取（可能被篡改）") for path in links]
     for path, digest in listed.items():
         role = f"（{roles[path]}，运行时复制的输入）" if path in roles else ""
+        if path in links:
+            continue
         if path not in present:
             out.append(Difference(path, "缺失", f"清单中有此文件{role}"))
         elif sha256(present[path]) != digest:
             out.append(Difference(path, "已修改", f"SHA-256 与清单不符{role}"))
     out += [Difference(path, "多出", "清单中没有此文件") for path in present if path not in listed]
-    return out + _rescore(folder, manifest)
+    return out + _rescore(folder, manifest, links)
 
 
-def _rescore(folder: Path, manifest: dict) -> list[Difference]:
+def _files(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """Regular files under ``folder`` (relative path -> path, manifest.json aside) and the symbolic links,
+    walked without following any link."""
+    files, links = {}, []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in sorted(dirs) + sorted(names):
+            path = here / name
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                links.append(rel)
+            elif name in names and path.is_file() and path != folder / "manifest.json":
+                files[rel] = path
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+    return dict(sorted(files.items())), sorted(links)
+
+
+def _plan(folder: Path, plan: dict, links: list[str]) -> tuple[dict | None, list[Difference]]:
+    """The manifest's rescoring plan as paths inside ``inputs/``, or why it cannot be followed: each entry must
+    be the plain name of a regular file copied into ``inputs/`` (what ``kaohe run`` writes)."""
+    try:
+        names = {"params": plan["params"], "rubrics": list(plan["rubrics"]), "roster": plan["roster"],
+                 "evidence": list(plan["evidence"])}
+    except (KeyError, TypeError) as exc:
+        return None, [Difference("manifest.json", "无法重新计分", f"rescore 一项不完整：{exc}")]
+    bad = []
+    for field, value in names.items():
+        for name in value if isinstance(value, list) else [value]:
+            # a plain name of this system (no folder, drive or parent part), as copy_names writes it
+            inside = isinstance(name, str) and name not in ("", ".", "..") and "\0" not in name and Path(name).name == name
+            if not inside:
+                bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 指向 inputs/ 以外的文件：{name!r}"
+                                                               "（kaohe run 只写 inputs/ 中的文件名）；未读取该文件"))
+            elif f"inputs/{name}" in links or not (folder / "inputs" / name).is_file():
+                bad.append(Difference("manifest.json", "无法重新计分", f"rescore 的 {field} 所指 inputs/{name} 不存在或不是普通文件"))
+    if "inputs" in links:
+        bad.append(Difference("manifest.json", "被篡改", "inputs/ 是符号链接；未读取"))
+    return (None if bad else names), bad
+
+
+def _rescore(folder: Path, manifest: dict, links: list[str]) -> list[Difference]:
     """Score ``inputs/`` again and compare the tables a run writes with the ones in the folder."""
     from .runner import ledger_frame, scores_frame
 
     plan = manifest.get("rescore")
     if not plan:
         return [Difference("manifest.json", "无法重新计分", "清单中没有 rescore 一项（由较早版本的 kaohe 生成）")]
+    names, bad = _plan(folder, plan, links)
+    if names is None:
+        return bad
     try:
-        with tempfile.TemporaryDirectory(prefix="kaohe-verify-") as tmp:
-            # The copies and a params file naming them, in a folder of their own (a params file names
-            # only files in its project); the run folder itself is never written.
-            project = Path(tmp) / "inputs"
-            shutil.copytree(folder / "inputs", project)
-            config = yaml.safe_load((project / plan["params"]).read_text(encoding="utf-8"))
-            config.update(rubrics=list(plan["rubrics"]), roster=plan["roster"], evidence=list(plan["evidence"]))
-            params = project / plan["params"]
-            params.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-            a = assess(params, manifest["run"].get("as_of"))
+        # The copied params file, its paths replaced by the copies beside it (in memory: nothing is written).
+        replace = {k: v for k, v in names.items() if k != "params"}
+        a = assess(folder / "inputs" / names["params"], (manifest.get("run") or {}).get("as_of"), replace=replace)
     except InputError as exc:
         return [Difference("inputs/", "无法重新计分", f"复制的输入有错误：{exc}")]
     except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError, KaoheError) as exc:
@@ -88,7 +132,7 @@ def _rescore(folder: Path, manifest: dict) -> list[Difference]:
                              ("ledger.csv", ledger_frame(a), ["rubric", "evidence_id"])):
         written = folder / name
         fresh = csv_text(frame)
-        if not written.exists() or written.read_bytes() == fresh.encode("utf-8"):
+        if name in links or not written.exists() or written.read_bytes() == fresh.encode("utf-8"):
             continue  # a missing file is already listed
         try:
             table = pd.read_csv(io.StringIO(written.read_bytes().decode("utf-8-sig")), dtype=str, keep_default_na=False)

@@ -273,3 +273,90 @@ def test_a_failed_report_is_the_same_bytes_in_a_second_run(tmp_path, bad_noteboo
 @pytest.fixture
 def bad_notebooks_raising(tmp_path):
     return sabotaged_notebooks(tmp_path / "notebooks", 'if unit == "示例镇02":\n    raise ValueError("故意失败")')
+
+
+# --- verify only reads, and only inside the folder ----------------------------------------------------
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_watching: list[list] = []
+
+
+def _audit(event, args):
+    if _watching and event == "open":
+        path, mode, flags = args
+        if isinstance(path, (str, bytes, os.PathLike)):
+            writes = (isinstance(mode, str) and any(c in mode for c in "wax+")) or bool((flags or 0) & _WRITE_FLAGS)
+            _watching[-1].append((os.path.realpath(os.fsdecode(path)), writes))
+    elif _watching and event in ("os.rename", "os.replace", "os.remove", "os.unlink", "os.mkdir", "os.rmdir",
+                                 "shutil.copyfile", "shutil.rmtree", "os.truncate", "os.symlink", "os.chmod"):
+        _watching[-1].append((str(args[0]), True))
+
+
+sys.addaudithook(_audit)
+
+
+def opened_by_verify(folder: Path) -> tuple[list, list[tuple[str, bool]]]:
+    """verify's differences and every file it opened (real path, for writing?) or changed."""
+    import kaohe.runner  # noqa: F401  imported before watching: imports read and may cache, verify itself must not
+
+    _watching.append([])
+    try:
+        found = verify(folder)
+    finally:
+        seen = _watching.pop()
+    return found, seen
+
+
+def software_roots() -> list[str]:
+    """What verify may read outside the run folder: the installed Python, its packages and kaohe itself."""
+    import kaohe
+
+    return [os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, Path(kaohe.__file__).parent}]
+
+
+def test_verify_writes_nothing_and_reads_only_the_folder_and_the_installed_software(first):
+    folder, _ = first
+    found, seen = opened_by_verify(folder)
+    assert found == []
+    assert [p for p, writes in seen if writes] == []
+    inside = os.path.realpath(folder)
+    outside = {p for p, _ in seen if not p.startswith(inside + os.sep) and p != inside
+               and not any(p.startswith(r + os.sep) for r in software_roots()) and not p.startswith("/dev/")}
+    assert outside == set()
+    assert any(p.startswith(os.path.join(inside, "inputs") + os.sep) for p, _ in seen)  # it did rescore
+
+
+@pytest.mark.parametrize("where", ["relative", "absolute"])
+def test_a_manifest_pointing_outside_the_folder_is_tampering_and_the_file_is_neither_read_nor_written(copy, tmp_path,
+                                                                                                         where):
+    """The critical case of issue 15: another project's params file named by the manifest was rewritten."""
+    victim = tmp_path / "victim" / "params" / "run.yaml"
+    victim.parent.mkdir(parents=True)
+    original = (ROOT / "params" / "hengnan-2020.yaml").read_bytes()
+    victim.write_bytes(original)
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["rescore"]["params"] = (os.path.relpath(victim, copy / "inputs") if where == "relative" else str(victim))
+    (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    found, seen = opened_by_verify(copy)
+    assert [str(d) for d in found] == [
+        f"manifest.json：被篡改——rescore 的 params 指向 inputs/ 以外的文件：{manifest['rescore']['params']!r}"
+        "（kaohe run 只写 inputs/ 中的文件名）；未读取该文件"]
+    assert victim.read_bytes() == original
+    assert not any(p.startswith(str(tmp_path / "victim")) for p, _ in seen)
+    assert [p for p, writes in seen if writes] == []
+    assert cli.main(["verify", str(copy)]) == 1
+
+
+def test_links_in_a_run_folder_are_named_and_not_followed(copy, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("单位,类别\n甲,乡镇\n", encoding="utf-8")
+    roster = copy / "inputs" / json.loads((copy / "manifest.json").read_text(encoding="utf-8"))["rescore"]["roster"]
+    roster.unlink()
+    roster.symlink_to(secret)
+    (copy / "units" / "extra.html").symlink_to(secret)
+    found, seen = opened_by_verify(copy)
+    text = [str(d) for d in found]
+    assert f"inputs/{roster.name}：符号链接——运行目录中不应有符号链接，未跟随读取（可能被篡改）" in text
+    assert "units/extra.html：符号链接——运行目录中不应有符号链接，未跟随读取（可能被篡改）" in text
+    assert f"manifest.json：无法重新计分——rescore 的 roster 所指 inputs/{roster.name} 不存在或不是普通文件" in text
+    assert os.path.realpath(secret) not in {p for p, _ in seen}
