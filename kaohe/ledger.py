@@ -222,6 +222,8 @@ def load_roster(source: str | Path | pd.DataFrame) -> Roster:
     """Read a roster (``unit, category`` / 单位, 类别) from CSV, XLSX or a DataFrame."""
     table, problems = _read(source, ROSTER_COLUMNS, ("unit", "category"), "单位名单")
     roster = Roster(problems=problems, file=table.file)
+    if any(p.code == "missing_column" for p in problems):
+        return roster  # rows cannot be read without 单位 and 类别; the missing column is the problem to fix
     seen: dict[str, int] = {}
     for row, cells in table.rows:
         name, cat = text(cells.get("unit")), text(cells.get("category"))

@@ -63,6 +63,8 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
             (scoring one rubric of several).
     """
     problems = list(roster.problems) + list(evidence.problems)
+    if any(p.code == "missing_column" for p in roster.problems):
+        return problems  # no units could be read: every ledger row would be "not on the roster" as well
     categories = roster.category_of()
     if not any(rubric_for(rubrics, c) for c in categories.values()) and roster.units:
         applies = "、".join(c for r in rubrics for c in r.applies_to)

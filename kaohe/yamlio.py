@@ -2,7 +2,8 @@
 
 PyYAML's ``safe_load`` silently keeps the last of two duplicate keys and forgets line
 numbers; rubric errors must name the file and line, so we compose the node tree
-ourselves and build Python objects from it with the safe constructor.
+ourselves and build Python objects from it with the safe constructor. Aliases are
+refused: a few hundred bytes of nested aliases expand to gigabytes.
 """
 
 from __future__ import annotations
@@ -41,8 +42,15 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
     problems: list[Problem] = []
     constructor = yaml.SafeLoader("")  # only its construct_object is used, for scalars
 
+    seen: set[int] = set()  # an alias is the same node met again: refused, so "billion laughs" stays small
+
     def build(n, loc: Loc):
         lines[loc] = n.start_mark.line + 1
+        if id(n) in seen:
+            problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), None, "yaml_alias",
+                                    "不允许使用 YAML 别名（&锚点 / *引用）：请把内容直接写出"))
+            return None
+        seen.add(id(n))
         if not isinstance(n, yaml.ScalarNode) and n.tag not in _PLAIN_TAGS:
             problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), n.tag, "unsafe_yaml",
                                     f"不允许的 YAML 标签 {n.tag}（只接受普通数据）"))

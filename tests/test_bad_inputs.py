@@ -106,6 +106,10 @@ def rubric_case(name: str, text: str, expect: list[str]) -> Case:
                 "rubrics: [../data/细则.yaml]\nroster: ../data/名单.csv\nevidence: [../data/台账.csv]\n")
 
 
+BOMB = "".join(f"{c}: &{c} [" + ", ".join([f"*{chr(ord(c) - 1)}"] * 9 if c > "a" else ['"lol"'] * 9) + "]\n"
+               for c in "abcdefghi")
+
+
 def big_ledger(path: Path) -> None:
     rows = [f"E{i},{'云集镇' if i % 2 else '宝盖镇'},4.2.1,2020-{1 + i % 12:02d}-{1 + i % 28:02d},1,,," for i in range(100_000)]
     rows.append("BAD,宝盖镇,4.2.1,2020-06-31,1,,,")  # June has 30 days: row 100,002 as Excel shows it
@@ -181,6 +185,15 @@ CASES = [
                 ["细则.yaml，第 14 行", "per_time", "per_count"]),
     rubric_case("rubric_points_do_not_add_up", RUBRIC.replace("points: 10\n    rules", "points: 8\n    rules"),
                 ["[value_error]", "细则.yaml", "indicators 的分值合计 8 分，与总分 points 10 分不符"]),
+    # issue 15: "billion laughs" — 9 levels of 9 aliases would be 387 million strings (gigabytes) once built
+    Case("params_with_nested_yaml_aliases", ["[yaml_alias]", "run.yaml，第 5 行", "不允许使用 YAML 别名"],
+         params="name: corpus\nyear: 2020\ntitle: 测试\n" + BOMB + "rubrics: [hengnan-2020-township]\n"
+                "roster: ../data/名单.csv\nevidence: [../data/台账.csv]\n"),
+    rubric_case("rubric_with_nested_yaml_aliases", RUBRIC + BOMB, ["[yaml_alias]", "细则.yaml，第 20 行"]),
+    Case("roster_without_a_unit_column", ["[missing_column]", "名单.csv，第 1 行，「单位」列", "缺少必需的列「单位",
+                                          "表中的列：名称、类别"], {"data/名单.csv": "名称,类别\n云集镇,乡镇\n"}),
+    Case("roster_without_a_category_column", ["[missing_column]", "名单.csv，第 1 行，「类别」列", "缺少必需的列「类别"],
+         {"data/名单.csv": "单位\n云集镇\n"}),
     Case("params_pointing_outside_the_project", ["run.yaml：以下路径在项目目录", "之外", "evidence: /etc/passwd"],
          params="name: corpus\nyear: 2020\ntitle: 测试\nrubrics: [hengnan-2020-township]\nroster: ../data/名单.csv\n"
                 "evidence: [/etc/passwd]\n"),
@@ -277,3 +290,14 @@ def test_a_duplicate_unit_in_a_roster_built_in_code_is_a_problem():
     roster = Roster([Unit("甲镇", "乡镇", "名单", 2), Unit("甲镇", "乡镇", "名单", 3)])
     (p,) = check([load_rubric("hengnan-2020-township")], roster, Evidence())
     assert (p.code, p.row, p.value, p.message) == ("duplicate_unit", 3, "甲镇", "单位重复（第 2 行已有）")
+
+
+def test_a_roster_without_its_unit_column_is_named_by_the_template_command_too(tmp_path, capsys):
+    """Before: KeyError: 'unit' from validate, run and template alike."""
+    roster = tmp_path / "名单.csv"
+    roster.write_text("名称,类别\n云集镇,乡镇\n", encoding="utf-8")
+    out = tmp_path / "台账.xlsx"
+    assert cli.main(["template", "hengnan-2020-township", "--roster", str(roster), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[missing_column]" in err and "名单.csv，第 1 行，「单位」列" in err and "Traceback" not in err
+    assert not out.exists()
