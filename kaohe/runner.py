@@ -203,6 +203,11 @@ def incomplete(nb) -> str | None:
     return None
 
 
+def _literal(path: Path) -> str:
+    """``path`` for papermill, which runs ``str.format(**parameters)`` on it: braces doubled."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
 def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple[object, str | None]:
     """Run ``source`` into ``target``; returns the executed notebook and the failure, if any."""
     import papermill as pm  # imported here: importing papermill is slow and only run needs it
@@ -223,7 +228,8 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
             # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
             # would chdir this whole process, which breaks the relative paths of the other threads.
             # No save after every cell: the notebook is written once at the end (or on failure), checked then.
-            pm.execute_notebook(str(source), str(target), parameters=parameters,
+            # papermill formats both paths with the parameters: braces in a folder or unit name are literal
+            pm.execute_notebook(_literal(source), _literal(target), parameters=parameters,
                                 kernel_manager_class=HereKernelManager, progress_bar=False,
                                 execution_timeout=timeout, start_timeout=120, request_save_on_cell_execute=False,
                                 resources={"metadata": {"path": str(source.parent)}},

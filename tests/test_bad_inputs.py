@@ -301,3 +301,15 @@ def test_a_roster_without_its_unit_column_is_named_by_the_template_command_too(t
     err = capsys.readouterr().err
     assert "[missing_column]" in err and "名单.csv，第 1 行，「单位」列" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_braces_in_the_output_folder_and_in_a_unit_name_are_plain_text(tmp_path, capsys):
+    """papermill formats its paths with the parameters: `out{2020}` failed every report (IndexError) and a unit
+    named 云集{镇} failed its own (issue 15, item 7)."""
+    roster = "单位,类别\n云集{镇},乡镇\n向阳街道,街道\n"
+    params = Case("braces", [], {"data/名单.csv": roster, LEDGER: csv("E1,云集{镇},1.2.1,2020-03-01,,,,")}).write(tmp_path)
+    out = tmp_path / "out{2020}"
+    assert cli.main(["run", str(params), "--out-dir", str(out), "--jobs", "2"]) == 0
+    folder = out / "corpus" / "2020"
+    assert (folder / "units" / "云集{镇}.html").exists() and (folder / "summary.html").exists()
+    assert "云集{镇}" in (folder / "units" / "云集{镇}.html").read_text(encoding="utf-8")
