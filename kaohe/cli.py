@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__
 from .config import DEFAULT_JOBS, DEFAULT_TIMEOUT, Run
 from .errors import InputError, KaoheError
-from .files import write_csv_atomic
+from .files import os_error_text, write_csv_atomic
 from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
@@ -39,9 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断：正在运行的笔记本结束后退出，未开始的不再运行。", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `kaohe rubric show X | head`: stop quietly
-        sys.stderr.close()
-        return 0
+    except OSError as exc:  # a full disk or a folder that cannot be written where no message was given yet
+        if isinstance(exc, BrokenPipeError):  # `kaohe rubric show X | head`: stop quietly
+            sys.stderr.close()
+            return 0
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"错误：无法读写文件{where}：{os_error_text(exc)}。此前的输出未被改动；请腾出空间或换一个可写的目录后重试。",
+              file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -68,15 +68,62 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 _sockets_lock = threading.Lock()
 _sockets: Path | None = None
+_sockets_alive: int | None = None  # an fd holding a lock on the folder's .alive file while this process lives
+SOCKETS_PREFIX = "kaohe-kernels-"
+_ALIVE = ".alive"
 
 
 def _socket_dir() -> Path:
-    """A private folder (mkdtemp: 0700, unpredictable name) for this process's kernel sockets."""
-    global _sockets
+    """A private folder (mkdtemp: 0700, unpredictable name) for this process's kernel sockets. The folders
+    of runs that were killed (their lock no longer held) are removed first."""
+    global _sockets, _sockets_alive
     with _sockets_lock:
         if _sockets is None or not _sockets.exists():
-            _sockets = Path(tempfile.mkdtemp(prefix="kaohe-kernels-"))
+            _remove_stale_socket_dirs()
+            _sockets = Path(tempfile.mkdtemp(prefix=SOCKETS_PREFIX))
+            _sockets_alive = _hold(_sockets / _ALIVE)
         return _sockets
+
+
+def _hold(path: Path) -> int | None:
+    """An exclusive lock on ``path`` for as long as this process (or a child it forked) lives; None without
+    ``fcntl`` (Windows, where kernels do not use socket files)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _remove_stale_socket_dirs(grace: float = 3600) -> None:
+    """Socket folders in the temp folder whose run is gone: ours, and either their ``.alive`` lock can be taken
+    (its process died) or, with no lock file (an older kaohe), untouched for ``grace`` seconds."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*"):
+        try:
+            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            alive = folder / _ALIVE
+            if not alive.exists():
+                stale = time.time() - folder.stat().st_mtime > grace
+            else:
+                fd = os.open(alive, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    stale = True
+                except BlockingIOError:
+                    stale = False  # a run is using it
+                finally:
+                    os.close(fd)
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # another process removed it meanwhile, or it is not ours to look into
 
 
 _server: ForkServer | None = None
@@ -101,7 +148,7 @@ def _fork_server() -> ForkServer | None:
 
 
 def _drop_socket_dir() -> None:
-    global _sockets, _server
+    global _sockets, _server, _sockets_alive
     with _sockets_lock:
         if _server is not None:
             _server.stop()
@@ -109,6 +156,9 @@ def _drop_socket_dir() -> None:
         if _sockets is not None:
             shutil.rmtree(_sockets, ignore_errors=True)
             _sockets = None
+        if _sockets_alive is not None:
+            os.close(_sockets_alive)
+            _sockets_alive = None
 
 
 #: Set for every report kernel: a fixed hash seed, no GUI backend, one BLAS thread (kernels run in parallel).

@@ -360,3 +360,41 @@ def test_links_in_a_run_folder_are_named_and_not_followed(copy, tmp_path):
     assert "units/extra.html：符号链接——运行目录中不应有符号链接，未跟随读取（可能被篡改）" in text
     assert f"manifest.json：无法重新计分——rescore 的 roster 所指 inputs/{roster.name} 不存在或不是普通文件" in text
     assert os.path.realpath(secret) not in {p for p, _ in seen}
+
+
+def test_a_full_disk_anywhere_in_a_run_is_a_chinese_error_not_a_traceback(first, tmp_path, monkeypatch, capsys):
+    """Issue 15, item 8: ENOSPC while the run wrote its own working files (here the pickled assessment)
+    ended in a raw OSError traceback."""
+    folder, before = first
+    out = tmp_path / "out"
+    shutil.copytree(folder.parent, out / "hengnan-2020")
+
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr("kaohe.assessment.save_cache", full)
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇08", "--out-dir", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "错误：无法读写文件 " in err and "assessment.pickle：磁盘空间已满（No space left on device）。此前的输出未被改动" in err
+    assert tree(out / "hengnan-2020" / "2020") == before
+    assert builds(out / "hengnan-2020") == []
+
+
+def test_the_kernel_socket_folder_of_a_killed_run_is_removed_by_the_next_one(tmp_path):
+    """A run killed with SIGKILL cannot remove its socket folder; the next run does, and leaves alone the
+    folder of a run still going (its .alive lock is held)."""
+    child = subprocess.Popen([sys.executable, "-c", "from kaohe import runner; print(runner._socket_dir(), flush=True);"
+                              "import time; time.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    killed = Path(child.stdout.readline().strip())
+    child.kill()
+    child.wait()
+    assert killed.is_dir() and killed.name.startswith(runner.SOCKETS_PREFIX)
+    going = Path(__import__("tempfile").mkdtemp(prefix=runner.SOCKETS_PREFIX))
+    fd = runner._hold(going / ".alive")
+    try:
+        runner._remove_stale_socket_dirs()
+        assert not killed.exists() and going.is_dir()
+    finally:
+        os.close(fd)
+        shutil.rmtree(going)
