@@ -105,6 +105,9 @@ def _parser() -> argparse.ArgumentParser:
 
     vf = sub.add_parser("verify", help="核验一次运行的输出：文件是否与清单的 SHA-256 一致，复制的输入能否重新算出同样的得分")
     vf.add_argument("folder", metavar="outputs/<运行名>/<年度>", help="kaohe run 的输出目录（含 manifest.json）")
+    vf.add_argument("--expect", metavar="SHA256", help="应有的清单指纹（kaohe run 结束时打印、写在通报末尾的那一串）")
+    vf.add_argument("--rebuild", action="store_true",
+                    help="用复制的输入在临时目录中重新生成整次运行，逐字节比对每个文件（须同一版本的 kaohe；较慢）")
     vf.set_defaults(func=cmd_verify)
 
     r = sub.add_parser("rubric", help="查看细则")
@@ -206,6 +209,9 @@ def cmd_run(args) -> int:
     if outcome.pdf_failed:
         print(f"{len(outcome.pdf_failed)} 份 PDF 未能生成（HTML 报告已生成）：{'、'.join(outcome.pdf_failed)}",
               file=sys.stderr)
+    if outcome.fingerprint:
+        print(f"清单指纹（manifest.json 的 SHA-256，已写入 index.html 与 scores.docx）：{outcome.fingerprint}",
+              file=sys.stderr)
     print(outcome.index)
     return 1 if (outcome.failed or outcome.summary_error or outcome.pdf_failed) else 0
 
@@ -228,9 +234,11 @@ def cmd_template(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .verify import earlier_reports, verify
+    from .verify import earlier_reports, fingerprint, rebuild, verify
 
-    differences = verify(args.folder)
+    differences = verify(args.folder, expect=args.expect)
+    if args.rebuild:
+        differences += rebuild(args.folder, progress=True)
     for d in differences:
         print(d, file=sys.stderr)
     kept = earlier_reports(args.folder)
@@ -240,7 +248,9 @@ def cmd_verify(args) -> int:
     if differences:
         print(f"核验未通过：{len(differences)} 处不符（{args.folder}）", file=sys.stderr)
         return 1
-    print(f"核验通过：全部文件与清单一致，按复制的输入重新计分结果相同（{args.folder}）")
+    done = "按复制的输入重新生成的每个文件逐字节相同" if args.rebuild else "按复制的输入重新计分结果相同"
+    print(f"核验通过：全部文件与清单一致，{done}（{args.folder}）")
+    print(f"清单指纹（SHA-256）：{fingerprint(args.folder)}" + ("，与 --expect 相符" if args.expect else ""))
     return 0
 
 

@@ -12,6 +12,7 @@ Choices (see README):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -259,8 +260,13 @@ def _literal(path: Path) -> str:
 
 
 def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple[object, str | None]:
-    """Run ``source`` into ``target``; returns the executed notebook and the failure, if any."""
+    """Run ``source`` into ``target``; returns the executed notebook and the failure, if any. A
+    ``shown_params`` entry of ``parameters`` is not passed to the notebook: it is the params path the
+    published notebook names (:func:`reproducible`)."""
     import papermill as pm  # imported here: importing papermill is slow and only run needs it
+
+    parameters = dict(parameters)
+    shown = parameters.pop("shown_params", None)
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     for attempt in range(1, START_ATTEMPTS + 1):
@@ -299,7 +305,7 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
         nb = nbformat.read(target, as_version=4)
     except (OSError, ValueError) as exc:  # never written, or cut off when the kernel died
         return None, failure or f"笔记本未生成或不完整：{type(exc).__name__}"
-    reproducible(nb)
+    reproducible(nb, shown)
     nbformat.write(nb, target)
     return nb, failure or incomplete(nb)
 
@@ -307,15 +313,19 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
 _TIMES = ("start_time", "end_time", "duration")
 
 
-def reproducible(nb) -> None:
+def reproducible(nb, shown_params: str | None = None) -> None:
     """Take out of an executed notebook what differs between two runs of the same inputs: papermill's and
     nbclient's times, papermill's random cell id and the temporary paths. The cache parameter becomes None:
-    it named a temporary file, and a rerun of the published notebook with None scores from ``params``."""
+    it named a temporary file, and a rerun of the published notebook with None scores from ``params``, which
+    becomes ``shown_params`` (the params file relative to the project folder, not an absolute path that
+    differs between machines and copies of the project)."""
     pm = nb.metadata.get("papermill", {})
     for key in (*_TIMES, "input_path", "output_path"):
         pm.pop(key, None)
     if "cache" in pm.get("parameters", {}):
         pm["parameters"]["cache"] = None
+    if shown_params is not None and "params" in pm.get("parameters", {}):
+        pm["parameters"]["params"] = shown_params
     for i, c in enumerate(nb.cells):
         c.metadata.pop("execution", None)
         for key in _TIMES:
@@ -326,6 +336,9 @@ def reproducible(nb) -> None:
         if "injected-parameters" in tags:
             c["id"] = "injected-parameters"
             c.source = re.sub(r"^cache = .*$", "cache = None", c.source, flags=re.M)
+            if shown_params is not None:
+                c.source = re.sub(r"^params = .*$", lambda _: f"params = {ChineseTranslator.translate_str(shown_params)}",
+                                  c.source, flags=re.M)
 
 
 #: How many times a report's kernel is started when it fails before running any cell.
@@ -443,6 +456,8 @@ class RunOutcome:
     summary_traceback: str = ""
     #: ``--pdf``: prints that failed (path in the run folder -> why); their HTML reports stand
     pdf_failed: dict[str, str] = field(default_factory=dict)
+    #: SHA-256 of manifest.json, printed at the end of the run and written into index.html and scores.docx
+    fingerprint: str = ""
 
     @property
     def failed(self) -> list[str]:
@@ -463,16 +478,20 @@ def output_folder(a: Assessment, out_dir: Path) -> Path:
 def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of: str | date | None = None,
         show_code: bool = False, out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT,
         notebooks: Path | None = None, progress: bool = True, log: Callable[[str], None] | None = None,
-        scheduler: str | None = None, pdf: bool = False) -> RunOutcome:
+        scheduler: str | None = None, pdf: bool = False, replace: dict | None = None,
+        shown_params: str | None = None) -> RunOutcome:
     """Score once, then write every report of the run. See the module docstring for the rules.
 
     ``scheduler`` (``tcp://host:port``) runs the notebooks on the workers of that Dask cluster instead of
     ``jobs`` local threads; the files written here are the same. ``pdf`` also prints each report made now,
-    and the summary, to PDF (A4) with headless Chromium.
+    and the summary, to PDF (A4) with headless Chromium. ``replace`` and ``shown_params`` are for
+    ``kaohe verify --rebuild``: the params file's fields replaced (:class:`kaohe.config.Run`), and the params
+    path the reports show instead of :func:`shown_path`'s.
     """
     notebooks = notebooks or NOTEBOOKS
     browser = chromium() if pdf else None
-    a = assess(params, as_of)
+    a = assess(params, as_of, replace=replace)
+    shown = shown_params or shown_path(a)
     everyone = a.units
     chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
     unknown = [u for u in chosen if u not in set(everyone)]
@@ -495,7 +514,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         (stage / "units").mkdir(parents=True)
         cache = stage / "assessment.pickle"
         a.for_summary().save(cache)  # the summary's; each unit gets its own slice below
-        common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache)}
+        common = {"params": str(a.run.path), "as_of": a.as_of.isoformat() if a.as_of else None, "cache": str(cache),
+                  "shown_params": shown}
         # Each unit's kernel loads its own slice, written when its job is submitted: a small pickle whatever N.
         (stage / "caches").mkdir()
 
@@ -603,9 +623,11 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         # Tables and inputs last: an interrupted run leaves the previous set whole.
         _write_tables(a, folder)
         _copy_inputs(a, folder)
-        write_text_atomic(folder / "index.html", index_html(a, outcome))
         shutil.rmtree(stage)
-        _write_manifest(a, folder, notebooks, outcome)
+        outcome.fingerprint = _write_manifest(a, folder, notebooks, outcome, shown, show_code)
+        # the two files that carry the manifest's fingerprint, so they are not listed in it (verify remakes them)
+        write_text_atomic(folder / "index.html", index_html(a, outcome, outcome.fingerprint))
+        write_bytes_atomic(folder / "scores.docx", scores_docx(a, outcome.fingerprint))
         _swap(folder, final)
         outcome.folder = final
     finally:
@@ -686,7 +708,7 @@ def _write_log(final: Path, started: datetime, wall: float, outcome: RunOutcome,
                scheduler: str | None) -> None:
     """When the run happened and how long each report took: kept out of the reports (which must be the same
     bytes for the same inputs), in ``<out>/<run>/logs/``. A log that cannot be written never fails the run."""
-    log = {"folder": final.name, "started": started.isoformat(timespec="seconds"),
+    log = {"folder": final.name, "started": started.isoformat(timespec="seconds"), "interpreter": sys.executable,
            "seconds": round(wall, 3), "jobs": jobs, "scheduler": scheduler,
            "summary": {"seconds": round(seconds.get(None, 0.0), 3), "error": outcome.summary_error},
            "units": {u: {"state": outcome.statuses[u].state, "seconds": round(seconds[u], 3)}
@@ -776,7 +798,6 @@ def _write_tables(a: Assessment, folder: Path) -> None:
     write_csv_atomic(folder / "scores.csv", scores_frame(a))
     write_csv_atomic(folder / "ledger.csv", ledger_frame(a))
     write_bytes_atomic(folder / "scores.xlsx", scores_xlsx(a))
-    write_bytes_atomic(folder / "scores.docx", scores_docx(a))
 
 
 def _width(text: str) -> int:
@@ -817,7 +838,17 @@ def _copy_inputs(a: Assessment, folder: Path) -> None:
         write_bytes_atomic(folder / "inputs" / name, Path(path).read_bytes())
 
 
-def index_html(a: Assessment, outcome: RunOutcome) -> str:
+#: Files that carry the manifest's fingerprint: written after manifest.json and not listed in it.
+FINGERPRINTED = ("index.html", "scores.docx")
+
+
+def shown_path(a: Assessment) -> str:
+    """The params file as reports and the published notebooks name it: relative to the project folder, so the
+    same inputs give the same bytes wherever the project lives."""
+    return Path(os.path.relpath(a.run.path, a.run.project)).as_posix()
+
+
+def index_html(a: Assessment, outcome: RunOutcome, fingerprint: str = "") -> str:
     css = (TEMPLATES / "kaohe" / "kaohe.css").read_text(encoding="utf-8")
     title = f"{a.run.config.title}：报告索引"
     when = f"计分截至 {a.as_of}" if a.as_of else "全年"
@@ -828,6 +859,9 @@ def index_html(a: Assessment, outcome: RunOutcome) -> str:
              f"通报表：{link('scores.docx', 'scores.docx')}、{link('scores.xlsx', 'scores.xlsx')}、"
              f"{link('scores.csv', 'scores.csv')}；"
              f"扣分台账：{link('ledger.csv', 'ledger.csv')}；清单：{link('manifest.json', 'manifest.json')}。</p>"]
+    if fingerprint:
+        parts.append(f'<p class="kaohe-fingerprint">清单指纹（manifest.json 的 SHA-256）：<code>{escape(fingerprint)}</code>'
+                     "。核验：kaohe verify 本目录 --expect 此指纹。</p>")
     if outcome.summary_error:
         parts.append(f'<div class="kaohe-failed">汇总报告生成失败（见 {link("summary.failed.ipynb", "summary.failed.ipynb")}）：'
                      f"{_failure(outcome.summary_error, outcome.summary_traceback)}</div>")
@@ -872,27 +906,36 @@ def _listing(folder: Path, paths) -> list[dict]:
 
 
 def _outputs(folder: Path) -> list[Path]:
-    """Every file in the folder but the manifest itself and hidden (staging) files."""
+    """Every file in the folder but the manifest itself, the fingerprinted files and hidden (staging) files."""
     return sorted(p for p in folder.rglob("*") if p.is_file() and p != folder / "manifest.json"
+                  and p.relative_to(folder).as_posix() not in FINGERPRINTED
                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
-def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOutcome) -> None:
+def _write_manifest(a: Assessment, folder: Path, notebooks: Path, outcome: RunOutcome, shown: str,
+                    show_code: bool) -> str:
+    """Write manifest.json; returns its SHA-256 (the run's fingerprint)."""
     outputs = _outputs(folder)
     names = copy_names(a.run)
     manifest = {
         "run": {"name": a.run.config.name, "year": a.run.config.year, "title": a.run.config.title,
-                "as_of": a.as_of.isoformat() if a.as_of else None, "rubrics": [r.rubric.ref for r in a.results.values()]},
+                "as_of": a.as_of.isoformat() if a.as_of else None, "rubrics": [r.rubric.ref for r in a.results.values()],
+                "params": shown, "show_code": show_code},
         "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in a.inputs],
         # What `kaohe verify` rescores from: the copies in inputs/ standing for the params file's paths.
         "rescore": {"params": names[str(a.run.path)], "rubrics": [names[str(p)] for p in a.run.rubric_paths],
                     "roster": names[str(a.run.roster_path)], "evidence": [names[str(p)] for p in a.run.evidence_paths]},
         "notebooks": _listing(folder, [notebooks / "unit_report.ipynb", notebooks / "summary.ipynb"]),
         "templates": _listing(folder, sorted((TEMPLATES / "kaohe").iterdir())),
-        "software": {**versions(), "interpreter": sys.executable},
-        # in the run's order, not the order the reports happened to finish in
-        "units": {u: {"file": s.file, "state": s.state, "error": s.error}
+        "software": versions(),  # the interpreter's path is in the run log: it differs between machines
+        # in the run's order, not the order the reports happened to finish in; what the index shows of each
+        "units": {u: {"file": s.file, "state": s.state, "error": s.error, "traceback": s.traceback}
                   for u in a.units if (s := outcome.statuses.get(u)) is not None},
+        "summary": {"error": outcome.summary_error, "traceback": outcome.summary_traceback},
+        "pdf_failed": outcome.pdf_failed,
+        "fingerprinted": list(FINGERPRINTED),
         "outputs": _listing(folder, outputs),
     }
-    write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    write_text_atomic(folder / "manifest.json", text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,23 +38,45 @@ class Difference:
         return f"{self.path}：{self.what}" + (f"——{self.detail}" if self.detail else "")
 
 
-def verify(folder: str | Path) -> list[Difference]:
+def fingerprint(folder: str | Path) -> str:
+    """SHA-256 of the folder's manifest.json: what ``kaohe run`` printed and wrote into the 通报."""
+    return sha256(Path(folder) / "manifest.json")
+
+
+def _manifest(folder: Path) -> dict:
+    try:
+        if (folder / "manifest.json").is_symlink():
+            raise ValueError("manifest.json 是符号链接")
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest.get("outputs"), list):
+            raise ValueError("没有 outputs 一项")
+        return manifest
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 缺失或无法读取：{exc}）") from None
+
+
+def verify(folder: str | Path, expect: str | None = None) -> list[Difference]:
     """Every difference between ``folder`` (``outputs/<run>/<year>``) and its manifest, then between its
-    ``scores.csv`` / ``ledger.csv`` and a fresh scoring of the copies in ``inputs/``. Empty: all matches.
+    ``scores.csv`` / ``ledger.csv`` and a fresh scoring of the copies in ``inputs/``; the files that carry the
+    manifest's fingerprint (``index.html``, ``scores.docx``) are made again from the rescoring and the manifest
+    and compared byte for byte. ``expect``: the fingerprint the folder must have (from the issued 通报).
+    Empty: all matches.
 
     Raises:
         KaoheError: the folder is not a run folder (no readable manifest).
     """
     folder = Path(folder)
+    manifest = _manifest(folder)
     try:
-        if (folder / "manifest.json").is_symlink():
-            raise ValueError("manifest.json 是符号链接")
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 缺失或无法读取：{exc}）") from None
+    except (KeyError, TypeError) as exc:
+        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 的 outputs 无法读取：{exc}）") from None
     roles = {f"inputs/{i['name']}": i["role"] for i in manifest.get("inputs", [])}
+    fingerprinted = [p for p in manifest.get("fingerprinted", []) if isinstance(p, str)]
     out = []
+    if expect is not None and fingerprint(folder) != expect.strip().lower():
+        out.append(Difference("manifest.json", "指纹不符", f"本目录清单的 SHA-256 为 {fingerprint(folder)}，应为 {expect.strip()}："
+                                                       "这不是通报上所记的那次运行（或清单被改动过）"))
     # every file, hidden ones too: only the manifest itself is not listed in it; links are named, not followed
     present, links = _files(folder)
     out += [Difference(path, "符号链接", "运行目录中不应有符号链接，未跟随读取（可能被篡改）") for path in links]
@@ -65,8 +88,59 @@ def verify(folder: str | Path) -> list[Difference]:
             out.append(Difference(path, "缺失", f"清单中有此文件{role}"))
         elif sha256(present[path]) != digest:
             out.append(Difference(path, "已修改", f"SHA-256 与清单不符{role}"))
-    out += [Difference(path, "多出", "清单中没有此文件") for path in present if path not in listed]
-    return out + _rescore(folder, manifest, links)
+    out += [Difference(path, "多出", "清单中没有此文件") for path in present
+            if path not in listed and path not in fingerprinted]
+    out += _unit_states(manifest, listed)
+    differences, a = _rescore(folder, manifest, links)
+    out += differences
+    if a is not None:
+        out += _remade(folder, manifest, a, fingerprinted, present)
+    return out
+
+
+def _unit_states(manifest: dict, listed: dict) -> list[Difference]:
+    """Each unit's recorded state against the files listed: a report made has its HTML and notebook, a failed
+    one its failed notebook."""
+    out = []
+    for unit, u in (manifest.get("units") or {}).items():
+        if not isinstance(u, dict):
+            continue
+        needed = {"已生成": [f"units/{u.get('file')}.html", f"units/{u.get('file')}.ipynb"],
+                  "失败": [f"units/{u.get('file')}.failed.ipynb"]}.get(u.get("state"), [])
+        out += [Difference("manifest.json", "与文件不符", f"单位 {unit} 记为「{u.get('state')}」，但清单中没有 {p}")
+                for p in needed if p not in listed]
+    return out
+
+
+def _remade(folder: Path, manifest: dict, a, fingerprinted: list[str], present: dict) -> list[Difference]:
+    """index.html and scores.docx made again from the rescored assessment, the manifest and its fingerprint."""
+    from .runner import RunOutcome, UnitStatus, index_html
+    from .word import scores_docx
+
+    mark = fingerprint(folder)
+    outcome = RunOutcome(folder, summary_error=(manifest.get("summary") or {}).get("error", ""),
+                         summary_traceback=(manifest.get("summary") or {}).get("traceback", ""),
+                         pdf_failed=manifest.get("pdf_failed") or {})
+    for unit, u in (manifest.get("units") or {}).items():
+        outcome.statuses[unit] = UnitStatus(unit, u.get("file", ""), u.get("state", ""), u.get("error", ""),
+                                            u.get("traceback", ""))
+    makers = {"index.html": lambda: index_html(a, outcome, mark).encode("utf-8"),
+              "scores.docx": lambda: scores_docx(a, mark)}
+    out = []
+    for path in fingerprinted:
+        if path not in makers:
+            out.append(Difference("manifest.json", "被篡改", f"fingerprinted 中有未知文件 {path!r}"))
+        elif path not in present:
+            out.append(Difference(path, "缺失", "带清单指纹的文件"))
+        else:
+            try:
+                same = present[path].read_bytes() == makers[path]()
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                out.append(Difference(path, "无法重新生成", f"{type(exc).__name__}: {exc}"))
+                continue
+            if not same:
+                out.append(Difference(path, "已修改", "与按清单和复制的输入重新生成的内容不符（或所载指纹不是本目录清单的指纹）"))
+    return out
 
 
 def _files(folder: Path) -> tuple[dict[str, Path], list[str]]:
@@ -109,24 +183,25 @@ def _plan(folder: Path, plan: dict, links: list[str]) -> tuple[dict | None, list
     return (None if bad else names), bad
 
 
-def _rescore(folder: Path, manifest: dict, links: list[str]) -> list[Difference]:
-    """Score ``inputs/`` again and compare the tables a run writes with the ones in the folder."""
+def _rescore(folder: Path, manifest: dict, links: list[str]) -> tuple[list[Difference], object]:
+    """Score ``inputs/`` again and compare the tables a run writes with the ones in the folder; returns the
+    differences and the fresh assessment (None when the inputs could not be scored)."""
     from .runner import ledger_frame, scores_frame
 
     plan = manifest.get("rescore")
     if not plan:
-        return [Difference("manifest.json", "无法重新计分", "清单中没有 rescore 一项（由较早版本的 kaohe 生成）")]
+        return [Difference("manifest.json", "无法重新计分", "清单中没有 rescore 一项（由较早版本的 kaohe 生成）")], None
     names, bad = _plan(folder, plan, links)
     if names is None:
-        return bad
+        return bad, None
     try:
         # The copied params file, its paths replaced by the copies beside it (in memory: nothing is written).
         replace = {k: v for k, v in names.items() if k != "params"}
         a = assess(folder / "inputs" / names["params"], (manifest.get("run") or {}).get("as_of"), replace=replace)
     except InputError as exc:
-        return [Difference("inputs/", "无法重新计分", f"复制的输入有错误：{exc}")]
+        return [Difference("inputs/", "无法重新计分", f"复制的输入有错误：{exc}")], None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError, KaoheError) as exc:
-        return [Difference("inputs/", "无法重新计分", f"{type(exc).__name__}: {exc}")]
+        return [Difference("inputs/", "无法重新计分", f"{type(exc).__name__}: {exc}")], None
     out = []
     for name, frame, key in (("scores.csv", scores_frame(a), ["unit"]),
                              ("ledger.csv", ledger_frame(a), ["rubric", "evidence_id"])):
@@ -140,7 +215,7 @@ def _rescore(folder: Path, manifest: dict, links: list[str]) -> list[Difference]
             out.append(Difference(name, "与重新计分不符", f"无法按 UTF-8 CSV 读取（可能被另存为其他编码或格式）：{exc}"))
             continue
         out += _rows_that_differ(name, table, pd.read_csv(io.StringIO(fresh), dtype=str, keep_default_na=False), key)
-    return out
+    return out, a
 
 
 def earlier_reports(folder: str | Path) -> list[str]:
@@ -177,3 +252,63 @@ def _rows_that_differ(name: str, written: pd.DataFrame, fresh: pd.DataFrame, key
     if len(lines) > SHOWN:
         shown.append(Difference(name, "与重新计分不符", f"……另有 {len(lines) - SHOWN} 处不同"))
     return shown or [Difference(name, "与重新计分不符", "内容相同但字节不同（如行尾或编码）")]
+
+
+def rebuild(folder: str | Path, progress: bool = False) -> list[Difference]:
+    """The run made again from ``inputs/`` in a private temporary folder, with the kaohe version, notebooks
+    and templates it recorded, and every output compared byte for byte (same inputs, same bytes). PDFs are
+    left out (Chromium's bytes are not stable); reports kept from an earlier run (``本次未生成``) too, as
+    they were not made from these inputs.
+
+    Raises:
+        KaoheError: not a run folder, or this installation cannot make the same bytes (another kaohe version,
+            other notebooks or templates): said, with what to install.
+    """
+    from . import __version__
+    from .runner import FINGERPRINTED, NOTEBOOKS, TEMPLATES, run
+
+    folder = Path(folder)
+    manifest = _manifest(folder)
+    recorded = (manifest.get("software") or {}).get("kaohe")
+    if recorded != __version__:
+        raise KaoheError(f"该次运行由 kaohe {recorded} 生成，本机是 kaohe {__version__}：--rebuild 须用同一版本"
+                         f"（pip install kaohe=={recorded}），否则同样的输入也可能得出不同的文件")
+    installed = {**{f"notebooks/{n}": NOTEBOOKS / n for n in ("unit_report.ipynb", "summary.ipynb")},
+                 **{f"templates/{p.name}": p for p in (TEMPLATES / "kaohe").iterdir()}}
+    mine = {k.split("/")[-1]: sha256(p) for k, p in installed.items()}
+    theirs = {o.get("path"): o.get("sha256") for o in [*manifest.get("notebooks", []), *manifest.get("templates", [])]
+              if isinstance(o, dict)}
+    changed = sorted(n for n, digest in theirs.items() if mine.get(n) != digest)
+    if changed:
+        raise KaoheError(f"本机 kaohe 的报告笔记本或模板与该次运行不同（{'、'.join(changed)}）：--rebuild 须用生成该次运行的"
+                         f"同一份 kaohe {recorded}")
+    present, links = _files(folder)
+    names, bad = _plan(folder, manifest.get("rescore") or {}, links)
+    if names is None:
+        return bad
+    run_ = manifest.get("run") or {}
+    with tempfile.TemporaryDirectory(prefix="kaohe-rebuild-") as tmp:
+        inputs = Path(tmp) / "inputs"
+        inputs.mkdir()
+        for name in {names["params"], names["roster"], *names["rubrics"], *names["evidence"]}:
+            (inputs / name).write_bytes((folder / "inputs" / name).read_bytes())
+        try:
+            made = run(inputs / names["params"], as_of=run_.get("as_of"), show_code=bool(run_.get("show_code")),
+                       out_dir=Path(tmp) / "out", progress=progress,
+                       replace={k: v for k, v in names.items() if k != "params"}, shown_params=run_.get("params"))
+        except InputError as exc:
+            return [Difference("inputs/", "无法重新生成", f"复制的输入有错误：{exc}")]
+        kept = {f"units/{u.get('file')}.{ext}" for u in (manifest.get("units") or {}).values()
+                if isinstance(u, dict) and u.get("state") == "本次未生成" for ext in ("html", "ipynb", "pdf")}
+        out = []
+        for path in sorted({*(o["path"] for o in manifest["outputs"]), *FINGERPRINTED}):
+            if path in kept or path.endswith(".pdf") or path in FINGERPRINTED or path in links:
+                continue  # the fingerprinted files carry the folder's own fingerprint: verify remakes them
+            again = made.folder / path
+            if path not in present:
+                continue  # named by verify
+            if not again.is_file():
+                out.append(Difference(path, "重新生成时没有此文件"))
+            elif again.read_bytes() != present[path].read_bytes():
+                out.append(Difference(path, "与重新生成的不同", "同样的输入、同一版本的 kaohe 得出的文件字节不同：此文件被改动过"))
+        return out

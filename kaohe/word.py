@@ -25,8 +25,9 @@ def removal_reasons(result: Result) -> dict[str, str]:
     return {u: "；".join(parts) for u, parts in out.items()}
 
 
-def scores_docx(a: Assessment) -> bytes:
-    """The document's bytes, the same for the same inputs (fixed document and zip times)."""
+def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
+    """The document's bytes, the same for the same inputs (fixed document and zip times). ``fingerprint``, the
+    SHA-256 of the run's manifest.json, is printed at its end: the issued 通报 names the run folder it came from."""
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -91,6 +92,9 @@ def scores_docx(a: Assessment) -> bytes:
         pending = [d for _, d in r.decisions.iterrows() if d["units"]]
         for d in pending:
             doc.add_paragraph(f"待研究决定：{d['reason']}——{d['units']}")
+
+    if fingerprint:
+        doc.add_paragraph(f"运行清单指纹（manifest.json 的 SHA-256）：{fingerprint}。可用 kaohe verify 输出目录 --expect 此指纹 核验该次运行的全部文件。")
 
     props = doc.core_properties
     props.author = props.last_modified_by = "kaohe"

@@ -7,6 +7,8 @@ header row 1): written as 9 it is 4.5, so its total goes from 91 to 90.5.
 """
 
 import errno
+import hashlib
+import io
 import json
 import os
 import shutil
@@ -16,12 +18,15 @@ import sys
 import time
 from pathlib import Path
 
+import docx
 import pytest
 from conftest import ROOT, sabotaged_notebooks
 
 from kaohe import cli, runner
+from kaohe.assessment import assess
 from kaohe.errors import KaoheError
-from kaohe.verify import verify
+from kaohe.verify import rebuild, verify
+from kaohe.word import scores_docx
 
 PARAMS = ROOT / "params" / "hengnan-2020.yaml"
 LEDGER = "inputs/衡南2020-示例数据-台账.csv"
@@ -41,11 +46,15 @@ def first(tmp_path_factory):
 
 
 def test_a_second_run_gives_the_same_bytes_in_every_file(first, tmp_path):
-    """The second run is the CLI in another process with another hash seed (set order must not show)."""
+    """The second run is the CLI in another process with another hash seed (set order must not show), on a
+    copy of the project in another folder (no absolute path may show: issue 15, item 9)."""
     _, before = first
-    subprocess.run([sys.executable, "-m", "kaohe", "run", str(PARAMS), "--out-dir", str(tmp_path)], check=True,
-                   capture_output=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
-    after = tree(tmp_path / "hengnan-2020" / "2020")
+    project = tmp_path / "另一处" / "项目 副本"
+    for part in ("params", "data"):
+        shutil.copytree(ROOT / part, project / part)
+    subprocess.run([sys.executable, "-m", "kaohe", "run", "params/hengnan-2020.yaml", "--out-dir", str(tmp_path / "o")],
+                   check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "12345"}, cwd=project)
+    after = tree(tmp_path / "o" / "hengnan-2020" / "2020")
     assert sorted(after) == sorted(before)
     differ = [name for name in before if before[name] != after[name]]
     assert differ == []
@@ -398,3 +407,75 @@ def test_the_kernel_socket_folder_of_a_killed_run_is_removed_by_the_next_one(tmp
     finally:
         os.close(fd)
         shutil.rmtree(going)
+
+
+# --- a run folder that proves itself: the fingerprint, and a rebuild ------------------------------------
+
+def test_the_fingerprint_is_printed_written_into_the_bulletin_and_the_index_and_checked(first, copy, capsys):
+    folder, files = first
+    mark = hashlib.sha256(files["manifest.json"]).hexdigest()
+    assert mark in files["index.html"].decode("utf-8")
+    bulletin = docx.Document(io.BytesIO(files["scores.docx"]))
+    assert bulletin.paragraphs[-1].text.startswith(f"运行清单指纹（manifest.json 的 SHA-256）：{mark}。")
+    manifest = json.loads(files["manifest.json"])
+    assert "index.html" not in {o["path"] for o in manifest["outputs"]} and manifest["fingerprinted"] == [
+        "index.html", "scores.docx"]
+    assert cli.main(["verify", str(folder), "--expect", mark]) == 0
+    assert f"清单指纹（SHA-256）：{mark}，与 --expect 相符" in capsys.readouterr().out
+    assert [str(d) for d in verify(folder, expect="0" * 64)] == [
+        f"manifest.json：指纹不符——本目录清单的 SHA-256 为 {mark}，应为 {'0' * 64}：这不是通报上所记的那次运行（或清单被改动过）"]
+    # the two fingerprinted files are made again and compared: an edit to either is found
+    index = copy / "index.html"
+    index.write_text(index.read_text(encoding="utf-8").replace("报告索引", "报告目录"), encoding="utf-8")
+    edited = docx.Document(copy / "scores.docx")
+    edited.paragraphs[0].runs[0].text = "改过的标题"
+    edited.save(copy / "scores.docx")
+    assert {str(d) for d in verify(copy)} == {
+        "index.html：已修改——与按清单和复制的输入重新生成的内容不符（或所载指纹不是本目录清单的指纹）",
+        "scores.docx：已修改——与按清单和复制的输入重新生成的内容不符（或所载指纹不是本目录清单的指纹）"}
+
+
+def test_the_cli_prints_the_fingerprint_at_the_end_of_a_run(tmp_path, capsys):
+    assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--out-dir", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    mark = hashlib.sha256((tmp_path / "hengnan-2020" / "2020" / "manifest.json").read_bytes()).hexdigest()
+    assert f"清单指纹（manifest.json 的 SHA-256，已写入 index.html 与 scores.docx）：{mark}" in err
+
+
+def test_rebuild_passes_on_a_fresh_run_and_finds_a_consistent_forgery(first, copy, capsys):
+    """A forger who edits a report and its notebook, puts their hashes in the manifest and remakes the
+    fingerprinted files passes a plain verify; the rebuild and the issued fingerprint both catch it."""
+    folder, files = first
+    assert rebuild(folder) == []
+    assert cli.main(["verify", str(folder), "--rebuild"]) == 0
+    assert "按复制的输入重新生成的每个文件逐字节相同" in capsys.readouterr().out
+    issued = hashlib.sha256(files["manifest.json"]).hexdigest()
+    for name in ("units/示例镇08.html", "units/示例镇08.ipynb"):
+        path = copy / name
+        path.write_text(path.read_text(encoding="utf-8").replace("91（满分 100，扣 9 分）", "99（满分 100，扣 1 分）"),
+                        encoding="utf-8")
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    for o in manifest["outputs"]:
+        if o["path"] in ("units/示例镇08.html", "units/示例镇08.ipynb"):
+            o["sha256"] = hashlib.sha256((copy / o["path"]).read_bytes()).hexdigest()
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    (copy / "manifest.json").write_text(text, encoding="utf-8")
+    forged = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    a = assess(copy / "inputs" / manifest["rescore"]["params"], replace={k: v for k, v in manifest["rescore"].items()
+                                                                        if k != "params"})
+    outcome = runner.RunOutcome(copy, {u: runner.UnitStatus(u, s["file"], s["state"]) for u, s in manifest["units"].items()})
+    (copy / "index.html").write_text(runner.index_html(a, outcome, forged), encoding="utf-8")
+    (copy / "scores.docx").write_bytes(scores_docx(a, forged))
+    assert verify(copy) == []  # consistent: the manifest, the hashes and the fingerprinted files agree
+    assert [str(d) for d in rebuild(copy)] == [
+        "units/示例镇08.html：与重新生成的不同——同样的输入、同一版本的 kaohe 得出的文件字节不同：此文件被改动过",
+        "units/示例镇08.ipynb：与重新生成的不同——同样的输入、同一版本的 kaohe 得出的文件字节不同：此文件被改动过"]
+    assert [d.what for d in verify(copy, expect=issued)] == ["指纹不符"]
+
+
+def test_rebuild_refuses_another_kaohe_version(copy):
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["software"]["kaohe"] = "0.0.1"
+    (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(KaoheError, match=r"该次运行由 kaohe 0\.0\.1 生成，本机是 kaohe .*：--rebuild 须用同一版本"):
+        rebuild(copy)
