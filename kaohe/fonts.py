@@ -57,13 +57,20 @@ def bundled(name: str) -> Path:
 
 
 def cache_dir() -> Path:
-    """kaohe's folder in the user's cache (``$XDG_CACHE_HOME``, else ``~/.cache``), else the temp folder."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for root in (Path(base), Path(tempfile.gettempdir()) / f"kaohe-{os.getuid() if hasattr(os, 'getuid') else 0}"):
+    """kaohe's folder in the user's cache (``$XDG_CACHE_HOME`` when absolute, else ``~/.cache``), else a folder
+    of the temp folder that this user owns and nobody else may write (fonts found there are printed with)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # the XDG spec: a relative path is ignored
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for root, private in ((Path(base) / "kaohe", False), (Path(tempfile.gettempdir()) / f"kaohe-{uid or 0}", True)):
         try:
-            (root / "kaohe").mkdir(parents=True, exist_ok=True)
-            if os.access(root / "kaohe", os.W_OK):
-                return root / "kaohe"
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            info = root.lstat()
+            if private and uid is not None and (root.is_symlink() or info.st_uid != uid or info.st_mode & 0o022):
+                continue  # made by someone else: they would choose the fonts reports are printed with
+            if os.access(root, os.W_OK):
+                return root.absolute()
         except OSError:
             continue
     raise KaoheError(f"无法创建字体缓存目录：{base} 与临时目录都不可写")
@@ -101,7 +108,8 @@ def _print_fonts(own: str | None) -> Path:
             raise KaoheError(f"KAOHE_FONT_DIR 指向的字体目录不存在：{own}")
         return Path(own).absolute()
     sources = [bundled(n) for n in (SANS, SERIF, MONO)]
-    key = hashlib.sha256(f"{_VERSION}|{[(str(p), p.stat().st_size) for p in sources]}".encode()).hexdigest()[:12]
+    # by the fonts' names and sizes, not their paths: every venv with the same mplfonts shares one copy
+    key = hashlib.sha256(f"{_VERSION}|{[(p.name, p.stat().st_size) for p in sources]}".encode()).hexdigest()[:12]
     folder = cache_dir() / f"fonts-{key}"
     if not folder.is_dir():
         tmp = Path(tempfile.mkdtemp(prefix=".fonts-", dir=folder.parent))

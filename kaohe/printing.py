@@ -2,9 +2,9 @@
 
 - Chromium runs with kaohe's own fontconfig (:func:`kaohe.fonts.environ`): it sees the bundled fonts and no
   system font, so the pages are the same on every machine and a machine without a Chinese font prints Chinese.
-- A print is kept only when every glyph on its pages is a real one (no missing-glyph box) and every page's
-  running header reads back as the header that was written; otherwise it counts as a failed PDF, as a
-  Chromium failure does.
+- A print is kept only when every glyph on its pages is a real one (no missing-glyph box) and the running
+  header of page 1 reads back as the header that was written (every page draws it with the same fonts);
+  otherwise it counts as a failed PDF, as a Chromium failure does.
 """
 
 from __future__ import annotations
@@ -107,6 +107,9 @@ def _literal(data: bytes, i: int) -> tuple[bytes, int]:
                 out.append(int(m.group(), 8) & 0xFF)
                 i += len(m.group())
                 continue
+            if data[i:i + 2] == b"\r\n":  # a line continuation, CR LF
+                i += 2
+                continue
             if i < len(data) and data[i] not in b"\r\n":
                 out.append(_ESCAPES.get(data[i], data[i]))
             i += 1
@@ -141,8 +144,9 @@ def _operations(data: bytes):
         elif kind == "lit":
             value, pos = _literal(data, m.start())
             stack[-1].append(value)
-        elif kind == "name":
-            stack[-1].append("/" + m.group("name").decode("latin-1"))
+        elif kind == "name":  # #xx escapes decoded: /F#34 is /F4
+            name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda e: bytes([int(e.group(1), 16)]), m.group("name"))
+            stack[-1].append("/" + name.decode("latin-1"))
         elif kind == "arr":
             if m.group() in (b"[", b"{"):
                 stack.append([])
@@ -151,8 +155,10 @@ def _operations(data: bytes):
                 stack[-1].append(inner)
         else:
             word = m.group("word")
-            if re.fullmatch(rb"[+-]?(\d+\.?\d*|\.\d+)", word) or word in (b"true", b"false", b"null"):
-                stack[-1].append(word)
+            if re.fullmatch(rb"[+-]?(\d+\.?\d*|\.\d+)", word):
+                stack[-1].append(float(word))  # not bytes: a TJ kerning number is not a string of glyphs
+            elif word in (b"true", b"false", b"null"):
+                stack[-1].append(word.decode())
             else:
                 yield stack[-1], word
                 stack = [[]]
@@ -160,7 +166,7 @@ def _operations(data: bytes):
 
 def _ops(reader, contents):
     data = contents.get_data() if hasattr(contents, "get_data") else b""
-    if re.search(rb"(^|\s)BI\s", data):  # inline images hold binary data: pypdf's parser knows where they end
+    if re.search(rb"(^|\s)BI(\s|/)", data):  # inline images hold binary data: pypdf's parser knows where they end
         from pypdf.generic import ContentStream
 
         def raw(o):  # pypdf's text strings back to their bytes, as _operations gives them
@@ -177,8 +183,9 @@ def _ops(reader, contents):
 def _missing_glyphs(reader, contents, resources, seen: set, judged: dict) -> int:
     """Glyphs drawn with a font's missing glyph (glyph 0) in one content stream and the forms it draws.
 
-    Type0 fonts with Identity-H (Chromium, LibreOffice) draw glyph id = the 2-byte code; simple fonts (Chromium's
-    Type 3 fonts) name each code's glyph in their encoding. Fonts of other encodings are not judged here.
+    Type0 fonts with Identity-H draw glyph id = the 2-byte code; simple fonts with an encoding that names each
+    code's glyph (Chromium's Type 3 fonts) are judged by that name. Fonts with a built-in encoding (LibreOffice's
+    Type 1 subsets) are not judged here: the fonts they may use are checked for coverage instead.
     """
     if contents is None:
         return 0
@@ -226,10 +233,76 @@ def _notdef_of(font):
     return lambda b: sum(1 for c in b if names.get(c) in _NOTDEF)
 
 
+def _unicode_map(font) -> dict[int, str]:
+    """A font's ToUnicode CMap as code -> text (the bfchar and bfrange sections PDF writers use)."""
+    stream = font.get("/ToUnicode")
+    if stream is None:
+        return {}
+    data = stream.get_object().get_data()
+
+    def text(hexdigits: bytes) -> str:
+        raw = bytes.fromhex(re.sub(rb"\s", b"", hexdigits).decode())
+        return raw.decode("utf-16-be", "replace")
+
+    out: dict[int, str] = {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+        for src, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f\s]*)>", block):
+            out[int(src, 16)] = text(dst)
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+        for lo, hi, dst in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(<[0-9A-Fa-f\s]*>|\[[^\]]*\])", block):
+            lo, hi = int(lo, 16), int(hi, 16)
+            if dst.startswith(b"["):
+                for i, each in enumerate(re.findall(rb"<([0-9A-Fa-f\s]*)>", dst)):
+                    out[lo + i] = text(each)
+            else:
+                first = text(dst[1:-1])
+                for i in range(min(hi - lo + 1, 0x10000)):
+                    out[lo + i] = first[:-1] + chr(ord(first[-1]) + i) if first else ""
+    return out
+
+
+def page_text(page) -> str:
+    """The text a page draws, in drawing order, as a PDF reader copies it: each glyph through its font's
+    ToUnicode map, and a span marked with an ActualText (Chromium's way of naming －, ～ or ／, whose glyphs
+    its fonts share with −, 〜 and ∕) as that text. pypdf's extract_text ignores ActualText."""
+    resources = page.get("/Resources") or {}
+    fonts_ = resources.get("/Font", {})
+    maps: dict = {}
+    out: list[str] = []
+    width, table = 1, {}
+    marks: list[bool] = []  # per open marked-content span: does it carry an ActualText (then glyphs are skipped)?
+    for operands, op in _ops(page.pdf, page.get_contents()):
+        if op == b"Tf" and operands:
+            font = fonts_.get(operands[0])
+            font = font.get_object() if font is not None else None
+            key = getattr(fonts_.get(operands[0]), "idnum", None) or id(font)
+            if key not in maps:
+                maps[key] = (2 if font is not None and font.get("/Subtype") == "/Type0" else 1,
+                             _unicode_map(font) if font is not None else {})
+            width, table = maps[key]
+        elif op in (b"BDC", b"BMC"):
+            actual = next((operands[i + 1] for i, o in enumerate(operands[:-1]) if o == "/ActualText"),
+                          next((o.get("/ActualText") for o in operands if hasattr(o, "get")), None))
+            actual = getattr(actual, "original_bytes", actual)  # through pypdf's parser (inline images)
+            if isinstance(actual, bytes):
+                out.append(actual[2:].decode("utf-16-be", "replace") if actual[:2] == b"\xfe\xff"
+                           else actual.decode("latin-1"))
+            marks.append(isinstance(actual, bytes))
+        elif op == b"EMC" and marks:
+            marks.pop()
+        elif op in (b"Tj", b"'", b'"', b"TJ") and operands and not any(marks):
+            strings = operands[-1] if op == b"TJ" else operands[-1:]
+            for s in strings:
+                if isinstance(s, bytes):
+                    out += [table.get(int.from_bytes(s[i:i + width], "big"), "")
+                            for i in range(0, len(s) - width + 1, width)]
+    return "".join(out)
+
+
 def check_pdf(data: bytes, header: str, html: str = "") -> str | None:
     """Why a printed report is not a faithful copy, or None: a page shows a missing-glyph box (a character no
-    print font has), or a page's running header does not read back as ``header``. ``html`` (the page printed)
-    lets the message name the characters the fonts lack."""
+    print font has), or the running header on page 1 does not read back as ``header`` (:func:`page_text`).
+    ``html`` (the page printed) lets the message name the characters the fonts lack."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -252,7 +325,7 @@ def check_pdf(data: bytes, header: str, html: str = "") -> str | None:
                 + f"；打印字体目录：{fonts.print_fonts()}")
     # Every page's header is drawn with the same font objects, so the first page's tells for all of them.
     want = "".join(header.split())
-    got = "".join(pages[0].extract_text().replace("\x01", " ").split())  # Chromium maps the space to U+0001
+    got = "".join(page_text(pages[0]).replace("\x01", " ").split())  # Chromium maps the space to U+0001
     if want not in got:
         return f"第 1 页的页眉读出为“{got[:len(want) + 10]}”，应为“{header}”：打印字体缺字或字符映射有误"
     return None

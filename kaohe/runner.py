@@ -39,6 +39,7 @@ from papermill.translators import PythonTranslator, papermill_translators
 from tqdm import tqdm
 from traitlets import default
 
+from . import fonts
 from .assessment import Assessment, assess
 from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT
@@ -490,6 +491,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     """
     notebooks = notebooks or NOTEBOOKS
     browser = chromium() if pdf else None
+    if pdf:
+        fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
     a = assess(params, as_of, replace=replace)
     shown = shown_params or shown_path(a)
     everyone = a.units
