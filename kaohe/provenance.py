@@ -7,7 +7,7 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from . import __version__
+from . import __version__, snapshot
 from .config import Run
 
 #: Packages whose version can change a report, recorded in every report and manifest.
@@ -41,9 +41,11 @@ def copy_names(run: Run, rubric_files: list[Path] | None = None) -> dict[str, st
 
 
 def input_files(run: Run, rubric_files: list[Path] | None = None) -> list[dict]:
-    """Role, path, name in ``inputs/`` and sha256 of every input file."""
+    """Role, path, name in ``inputs/`` and sha256 of every input file: of the bytes read for scoring
+    (:mod:`kaohe.snapshot`), not of the file as it may be now."""
     names = copy_names(run, rubric_files)
-    return [{"role": role, "path": str(p), "name": names[str(p)], "sha256": sha256(p)}
+    return [{"role": role, "path": str(p), "name": names[str(p)],
+             "sha256": hashlib.sha256(snapshot.read_bytes(p)).hexdigest()}
             for role, p in _inputs(run, rubric_files)]
 
 

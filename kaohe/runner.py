@@ -39,7 +39,7 @@ from papermill.translators import PythonTranslator, papermill_translators
 from tqdm import tqdm
 from traitlets import default
 
-from . import fonts
+from . import fonts, snapshot
 from .assessment import Assessment, assess
 from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT
@@ -493,7 +493,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     browser = chromium() if pdf else None
     if pdf:
         fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
-    a = assess(params, as_of, replace=replace)
+    with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
+        a = assess(params, as_of, replace=replace)
     shown = shown_params or shown_path(a)
     everyone = a.units
     chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
@@ -625,7 +626,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                     log(f"PDF 未生成：{name}——{why}")
         # Tables and inputs last: an interrupted run leaves the previous set whole.
         _write_tables(a, folder)
-        _copy_inputs(a, folder)
+        _copy_inputs(a, folder, held)
         shutil.rmtree(stage)
         outcome.fingerprint = _write_manifest(a, folder, notebooks, outcome, shown, show_code)
         # the two files that carry the manifest's fingerprint, so they are not listed in it (verify remakes them)
@@ -836,9 +837,11 @@ def scores_xlsx(a: Assessment) -> bytes:
     return xlsx_bytes(wb)
 
 
-def _copy_inputs(a: Assessment, folder: Path) -> None:
+def _copy_inputs(a: Assessment, folder: Path, held: dict[str, bytes]) -> None:
+    """The inputs as they were read for scoring (a ledger saved again during the run is not what was scored)."""
     for path, name in copy_names(a.run).items():
-        write_bytes_atomic(folder / "inputs" / name, Path(path).read_bytes())
+        data = held.get(os.path.abspath(path))
+        write_bytes_atomic(folder / "inputs" / name, data if data is not None else Path(path).read_bytes())
 
 
 #: Files that carry the manifest's fingerprint: written after manifest.json and not listed in it.

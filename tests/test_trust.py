@@ -479,3 +479,28 @@ def test_rebuild_refuses_another_kaohe_version(copy):
     (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(KaoheError, match=r"该次运行由 kaohe 0\.0\.1 生成，本机是 kaohe .*：--rebuild 须用同一版本"):
         rebuild(copy)
+
+
+def test_a_ledger_saved_again_during_the_run_is_copied_as_it_was_scored(tmp_path, monkeypatch):
+    """Issue 15, item 3: the ledger was copied into inputs/ at the end of the run, so a save while the notebooks
+    ran put content that was never scored into the run, and verify of an untampered run failed."""
+    project = tmp_path / "project"
+    for part in ("params", "data"):
+        shutil.copytree(ROOT / part, project / part)
+    ledger = project / "data" / "sample" / Path(LEDGER).name.removeprefix("inputs/")
+    scored = ledger.read_bytes()
+    real = runner.publish
+
+    def publish_and_save_the_ledger(*args, **kwargs):
+        ledger.write_bytes(scored.replace(b",8,", b",9,", 1))  # someone edits and saves it meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "publish", publish_and_save_the_ledger)
+    outcome = runner.run(project / "params" / "hengnan-2020.yaml", units=["示例镇08"], out_dir=tmp_path / "out",
+                         progress=False)
+    assert ledger.read_bytes() != scored
+    assert (outcome.folder / LEDGER).read_bytes() == scored
+    manifest = json.loads((outcome.folder / "manifest.json").read_text(encoding="utf-8"))
+    recorded = {i["name"]: i["sha256"] for i in manifest["inputs"]}
+    assert recorded[Path(LEDGER).name] == hashlib.sha256(scored).hexdigest()
+    assert verify(outcome.folder) == []
