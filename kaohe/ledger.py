@@ -67,6 +67,46 @@ STATUSES = {"按时": "按时", "按时完成": "按时", "超额完成": "按�
 LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": "国家", "省": "省", "省级": "省",
           "市": "市", "市级": "市", "县": "县", "县级": "县", "区": "县", "县区": "县"}
 
+#: Ledger columns of free text, where a cell may run over several lines.
+FREE_TEXT = ("note", "source", "attachment")
+#: Ledger columns kept as written (the others are read as numbers, dates or one of a fixed set of words, and
+#: a control character in them is already a problem of their own).
+TEXT_COLUMNS = ("id", "unit", "rule", "level", *FREE_TEXT, "recorded_by")
+
+# What a cell may not hold. XLSX and DOCX are XML 1.0, which has no place for the C0 controls other than tab,
+# line feed and carriage return, nor for U+FFFE, U+FFFF and lone surrogates: openpyxl 3.1 raises
+# IllegalCharacterError and python-docx 1.2 (lxml) "All strings must be XML compatible" on them, at the end of a
+# run. Tab, line feed and carriage return stay in free text: openpyxl writes them into a cell as they are and
+# python-docx turns a tab into a tab and a line feed or carriage return into a line break (both checked). DEL and
+# the C1 controls would be written, but no office means them in its text: they are refused too. A name, a
+# category, an id or a rule id is one line: no control character at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_CONTROL_NAMES = {"\x00": "空字符", "\t": "制表符", "\n": "换行符", "\x0b": "垂直制表符", "\x0c": "换页符",
+                  "\r": "回车符", "\x1b": "转义符", "\x7f": "删除符", "\ufffe": "非字符", "\uffff": "非字符"}
+
+
+def control_characters(value: str, free_text: bool = False) -> str | None:
+    r"""Why ``value`` cannot be kept as written (it holds a control character), or None.
+
+    >>> control_characters("云集\x0b镇")
+    '含有控制字符 U+000B（垂直制表符），无法写入 Excel 和 Word 文件：请删除该字符'
+    >>> control_characters("第一行\n第二行", free_text=True) is None
+    True
+    >>> control_characters("云集镇\t向阳街道")
+    '含有控制字符 U+0009（制表符），此列只能是一行文字：请删除该字符'
+    """
+    found = list(dict.fromkeys((_CONTROL_IN_TEXT if free_text else _CONTROL).findall(value)))
+    if not found:
+        return None
+    named = "、".join(f"U+{ord(c):04X}" + (f"（{_CONTROL_NAMES[c]}）" if c in _CONTROL_NAMES else "")
+                     for c in found[:3]) + (f" 等 {len(found)} 种" if len(found) > 3 else "")
+    why = ("无法写入 Excel 和 Word 文件" if any(_NOT_XML.match(c) for c in found) else
+           "此列只能是一行文字" if any(c in "\t\n\r" for c in found) else "这是看不见的字符，多来自从其他系统复制的文字")
+    return f"含有控制字符 {named}，{why}：请删除该字符"
+
+
 # A time part (Excel and pandas exports add "0:00" or "00:00:00") is allowed and dropped.
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
@@ -231,6 +271,10 @@ def load_roster(source: str | Path | pd.DataFrame) -> Roster:
             if not val:
                 roster.problems.append(Problem(table.file, row, table.headers[col], "", "missing_value",
                                                f"「{table.headers[col]}」不能为空"))
+        for col, val in (("unit", name), ("category", cat), ("not_applicable", text(cells.get("not_applicable")))):
+            why = control_characters(val)
+            if why:  # the unit stays on the roster: its ledger rows are not "not on the roster" as well
+                roster.problems.append(Problem(table.file, row, table.headers[col], val, "control_character", why))
         if not (name and cat):
             continue
         if name in seen:
@@ -285,6 +329,11 @@ def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tupl
     for col in EVIDENCE_REQUIRED:
         if col in headers and not text(cells.get(col)):
             problem(col, "", "missing_value", f"「{LABELS[col]}」不能为空")
+    if _CONTROL.search("".join(text(cells.get(col)) for col in TEXT_COLUMNS)):  # rare: then column by column
+        for col in TEXT_COLUMNS:
+            why = control_characters(text(cells.get(col)), free_text=col in FREE_TEXT)
+            if why:
+                problem(col, cells[col], "control_character", why)
     when = parse_date(cells.get("date"))
     if when is None and text(cells.get("date")):
         problem("date", cells.get("date"), "bad_date", "不是有效日期（应为 2020-03-31、2020/3/31 或 2020年3月31日）")
