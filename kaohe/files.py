@@ -42,12 +42,36 @@ def os_error_text(exc: OSError) -> str:
     return f"{_ERRNO_TEXT[exc.errno]}（{said}）" if exc.errno in _ERRNO_TEXT else said
 
 
+#: The longest file name: 255 bytes of UTF-8 on Linux (ext4, XFS, btrfs) and macOS (APFS); NTFS allows 255
+#: UTF-16 units, never fewer than the UTF-8 bytes of the same name. A CJK character is 3 bytes of UTF-8.
+NAME_BYTES = 255
+#: What ``tempfile.mkstemp`` adds around the name of a temporary file: ``.`` + name + ``.`` + 8 random
+#: characters + ``.tmp``; 32 leaves room should Python make the random part longer.
+_TEMP_BYTES = 32
+
+
+def cut_to_bytes(text: str, limit: int) -> str:
+    """The longest start of ``text`` whose UTF-8 takes at most ``limit`` bytes: cut between characters.
+
+    >>> cut_to_bytes("示例镇01", 7), cut_to_bytes("示例镇01", 8), cut_to_bytes("ab", 5)
+    ('示例', '示例', 'ab')
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+def temporary_prefix(path: Path) -> str:
+    """The start of the name of a temporary file beside ``path``: hidden, naming ``path`` (cut so that the whole
+    name fits in :data:`NAME_BYTES` whatever the length of ``path``'s name)."""
+    return f".{cut_to_bytes(path.name, NAME_BYTES - _TEMP_BYTES)}."
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path`` and rename it over ``path``."""
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temporary_prefix(path), suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are shared with auditors

@@ -14,6 +14,7 @@ import pytest
 from test_bad_inputs import LEDGER, Case, csv, tree
 
 from kaohe import cli
+from kaohe.files import write_bytes_atomic
 
 LOCATED = "[control_character] 文件 {file}，第 {row} 行，「{column}」列，值 {value!r}{rule}：含有控制字符 {named}，{why}：请删除该字符"
 NOT_XML = "无法写入 Excel 和 Word 文件"
@@ -112,3 +113,12 @@ def test_what_is_refused_xlsx_and_docx_cannot_hold(char):
         wb.save(io.BytesIO())
     with pytest.raises(ValueError, match="XML compatible"):
         Document().add_paragraph(f"甲{char}乙")
+
+
+# --- file names: within the byte limit, one per unit (items 5b and 6) ---------------------------------
+
+def test_an_atomic_write_to_the_longest_file_name_works(tmp_path):
+    """Before: the temporary file beside it was named ``.<name>.<random>.tmp``: 14 bytes too many."""
+    path = tmp_path / ("镇" * 85)  # 255 bytes
+    write_bytes_atomic(path, b"x")
+    assert path.read_bytes() == b"x" and [p.name for p in tmp_path.iterdir()] == [path.name]
