@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from .files import NAME_BYTES, cut_to_bytes
+from .ledger import visible
 from .numbers import fmt
 
 
@@ -82,30 +83,75 @@ def dl(items: Iterable[tuple[str, object]]) -> Fragment:
 
 # --- file names for units -------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\ud800-\udfff]')
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+#: What the runner adds to a unit's stem: ``units/<stem>.html``, ``.ipynb``, ``.failed.ipynb``, ``.pdf``, and
+#: ``.staging/units/<stem>.ipynb``, ``.staging/caches/<stem>.pickle``. The atomic writers' temporary names are
+#: cut to fit on their own (:func:`kaohe.files.temporary_prefix`).
+SUFFIXES = (".html", ".ipynb", ".failed.ipynb", ".pdf", ".pickle")
+#: The longest stem in UTF-8 bytes, so that every file of a unit has a name the file system takes.
+STEM_BYTES = NAME_BYTES - max(len(s.encode()) for s in SUFFIXES)
+#: Hex digits of the SHA-256 of the name added to a stem that changed or collides, longer while stems still
+#: collide: two names never share the whole hash.
+_HASH_DIGITS = (8, 16, 64)
 
 
 def unit_files(units: Iterable[str]) -> dict[str, str]:
-    """A file stem per unit that stays inside the output folder on Linux and Windows.
+    """A file stem per unit: inside the output folder on Linux and Windows, short enough for every file the
+    runner makes of it (:data:`STEM_BYTES`), and never the same for two units, even where a file system
+    ignores case or width.
 
-    A name that had to change, that collides with another after normalisation (``Ａ区``/``A区``), or
-    that ends in ``.failed`` (the runner's suffix for a failed notebook) gets a short hash of the
-    original, so no two units share a file whatever the roster order.
+    A name that had to change (characters a file name cannot hold, invisible and direction-changing
+    characters, more than :data:`STEM_BYTES` bytes, a name Windows reserves), that collides with another
+    after normalisation (``Ａ区``/``A区``), or that ends in ``.failed`` (the runner's suffix for a failed
+    notebook) gets a short hash of the original. Stems that still collide (``区_县-5d2e6102`` is also the
+    stem of ``区/县``) all get a longer hash, until none do. The stems depend only on the set of names,
+    never on the roster's order.
 
     >>> unit_files(["示例镇01", "../../x", "Ａ区", "A区"])["示例镇01"]
     '示例镇01'
     >>> sorted(unit_files(["Ａ区", "A区"]).values()) != ["A区", "A区"]
     True
+    >>> unit_files(["区/县"])
+    {'区/县': '区_县-5d2e6102'}
+    >>> unit_files(["区/县", "区_县-5d2e6102"])
+    {'区/县': '区_县-5d2e610209dcb72f', '区_县-5d2e6102': '区_县-5d2e6102-b8f27710'}
     """
-    units = list(units)
-    base = {}
-    for u in units:
-        b = _UNSAFE.sub("_", unicodedata.normalize("NFC", u)).strip(" .")[:80] or "unit"
-        if b.split(".")[0].upper() in _RESERVED:
-            b = "_" + b
-        base[u] = b
-    key = {u: unicodedata.normalize("NFKC", b).casefold() for u, b in base.items()}
-    shared = Counter(key.values())
-    keep = {u for u, b in base.items() if b == u and shared[key[u]] == 1 and not key[u].endswith(".failed")}
-    return {u: b if u in keep else f"{b}-{hashlib.sha256(u.encode()).hexdigest()[:8]}" for u, b in base.items()}
+    given = list(dict.fromkeys(units))
+    names = sorted(given)  # the same stems whatever the order
+    base = {u: _base(u) for u in names}
+    # level 0: the name itself; then each length of hash in turn
+    level = {u: 0 if base[u] == u and _fits(u) and not _folded(u).endswith(".failed") else 1 for u in names}
+    while True:
+        stems = {u: _stem(base[u], u, level[u]) for u in names}
+        by_key: dict[str, list[str]] = {}
+        for u in names:
+            by_key.setdefault(_folded(stems[u]), []).append(u)
+        clash = [u for group in by_key.values() if len(group) > 1 for u in group]
+        if not clash:
+            return {u: stems[u] for u in given}
+        for u in clash:  # a stem with the whole hash is never shared by two names: this ends
+            level[u] = min(level[u] + 1, len(_HASH_DIGITS))
+
+
+def _base(name: str) -> str:
+    """The name with what a file name cannot hold replaced and what cannot be seen dropped."""
+    b = _UNSAFE.sub("_", unicodedata.normalize("NFC", visible(name))).strip(" .") or "unit"
+    return "_" + b if b.split(".")[0].upper() in _RESERVED else b
+
+
+def _folded(stem: str) -> str:
+    """The stem as a file system that ignores case (Windows, macOS) or width might compare it."""
+    return unicodedata.normalize("NFKC", stem).casefold()
+
+
+def _fits(stem: str) -> bool:
+    return len(stem.encode("utf-8", "surrogatepass")) <= STEM_BYTES
+
+
+def _stem(base: str, name: str, level: int) -> str:
+    if level == 0:
+        return base  # the name itself, which fits
+    digits = _HASH_DIGITS[level - 1]
+    mark = "-" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:digits]
+    return cut_to_bytes(base, STEM_BYTES - len(mark)) + mark

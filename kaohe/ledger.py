@@ -10,6 +10,7 @@ Canonical evidence columns, with the Chinese headers office staff use:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -105,6 +106,28 @@ def control_characters(value: str, free_text: bool = False) -> str | None:
     why = ("无法写入 Excel 和 Word 文件" if any(_NOT_XML.match(c) for c in found) else
            "此列只能是一行文字" if any(c in "\t\n\r" for c in found) else "这是看不见的字符，多来自从其他系统复制的文字")
     return f"含有控制字符 {named}，{why}：请删除该字符"
+
+
+#: Characters that change the direction text is shown in (U+202E shows ``示例\u202e镇01`` as 示例10镇).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Shown as nothing besides the format characters (zero-width space and joiners, direction marks, soft hyphen,
+# BOM…): variation selectors, the combining grapheme joiner, the Hangul fillers, the blank braille pattern.
+_BLANK = frozenset(["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", *map(chr, range(0x180B, 0x1810)),
+                    *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))])
+
+
+def invisible(char: str) -> bool:
+    """Whether ``char`` shows nothing (or only changes how the text around it is shown)."""
+    return char in _BLANK or unicodedata.category(char) == "Cf"
+
+
+def visible(name: str) -> str:
+    """``name`` without its invisible characters: what a reader sees of it.
+
+    >>> visible("示例\u200d镇01") == visible("示例镇01\u202e") == "示例镇01"
+    True
+    """
+    return "".join(c for c in name if not invisible(c))
 
 
 # A time part (Excel and pandas exports add "0:00" or "00:00:00") is allowed and dropped.

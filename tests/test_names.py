@@ -7,14 +7,25 @@ Projects are built as in ``test_bad_inputs.py`` (衡南 2020 附件1 over a thre
 
 from __future__ import annotations
 
+import hashlib
 import io
+import itertools
+import re
+import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
+from conftest import sabotaged_notebooks
+from hypothesis import given
+from hypothesis import strategies as st
 from test_bad_inputs import LEDGER, Case, csv, tree
 
-from kaohe import cli
-from kaohe.files import write_bytes_atomic
+from kaohe import cli, runner
+from kaohe.files import temporary_prefix, write_bytes_atomic
+from kaohe.html import STEM_BYTES, SUFFIXES, unit_files
+from kaohe.ledger import invisible
 
 LOCATED = "[control_character] 文件 {file}，第 {row} 行，「{column}」列，值 {value!r}{rule}：含有控制字符 {named}，{why}：请删除该字符"
 NOT_XML = "无法写入 Excel 和 Word 文件"
@@ -117,8 +128,173 @@ def test_what_is_refused_xlsx_and_docx_cannot_hold(char):
 
 # --- file names: within the byte limit, one per unit (items 5b and 6) ---------------------------------
 
+LONG = ("示例县某某乡镇人民政府政务服务中心政务公开办公室" * 5)[:100]  # 100 CJK characters, 300 bytes of UTF-8
+EIGHTY = LONG[:80]  # 240 bytes: the stem as it is; before, its report's temporary file name was too long
+FAILING = LONG[:99] + "乙"
+
+
+class Rows(HTMLParser):
+    """Each table row of a page: its cells' text and the links in it."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.rows: list[tuple[list[str], list[tuple[str, str]]]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append(([], []))
+        elif tag == "td":
+            self._text = []
+        elif tag == "a":
+            self._href, self._text = dict(attrs).get("href"), []
+
+    def handle_data(self, data):
+        self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.rows:
+            self.rows[-1][0].append("".join(self._text))
+        elif tag == "a" and self.rows and self._href:
+            self.rows[-1][1].append(("".join(self._text), unquote(self._href)))
+
+
+def names_in(folder: Path) -> list[str]:
+    return [p.name for p in folder.rglob("*")]
+
+
+def test_a_unit_name_of_100_cjk_characters_gets_its_report_and_its_failed_notebook(tmp_path):
+    """Before: 81 CJK characters stopped the whole run ("File name too long", its cache file); 80 never got a
+    report (its HTML's temporary file name was too long)."""
+    roster = f"单位,类别\n{LONG},乡镇\n{EIGHTY},乡镇\n{FAILING},乡镇\n向阳街道,街道\n"
+    params = Case("long", [], {"data/名单.csv": roster, LEDGER: csv(f"E1,{LONG},1.2.1,2020-03-01,,,,")}).write(tmp_path)
+    notebooks = sabotaged_notebooks(tmp_path / "notebooks", f"if unit == {FAILING!r}:\n    raise RuntimeError('故意失败')")
+    outcome = runner.run(params, out_dir=tmp_path / "out", jobs=2, notebooks=notebooks, progress=False)
+    assert outcome.failed == [FAILING] and outcome.summary_error == ""
+    files = unit_files([LONG, EIGHTY, FAILING, "向阳街道"])
+    assert files[EIGHTY] == EIGHTY
+    units = outcome.folder / "units"
+    for unit in (LONG, EIGHTY):
+        report = (units / f"{files[unit]}.html").read_text(encoding="utf-8")
+        assert f"<title>{unit}：" in report
+    assert (units / f"{files[FAILING]}.failed.ipynb").exists()
+    assert max(len(n.encode()) for n in names_in(outcome.folder)) <= 255
+    index = Rows((outcome.folder / "index.html").read_text(encoding="utf-8"))
+    linked = {cells[1]: dict(links)["报告"] for cells, links in index.rows if "报告" in dict(links)}
+    assert linked[LONG] == f"units/{files[LONG]}.html" and linked[EIGHTY] == f"units/{files[EIGHTY]}.html"
+
+
+COLLIDING = "区_县-5d2e6102"  # 区/县 with its / replaced and the first 8 hex digits of its SHA-256
+
+
+def test_two_names_that_map_to_one_file_get_two_reports_each_linked_to_its_own(tmp_path, capsys):
+    """Before: 区/县 and 区_县-5d2e6102 had one stem; the second unit's kernel read the first's cache and the
+    index linked both to one report."""
+    roster = f"单位,类别\n区/县,乡镇\n{COLLIDING},乡镇\n向阳街道,街道\n"
+    params = Case("collide", [], {"data/名单.csv": roster, LEDGER: csv("E1,区/县,1.2.1,2020-03-01,,,,")}).write(tmp_path)
+    assert cli.main(["run", str(params), "--out-dir", str(tmp_path / "out"), "--jobs", "2"]) == 0, capsys.readouterr().err
+    folder = tmp_path / "out" / "corpus" / "2020"
+    files = unit_files(["区/县", COLLIDING, "向阳街道"])
+    assert len(set(files.values())) == 3
+    index = Rows((folder / "index.html").read_text(encoding="utf-8"))
+    linked = {cells[1]: dict(links)["报告"] for cells, links in index.rows if "报告" in dict(links)}
+    summary = Rows((folder / "summary.html").read_text(encoding="utf-8"))
+    from_summary = {text: href for _, links in summary.rows for text, href in links if href.startswith("units/")}
+    for unit, score in (("区/县", "97"), (COLLIDING, "100")):
+        assert linked[unit] == from_summary[unit] == f"units/{files[unit]}.html"
+        report = (folder / linked[unit]).read_text(encoding="utf-8")
+        assert f"<title>{unit}：" in report
+        assert f"<td>{unit}</td>" in (folder / "index.html").read_text(encoding="utf-8")
+        row = next(cells for cells, _ in index.rows if cells[1:2] == [unit])
+        assert row[3] == score  # its own data: 区/县 lost 3 points by 1.2.1
+
+
+def hashed(name: str, digits: int = 8) -> str:
+    """The stem the hash scheme gives ``name`` (with ``/`` replaced) at ``digits`` hex digits."""
+    return f"{name.replace('/', '_')}-{hashlib.sha256(name.encode()).hexdigest()[:digits]}"
+
+
+def check_stems(names: list[str]) -> dict[str, str]:
+    """The stems of ``names``, checked: one per unit whatever the case or width, within the byte limit, nothing
+    a file system or a reader could take for something else, and the same for the names in any order."""
+    files = unit_files(names)
+    assert set(files) == set(names)
+    assert len({unicodedata.normalize("NFKC", s).casefold() for s in files.values()}) == len(set(names))
+    for stem in files.values():
+        assert 0 < len(stem.encode()) <= STEM_BYTES and not stem.startswith(".") and not stem.endswith((" ", "."))
+        assert not re.search(r'[\x00-\x1f\x7f<>:"/\\|?*]', stem)
+        assert not any(invisible(c) for c in stem)
+        assert not unicodedata.normalize("NFKC", stem).casefold().endswith(".failed")
+        for suffix in SUFFIXES:
+            name = stem + suffix
+            assert len(name.encode()) <= 255
+            temporary = temporary_prefix(Path(name)) + "abcdefgh.tmp"  # mkstemp: prefix, 8 random characters, suffix
+            assert len(temporary.encode()) <= 255
+    assert unit_files(list(reversed(names))) == files
+    return files
+
+
+def test_a_name_that_is_another_names_hashed_stem_gets_a_file_of_its_own():
+    check_stems(["区/县", COLLIDING])
+    check_stems(["区/县", COLLIDING, hashed("区/县", 16)])  # and the next length of hash, taken as well
+    stems = check_stems(["区/县", "区:县", "区*县", COLLIDING, "区_县"])
+    assert stems["区_县"] == "区_县"  # a name that needs no change and collides with nothing is kept
+
+
+def test_two_names_whose_short_hashes_are_the_same_get_longer_ones():
+    """Names that differ only in characters a file name cannot hold have one base; among 2¹⁸ of them two share
+    the first 8 hex digits of their SHA-256 (the birthday bound of 32 bits)."""
+    seen: dict[str, str] = {}
+    for pattern in itertools.product('<>:"|?*/', repeat=6):
+        name = "区" + "".join(pattern)
+        short = hashlib.sha256(name.encode()).hexdigest()[:8]
+        if short in seen:
+            break
+        seen[short] = name
+    pair = [seen[short], name]
+    assert pair[0] != pair[1]
+    assert unit_files([pair[0]])[pair[0]] == unit_files([pair[1]])[pair[1]]  # alone, each has the same stem
+    files = check_stems(pair)
+    assert all(len(s) == len("区______-") + 16 for s in files.values())
+
+
+def test_names_that_differ_only_in_what_cannot_be_seen_get_two_files_without_it():
+    rlo, zwj = "\u202e", "\u200d"
+    files = check_stems(["示例镇01", f"示例{zwj}镇01", f"示例镇{rlo}10", "示例镇\u2066\u2069", "示例\ufe0f镇"])
+    assert files["示例镇01"] == "示例镇01"
+    assert files[f"示例{zwj}镇01"].startswith("示例镇01-") and files[f"示例镇{rlo}10"].startswith("示例镇10-")
+
+
+def test_the_byte_limit_is_met_at_its_edge():
+    at = "镇" * (STEM_BYTES // 3)  # 80 characters, 240 bytes: kept
+    over = at + "乡"  # 243 bytes: cut between characters, with the hash after it
+    files = check_stems([at, over, "a" * STEM_BYTES, "a" * (STEM_BYTES + 1)])
+    assert files[at] == at and files["a" * STEM_BYTES] == "a" * STEM_BYTES
+    assert files[over] == "镇" * ((STEM_BYTES - 9) // 3) + "-" + hashlib.sha256(over.encode()).hexdigest()[:8]
+    assert len(files["a" * (STEM_BYTES + 1)].encode()) == STEM_BYTES
+
+
 def test_an_atomic_write_to_the_longest_file_name_works(tmp_path):
     """Before: the temporary file beside it was named ``.<name>.<random>.tmp``: 14 bytes too many."""
     path = tmp_path / ("镇" * 85)  # 255 bytes
     write_bytes_atomic(path, b"x")
-    assert path.read_bytes() == b"x" and [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert path.read_bytes() == b"x" and names_in(tmp_path) == [path.name]
+
+
+# Names built from the pieces that collide: separators a file name cannot hold and their replacement, hash-like
+# tails, case and width, the runner's .failed, invisible and direction characters, and long CJK runs.
+PIECES = st.sampled_from(["区", "县", "/", "_", ":", "-", "5d2e6102", "a", "A", "Ａ", ".", ".failed", " ", "CON",
+                          "\u200d", "\u202e", "\ufeff", "镇" * 40, "x" * 100])
+
+
+@given(st.lists(st.lists(PIECES, min_size=1, max_size=6).map("".join), min_size=1, max_size=8, unique=True),
+       st.randoms(use_true_random=False))
+def test_stems_are_unique_short_and_independent_of_order_for_any_names(names, rnd):
+    files = check_stems(names)
+    # each name's hashed stem, and the stem of each, added as names of their own (the adversarial roster)
+    more = names + [s for s in files.values() if s not in names]
+    more += [hashed(n) for n in names if hashed(n) not in more]
+    rnd.shuffle(more)
+    check_stems(more)
