@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
+#: Severity of a :class:`Problem` that stops nothing: it is shown, and the inputs are still used.
+WARNING = "警告"
+
+#: Characters that show nothing though Python's ``repr`` prints them as they are (it escapes the control and
+#: format characters): the combining grapheme joiner, Hangul fillers, the blank braille pattern, variation
+#: selectors (also the Mongolian ones).
+UNSEEN = frozenset(["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", *map(chr, range(0x180B, 0x1810)),
+                    *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))])
+
+
+def shown(value: str) -> str:
+    r"""``value`` quoted with every character that shows nothing escaped, so a person sees what is there.
+
+    >>> print(shown("云集\x0b镇"), shown("宝盖\ufe0f镇"), shown("示例\u200d镇"))
+    '云集\x0b镇' '宝盖\ufe0f镇' '示例\u200d镇'
+    """
+    return "".join((f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}") if c in UNSEEN else c
+                   for c in repr(value))
 
 
 @dataclass(frozen=True, order=True)
@@ -18,6 +38,7 @@ class Problem:
         code: Stable machine-readable reason, e.g. ``unknown_rule``.
         message: What is wrong and what was expected, in Chinese.
         rule: The rule id (or field id) the problem concerns, if any.
+        severity: ``错误`` (the inputs are refused) or :data:`WARNING` (they are used; a person should look).
     """
 
     file: str
@@ -27,6 +48,7 @@ class Problem:
     code: str
     message: str
     rule: str | None = None
+    severity: str = "错误"
 
     def __str__(self) -> str:
         where = [f"文件 {self.file}"]
@@ -36,10 +58,19 @@ class Problem:
             where.append(f"「{self.column}」列" if "[" not in self.column and "." not in self.column
                          else f"位置 {self.column}")
         if self.value is not None:
-            where.append(f"值 {self.value!r}")
+            where.append(f"值 {shown(self.value)}")
         if self.rule:
             where.append(f"规则 {self.rule}")
-        return f"[{self.code}] {'，'.join(where)}：{self.message}"
+        said = f"[{self.code}] {'，'.join(where)}：{self.message}"
+        return f"{WARNING} {said}" if self.severity == WARNING else said
+
+
+def warn(problems: list[Problem]) -> None:
+    """Show warnings (problems that stop nothing) through the ``kaohe`` logger. Where nothing configures logging
+    (the ``kaohe`` command), Python's last-resort handler prints each message alone on standard error, so
+    ``kaohe validate`` shows them and still passes; a program using kaohe can route or silence them."""
+    for p in problems:
+        logging.getLogger("kaohe").warning(str(p))
 
 
 class KaoheError(Exception):

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
+from .errors import UNSEEN, WARNING, Problem, shown, warn
 from .names import simplified
 from .numbers import to_decimal
 from .rules import INPUTS, Finding
@@ -110,15 +110,12 @@ def control_characters(value: str, free_text: bool = False) -> str | None:
 
 #: Characters that change the direction text is shown in (U+202E shows ``示例\u202e镇01`` as 示例10镇).
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Shown as nothing besides the format characters (zero-width space and joiners, direction marks, soft hyphen,
-# BOM…): variation selectors, the combining grapheme joiner, the Hangul fillers, the blank braille pattern.
-_BLANK = frozenset(["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u2800", *map(chr, range(0x180B, 0x1810)),
-                    *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))])
 
 
 def invisible(char: str) -> bool:
-    """Whether ``char`` shows nothing (or only changes how the text around it is shown)."""
-    return char in _BLANK or unicodedata.category(char) == "Cf"
+    """Whether ``char`` shows nothing (or only changes how the text around it is shown): a format character
+    (zero-width space and joiners, direction marks, soft hyphen, BOM…) or one of :data:`~kaohe.errors.UNSEEN`."""
+    return char in UNSEEN or unicodedata.category(char) == "Cf"
 
 
 def visible(name: str) -> str:
@@ -240,6 +237,8 @@ class Roster:
     units: list[Unit] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     file: str = ""
+    #: names a reader cannot tell apart or read as written (:func:`lookalikes`): shown, not refused
+    warnings: list[Problem] = field(default_factory=list)
 
     def category_of(self) -> dict[str, str]:
         return {u.name: u.category for u in self.units}
@@ -309,7 +308,43 @@ def load_roster(source: str | Path | pd.DataFrame) -> Roster:
         roster.units.append(Unit(name, cat, table.file, row, left_out))
     if not roster.units and not roster.problems:
         roster.problems.append(Problem(table.file, None, None, None, "empty_roster", "名单中没有单位"))
+    roster.warnings = lookalikes(roster.units, table.headers["unit"])
+    warn(roster.warnings)  # here, where a roster is read once per command (validation runs once per rubric)
     return roster
+
+
+_INVISIBLE_NAMES = {"\u00ad": "软连字符", "\u200b": "零宽空格", "\u200c": "零宽不连字", "\u200d": "零宽连接符",
+                    "\u200e": "从左至右标记", "\u200f": "从右至左标记", "\u202a": "从左至右嵌入", "\u202b": "从右至左嵌入",
+                    "\u202c": "方向格式结束", "\u202d": "从左至右强制", "\u202e": "从右至左强制", "\u2060": "词连接符",
+                    "\u2066": "从左至右隔离", "\u2067": "从右至左隔离", "\u2068": "方向隔离", "\u2069": "方向隔离结束",
+                    "\ufeff": "零宽不换行空格"}
+
+
+def _named(chars) -> str:
+    return "、".join(f"U+{ord(c):04X}" + (f"（{_INVISIBLE_NAMES[c]}）" if c in _INVISIBLE_NAMES else "") for c in chars)
+
+
+def lookalikes(units: list[Unit], column: str = "单位") -> list[Problem]:
+    """Warnings (:data:`~kaohe.errors.WARNING`) for roster names a reader cannot tell apart or read as written:
+    a name that differs from an earlier one only in invisible characters (a zero-width joiner, a variation
+    selector…), naming both, and a name with a character that changes the direction text is shown in
+    (U+202E shows ``示例镇\u202e10`` as 示例镇01). They are scored as the distinct units they are; their
+    files never carry those characters (:func:`kaohe.html.unit_files`)."""
+    out: list[Problem] = []
+    first: dict[str, Unit] = {}
+    for u in units:
+        bidi = [c for c in dict.fromkeys(u.name) if c in BIDI_CONTROLS]
+        if bidi:
+            out.append(Problem(u.file, u.row, column, u.name, "bidi_control",
+                               f"含有改变文字显示方向的控制字符 {_named(bidi)}：显示出的名称与实际的字符顺序不同，"
+                               "可能被看成另一个单位；请确认后从名单和台账中删除该字符", severity=WARNING))
+        seen = first.setdefault(visible(u.name), u)
+        if seen is not u:
+            hidden = [c for c in dict.fromkeys(seen.name + u.name) if invisible(c)]
+            out.append(Problem(u.file, u.row, column, u.name, "lookalike_unit",
+                               f"与第 {seen.row} 行的单位 {shown(seen.name)} 只差看不见的字符 {_named(hidden)}，"
+                               "在报告和通报中看起来是同一个单位：请确认，并删除多余的字符", severity=WARNING))
+    return out
 
 
 def load_evidence(sources: str | Path | pd.DataFrame | list) -> Evidence:

@@ -11,6 +11,8 @@ import hashlib
 import io
 import itertools
 import re
+import subprocess
+import sys
 import unicodedata
 from html.parser import HTMLParser
 from pathlib import Path
@@ -298,3 +300,43 @@ def test_stems_are_unique_short_and_independent_of_order_for_any_names(names, rn
     more += [hashed(n) for n in names if hashed(n) not in more]
     rnd.shuffle(more)
     check_stems(more)
+
+
+# --- look-alike names: a warning that stops nothing (item 6) ------------------------------------------
+
+LOOKALIKE_ROSTER = "单位,类别\n云集镇,乡镇\n云集\u200d镇,乡镇\n示例镇\u202e10,乡镇\n示例镇01,乡镇\n向阳街道,街道\n宝盖\ufe0f镇,乡镇\n宝盖镇,乡镇\n"
+
+
+def lookalike_warnings(roster: Path) -> list[str]:
+    return [
+        f"警告 [lookalike_unit] 文件 {roster}，第 3 行，「单位」列，值 '云集\\u200d镇'：与第 2 行的单位 '云集镇' 只差看不见的字符 "
+        "U+200D（零宽连接符），在报告和通报中看起来是同一个单位：请确认，并删除多余的字符",
+        f"警告 [bidi_control] 文件 {roster}，第 4 行，「单位」列，值 '示例镇\\u202e10'：含有改变文字显示方向的控制字符 "
+        "U+202E（从右至左强制）：显示出的名称与实际的字符顺序不同，可能被看成另一个单位；请确认后从名单和台账中删除该字符",
+        f"警告 [lookalike_unit] 文件 {roster}，第 8 行，「单位」列，值 '宝盖镇'：与第 7 行的单位 '宝盖\\ufe0f镇' 只差看不见的字符 "
+        "U+FE0F，在报告和通报中看起来是同一个单位：请确认，并删除多余的字符",
+    ]
+
+
+def test_look_alike_names_are_warned_of_by_kaohe_validate_which_still_passes(tmp_path):
+    """The command as a user runs it: the warnings on standard error, validation passed, exit 0."""
+    params = Case("lookalike", [], {"data/名单.csv": LOOKALIKE_ROSTER}).write(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "kaohe", "validate", "--params", str(params)], capture_output=True,
+                          text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "校验通过：7 个单位，1 条台账记录，细则 hengnan-2020-township@1。\n"
+    assert done.stderr.splitlines() == lookalike_warnings(tmp_path / "data" / "名单.csv")
+
+
+def test_look_alike_names_are_kept_on_the_roster_as_warnings(tmp_path, caplog):
+    from kaohe.errors import WARNING
+    from kaohe.ledger import load_roster
+
+    (tmp_path / "名单.csv").write_text(LOOKALIKE_ROSTER, encoding="utf-8")
+    roster = load_roster(tmp_path / "名单.csv")
+    assert roster.problems == [] and len(roster.units) == 7
+    assert [str(w) for w in roster.warnings] == lookalike_warnings(tmp_path / "名单.csv")
+    assert {w.severity for w in roster.warnings} == {WARNING}
+    assert [r.getMessage() for r in caplog.records if r.name == "kaohe"] == lookalike_warnings(tmp_path / "名单.csv")
+    files = unit_files([u.name for u in roster.units])
+    assert not any("\u202e" in s or "\u200d" in s for s in files.values()) and len(set(files.values())) == 7
