@@ -98,7 +98,10 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
 
     props = doc.core_properties
     props.author = props.last_modified_by = "kaohe"
-    props.title = f"{a.run.config.title}结果通报"
+    # python-docx refuses a core property over 255 characters (a long run title failed the run at its very end):
+    # the property, which only file managers show, is cut; the title at the head of the document stays whole.
+    heading = f"{a.run.config.title}结果通报"
+    props.title = heading if len(heading) <= 255 else heading[:254] + "…"
     props.created = props.modified = props.last_printed = datetime(*FIXED_TIME)
     props.revision = 1
     buf = io.BytesIO()

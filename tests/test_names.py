@@ -340,3 +340,22 @@ def test_look_alike_names_are_kept_on_the_roster_as_warnings(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "kaohe"] == lookalike_warnings(tmp_path / "名单.csv")
     files = unit_files([u.name for u in roster.units])
     assert not any("\u202e" in s or "\u200d" in s for s in files.values()) and len(set(files.values())) == 7
+
+
+# --- a long run title (item 5c) -----------------------------------------------------------------------
+
+def test_a_run_title_over_255_characters_is_whole_in_the_document_and_cut_in_its_properties(tmp_path, capsys):
+    """Before: python-docx refused the core-properties title after every report had run ("exceeded 255 char
+    limit"). The title is the office's own words and stays whole where people read it."""
+    import docx
+
+    title = "衡南县" + "政务公开政务服务工作考核" * 25  # 303 characters
+    params = Case("title", [], params=f"name: corpus\nyear: 2020\ntitle: {title}\nrubrics: [hengnan-2020-township]\n"
+                                      "roster: ../data/名单.csv\nevidence: [../data/台账.csv]\n").write(tmp_path)
+    assert cli.main(["run", str(params), "--out-dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    folder = tmp_path / "out" / "corpus" / "2020"
+    doc = docx.Document(folder / "scores.docx")
+    assert doc.paragraphs[0].text == f"{title}结果通报"
+    assert doc.core_properties.title == f"{title}结果通报"[:254] + "…"
+    assert len(doc.core_properties.title) == 255
+    assert f"<title>{title}：汇总</title>" in (folder / "summary.html").read_text(encoding="utf-8")
