@@ -47,6 +47,11 @@ def setup(use_installed: bool = True) -> str:
         "font.family": "sans-serif",
         "font.sans-serif": [_chosen, "DejaVu Sans"],
         "axes.unicode_minus": False,  # CJK fonts often lack U+2212
+        # Labels are unit and indicator names: "A$_{1}$" is drawn as written, not as a subscript, and "$\frac$"
+        # does not fail the report. Every Text (titles, tick and axis labels, annotations, the colorbar's label)
+        # takes these when it is made, and every figure is made after this (new_figure calls setup).
+        "text.parse_math": False,
+        "text.usetex": False,
         "svg.hashsalt": "kaohe",
         "figure.dpi": DPI,
     })

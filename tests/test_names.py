@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_bad_inputs import LEDGER, Case, csv, tree
 
-from kaohe import cli, runner
+from kaohe import charts, cli, runner
 from kaohe.files import temporary_prefix, write_bytes_atomic
 from kaohe.html import STEM_BYTES, SUFFIXES, unit_files
 from kaohe.ledger import invisible
@@ -359,3 +360,46 @@ def test_a_run_title_over_255_characters_is_whole_in_the_document_and_cut_in_its
     assert doc.core_properties.title == f"{title}结果通报"[:254] + "…"
     assert len(doc.core_properties.title) == 255
     assert f"<title>{title}：汇总</title>" in (folder / "summary.html").read_text(encoding="utf-8")
+
+
+# --- $…$ in a name is text in every chart (item 5d) ----------------------------------------------------
+
+MATH = ["A$_{1}$镇", "$\\frac$镇", "费用$x^$指标"]  # a subscript if parsed; the other two fail mathtext
+
+
+def drawn_texts(fig) -> list:
+    from matplotlib.text import Text
+
+    charts.to_html(fig, "图")  # draws every artist, tick labels included
+    return [t for t in fig.findobj(Text) if t.get_text()]
+
+
+@pytest.mark.parametrize("chart", ["waterfall", "line", "bars", "heatmap", "deltas", "slope"])
+def test_dollar_signs_in_names_are_drawn_as_text_in_every_chart(chart):
+    d = [Decimal(1), Decimal(2), Decimal(3)]
+    title = f"{MATH[0]}：图"
+    fig = {"waterfall": lambda: charts.waterfall(Decimal(100), list(zip(MATH, d)), Decimal(94), title),
+           "line": lambda: charts.line(MATH, d, Decimal(100), title),
+           "bars": lambda: charts.bars(MATH, [1, 2, 3], title),
+           "heatmap": lambda: charts.heatmap(MATH, MATH, [d, d, d], title),
+           "deltas": lambda: charts.deltas(MATH, d, title),
+           "slope": lambda: charts.slope(MATH, [1, 2, 3], [3, 2, 1], set(MATH), title, names=("$a$", "$b$"))}[chart]()
+    texts = drawn_texts(fig)
+    shown = " ".join(t.get_text() for t in texts)
+    assert MATH[0] in shown and "$\\frac$" in shown  # in the title and in the labels, as written
+    for t in texts:
+        assert t._preprocess_math(t.get_text()) == (t.get_text(), False), t.get_text()  # no mathtext, no TeX
+
+
+def test_units_with_dollar_signs_get_their_reports_and_the_summary_its_charts(tmp_path, capsys):
+    """Before: 「$\\frac$镇」's report failed in matplotlib's mathtext parser (and the summary's heatmap with it),
+    and A$_{1}$镇 was drawn as A₁镇."""
+    roster = f"单位,类别\n{MATH[0]},乡镇\n{MATH[1]},乡镇\n向阳街道,街道\n"
+    ledger = csv(f"E1,{MATH[0]},1.2.1,2020-03-01,,,,", f"E2,{MATH[1]},1.2.1,2020-03-01,,,,")
+    params = Case("math", [], {"data/名单.csv": roster, LEDGER: ledger}).write(tmp_path)
+    assert cli.main(["run", str(params), "--out-dir", str(tmp_path / "out"), "--jobs", "2"]) == 0, capsys.readouterr().err
+    folder = tmp_path / "out" / "corpus" / "2020"
+    files = unit_files([MATH[0], MATH[1], "向阳街道"])
+    for unit in MATH[:2]:
+        assert f"<title>{unit}：" in (folder / "units" / f"{files[unit]}.html").read_text(encoding="utf-8")
+    assert "各单位各指标扣分热力图" in (folder / "summary.html").read_text(encoding="utf-8")
