@@ -79,6 +79,7 @@ def test_control_characters_in_the_roster_and_in_ledger_text_are_named_where_the
 
 
 def test_a_run_with_control_characters_stops_before_anything_is_written(tmp_path, capsys):
+    """The same checks at the start of ``kaohe run``: exit 2, the previous run untouched, no build folder left."""
     params = control_project(tmp_path / "project")
     out = tmp_path / "outputs"
     (out / "corpus" / "2020").mkdir(parents=True)
@@ -99,8 +100,8 @@ def test_line_breaks_tabs_and_carriage_returns_in_text_pass_validation(tmp_path,
 
 
 @pytest.mark.parametrize("char", ["\t", "\n", "\r"])
-def test_what_free_text_keeps_xlsx_and_docx_accept(char):
-    """The reason tab, line feed and carriage return are let through."""
+def test_what_text_keeps_xlsx_and_docx_accept(char):
+    """The reason tab, line feed and carriage return are let through (openpyxl and python-docx as installed)."""
     from docx import Document
     from openpyxl import Workbook
 
@@ -115,6 +116,7 @@ def test_what_free_text_keeps_xlsx_and_docx_accept(char):
 
 @pytest.mark.parametrize("char", ["\x00", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff"])
 def test_what_is_refused_xlsx_and_docx_cannot_hold(char):
+    """The reason the other C0 controls, U+FFFE and U+FFFF are refused: each fails both writers."""
     from docx import Document
     from openpyxl import Workbook
     from openpyxl.utils.exceptions import IllegalCharacterError
@@ -241,6 +243,7 @@ def check_stems(names: list[str]) -> dict[str, str]:
 
 
 def test_a_name_that_is_another_names_hashed_stem_gets_a_file_of_its_own():
+    """The failure of item 6, built on purpose: a roster name that is the hashed stem of another."""
     check_stems(["区/县", COLLIDING])
     check_stems(["区/县", COLLIDING, hashed("区/县", 16)])  # and the next length of hash, taken as well
     stems = check_stems(["区/县", "区:县", "区*县", COLLIDING, "区_县"])
@@ -265,6 +268,7 @@ def test_two_names_whose_short_hashes_are_the_same_get_longer_ones():
 
 
 def test_names_that_differ_only_in_what_cannot_be_seen_get_two_files_without_it():
+    """A zero-width joiner, U+202E and the other direction controls, a variation selector never reach a file name."""
     rlo, zwj = "\u202e", "\u200d"
     files = check_stems(["示例镇01", f"示例{zwj}镇01", f"示例镇{rlo}10", "示例镇\u2066\u2069", "示例\ufe0f镇"])
     assert files["示例镇01"] == "示例镇01"
@@ -272,6 +276,7 @@ def test_names_that_differ_only_in_what_cannot_be_seen_get_two_files_without_it(
 
 
 def test_the_byte_limit_is_met_at_its_edge():
+    """242 bytes (255 less .failed.ipynb) are kept as they are; one more is cut between characters and hashed."""
     at = "镇" * (STEM_BYTES // 3)  # 80 characters, 240 bytes: kept
     over = at + "乡"  # 243 bytes: cut between characters, with the hash after it
     files = check_stems([at, over, "a" * STEM_BYTES, "a" * (STEM_BYTES + 1)])
@@ -296,6 +301,7 @@ PIECES = st.sampled_from(["区", "县", "/", "_", ":", "-", "5d2e6102", "a", "A"
 @given(st.lists(st.lists(PIECES, min_size=1, max_size=6).map("".join), min_size=1, max_size=8, unique=True),
        st.randoms(use_true_random=False))
 def test_stems_are_unique_short_and_independent_of_order_for_any_names(names, rnd):
+    """Any roster of colliding pieces, then the same roster with every stem and hashed form added as a name."""
     files = check_stems(names)
     # each name's hashed stem, and the stem of each, added as names of their own (the adversarial roster)
     more = names + [s for s in files.values() if s not in names]
@@ -331,6 +337,7 @@ def test_look_alike_names_are_warned_of_by_kaohe_validate_which_still_passes(tmp
 
 
 def test_look_alike_names_are_kept_on_the_roster_as_warnings(tmp_path, caplog):
+    """For a program using kaohe: ``Roster.warnings`` and the ``kaohe`` logger; the units are all scored."""
     from kaohe.errors import WARNING
     from kaohe.ledger import load_roster
 
@@ -377,6 +384,7 @@ def drawn_texts(fig) -> list:
 
 @pytest.mark.parametrize("chart", ["waterfall", "line", "bars", "heatmap", "deltas", "slope"])
 def test_dollar_signs_in_names_are_drawn_as_text_in_every_chart(chart):
+    """Every label, title and tick label of each chart, after drawing: no mathtext, no TeX."""
     d = [Decimal(1), Decimal(2), Decimal(3)]
     title = f"{MATH[0]}：图"
     fig = {"waterfall": lambda: charts.waterfall(Decimal(100), list(zip(MATH, d)), Decimal(94), title),
@@ -389,7 +397,7 @@ def test_dollar_signs_in_names_are_drawn_as_text_in_every_chart(chart):
     shown = " ".join(t.get_text() for t in texts)
     assert MATH[0] in shown and "$\\frac$" in shown  # in the title and in the labels, as written
     for t in texts:
-        assert t._preprocess_math(t.get_text()) == (t.get_text(), False), t.get_text()  # no mathtext, no TeX
+        assert t._preprocess_math(t.get_text()) == (t.get_text(), False), t.get_text()
 
 
 def test_units_with_dollar_signs_get_their_reports_and_the_summary_its_charts(tmp_path, capsys):
