@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import Problem
 
@@ -47,17 +50,51 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     if not p.exists():
         return Table(name), [Problem(name, None, None, None, "file_not_found", f"找不到{label}文件")]
     suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        grid, problems = _xlsx_grid(p, name)
-    elif suffix in (".csv", ".txt"):
-        grid, problems = _csv_grid(p, name)
-    else:
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         return Table(name), [Problem(name, None, None, suffix, "unsupported_format",
                                      f"{label}只支持 .csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")]
+    fh, problem = open_regular(p, name, label)
+    if problem:
+        return Table(name), [problem]
+    with fh:
+        grid, problems = _xlsx_grid(fh, name) if suffix in (".xlsx", ".xlsm") else _csv_grid(fh, name)
     if problems and not grid:  # the file cannot be read at all
         return Table(name), problems
     table, more = _to_table(grid, name, aliases, required, label)
     return table, problems + more
+
+
+def open_regular(path: str | Path, name: str, label: str = "") -> tuple[BinaryIO | None, Problem | None]:
+    """Open ``path`` for reading in binary if it is a regular file (or a link to one).
+
+    A folder would fail with a traceback, a named pipe (FIFO) would wait for a writer for ever and a link to
+    /dev/zero would be read until memory runs out: each is a ``not_a_file`` problem instead, found by ``os.stat``
+    before anything is opened. The file is opened without blocking and checked again, so a pipe put in its
+    place in between cannot hang the read either.
+
+    Returns:
+        The open file, or None and the problem (``file_not_found``, ``unreadable``, ``not_a_file``).
+    """
+    def not_a_file(mode: int) -> tuple[None, Problem]:
+        kind = ("目录" if stat.S_ISDIR(mode) else "命名管道（FIFO）" if stat.S_ISFIFO(mode)
+                else "设备" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "特殊文件")
+        return None, Problem(name, None, None, None, "not_a_file", f"{label}不是普通文件，而是{kind}：请指向文件本身")
+
+    try:
+        st = os.stat(path)  # follows links: a link to a regular file is fine, one to /dev/zero is a device
+        if not stat.S_ISREG(st.st_mode):
+            return not_a_file(st.st_mode)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                     | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return None, Problem(name, None, None, None, "file_not_found", f"找不到{label}文件")
+    except OSError as exc:
+        return None, Problem(name, None, None, None, "unreadable", f"无法读取{label}文件：{exc.strerror or exc}")
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):  # replaced by something else since the stat
+        os.close(fd)
+        return not_a_file(st.st_mode)
+    return os.fdopen(fd, "rb"), None
 
 
 def table_from_frame(frame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
@@ -141,8 +178,8 @@ def cell_text(cell) -> str:
 
 
 
-def _csv_grid(path: Path, name: str):
-    data = path.read_bytes()
+def _csv_grid(fh: BinaryIO, name: str):
+    data = fh.read()
     text, problem = decode(data, name)
     if problem:
         return [], [problem]
@@ -196,14 +233,14 @@ MAX_COLUMNS = 200
 MAX_ROWS = 200_000
 
 
-def _xlsx_grid(path: Path, name: str):
+def _xlsx_grid(fh: BinaryIO, name: str):
     """The first visible sheet's cells. A formula counts by the value Excel or WPS saved with it (its cached
     value); a formula saved without one (written by a script, or never recalculated) cannot be read and is
     a problem naming its cell, never an empty cell read in silence."""
-    grid, formulas, problems = _xlsx_cells(path, name, data_only=False)
+    grid, formulas, problems = _xlsx_cells(fh, name, data_only=False)
     if problems or not formulas:
         return grid, problems
-    cached, _, problems = _xlsx_cells(path, name, data_only=True)
+    cached, _, problems = _xlsx_cells(fh, name, data_only=True)
     if problems:
         return [], problems
     header = next((cells for _, cells in cached if any(cell_text(c) for c in cells)), [])
@@ -217,14 +254,14 @@ def _xlsx_grid(path: Path, name: str):
     return cached, problems
 
 
-def _xlsx_cells(path: Path, name: str, data_only: bool):
+def _xlsx_cells(fh: BinaryIO, name: str, data_only: bool):
     """(grid, formula cells as (excel row, column index, formula), problems) of the first visible sheet."""
     import zipfile
 
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=data_only)
+        wb = load_workbook(fh, read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         return [], [], [Problem(name, None, None, None, "bad_xlsx", f"无法打开 Excel 文件：{exc}")]
     try:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from .errors import Problem, RubricError
+from .tables import open_regular
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 Loc = tuple  # a path into the data: ("indicators", 3, "rules", 1, "per")
@@ -28,9 +29,14 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
         RubricError: unreadable file, YAML syntax error, unsafe tag or duplicate key.
     """
     name = str(path)
+    fh, problem = open_regular(Path(path), name)  # a folder, a pipe or /dev/zero is refused
+    if problem:
+        raise RubricError([problem])
+    with fh:
+        data = fh.read()
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines
+    except UnicodeDecodeError as exc:
         raise RubricError([Problem(name, None, None, None, "unreadable", f"无法读取文件（应为 UTF-8 编码的 YAML）：{exc}")]) from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
