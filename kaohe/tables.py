@@ -22,6 +22,24 @@ from .errors import Problem
 
 _SPACE = re.compile(r"[\s\u3000\ufeff]+")
 
+# What one input file may cost (issue 15, item 4). Each limit is far above a real ledger — tens of thousands of
+# rows, a few dozen columns, cells of a few thousand characters — and far below what a crafted file of a few
+# hundred KB could otherwise make kaohe parse (one row of 3 million cells: 69 s and 2.9 GB). Each is checked
+# before the data it guards is parsed; a file past one is a ``too_large`` problem naming the file and the limit.
+
+#: Rows of a sheet or a CSV file (an xlsx cell at XFD1048576 in a 5 KB file otherwise costs hundreds of MiB).
+MAX_ROWS = 200_000
+#: Columns read from a sheet: a ledger has 12–15 of its own, plus 序号, 备注 and the like.
+MAX_COLUMNS = 200
+#: Cells of a CSV file: MAX_ROWS rows of 20 columns.
+MAX_CELLS = 4_000_000
+#: Cells of one row: Excel's own column count (A…XFD), so no file Excel or WPS saves has more.
+MAX_CELLS_PER_ROW = 16_384
+#: Characters of one cell: Excel's own limit. A long 情况说明 is a few thousand.
+MAX_CELL_CHARS = 32_767
+#: Size of a CSV file: MAX_ROWS rows of 300 bytes (a 100-character 情况说明 is 300 bytes of UTF-8).
+MAX_CSV_BYTES = 64 * 2**20
+
 
 @dataclass
 class Table:
@@ -53,7 +71,7 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         return Table(name), [Problem(name, None, None, suffix, "unsupported_format",
                                      f"{label}只支持 .csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")]
-    fh, problem = open_regular(p, name, label)
+    fh, problem = open_regular(p, name, label, MAX_CSV_BYTES if suffix in (".csv", ".txt") else None)
     if problem:
         return Table(name), [problem]
     with fh:
@@ -64,8 +82,9 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     return table, problems + more
 
 
-def open_regular(path: str | Path, name: str, label: str = "") -> tuple[BinaryIO | None, Problem | None]:
-    """Open ``path`` for reading in binary if it is a regular file (or a link to one).
+def open_regular(path: str | Path, name: str, label: str = "", limit: int | None = None
+                 ) -> tuple[BinaryIO | None, Problem | None]:
+    """Open ``path`` for reading in binary if it is a regular file (or a link to one) of at most ``limit`` bytes.
 
     A folder would fail with a traceback, a named pipe (FIFO) would wait for a writer for ever and a link to
     /dev/zero would be read until memory runs out: each is a ``not_a_file`` problem instead, found by ``os.stat``
@@ -73,7 +92,7 @@ def open_regular(path: str | Path, name: str, label: str = "") -> tuple[BinaryIO
     place in between cannot hang the read either.
 
     Returns:
-        The open file, or None and the problem (``file_not_found``, ``unreadable``, ``not_a_file``).
+        The open file, or None and the problem (``file_not_found``, ``unreadable``, ``not_a_file``, ``too_large``).
     """
     def not_a_file(mode: int) -> tuple[None, Problem]:
         kind = ("目录" if stat.S_ISDIR(mode) else "命名管道（FIFO）" if stat.S_ISFIFO(mode)
@@ -91,10 +110,24 @@ def open_regular(path: str | Path, name: str, label: str = "") -> tuple[BinaryIO
     except OSError as exc:
         return None, Problem(name, None, None, None, "unreadable", f"无法读取{label}文件：{exc.strerror or exc}")
     st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):  # replaced by something else since the stat
+    if not stat.S_ISREG(st.st_mode) or (limit is not None and st.st_size > limit):
         os.close(fd)
-        return not_a_file(st.st_mode)
+        if not stat.S_ISREG(st.st_mode):  # replaced by something else since the stat
+            return not_a_file(st.st_mode)
+        return None, Problem(name, None, None, None, "too_large", f"{label}文件有 {st.st_size:,} 字节，超过上限 {_size(limit)}")
     return os.fdopen(fd, "rb"), None
+
+
+def read_limited(fh: BinaryIO, name: str, label: str, limit: int) -> tuple[bytes, Problem | None]:
+    """At most ``limit`` bytes of an open file: a file that grew past it since it was opened is refused too."""
+    data = fh.read(limit + 1)
+    if len(data) > limit:
+        return b"", Problem(name, None, None, None, "too_large", f"{label}文件超过上限 {_size(limit)}")
+    return data, None
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.0f} MB" if n >= 2**20 else f"{n / 1024:.0f} KB" if n >= 1024 else f"{n} 字节"
 
 
 def table_from_frame(frame, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
@@ -128,6 +161,9 @@ def _to_table(grid, name, aliases, required, label):
     if header_row is None:
         return table, [Problem(name, None, None, None, "empty_file", f"{label}为空：没有表头")]
     hrow, header = header_row
+    long = _too_long(name, hrow, header, [])
+    if long:
+        return table, [long]
     lookup = _lookup(aliases)
     columns: dict[int, str] = {}
     for i, h in enumerate(header):
@@ -151,6 +187,10 @@ def _to_table(grid, name, aliases, required, label):
     for excel_row, cells in grid:
         if excel_row <= hrow or not any(cell_text(c) for c in cells):
             continue  # blank rows are skipped, their numbers kept
+        long = _too_long(name, excel_row, cells, header)
+        if long:
+            problems.append(long)
+            continue
         extra = [c for i, c in enumerate(cells) if i >= len(header) and cell_text(c)]
         if extra:
             problems.append(Problem(name, excel_row, None, cell_text(extra[0]), "ragged_row",
@@ -166,6 +206,16 @@ def _to_table(grid, name, aliases, required, label):
     return table, problems
 
 
+def _too_long(name: str, excel_row: int, cells: list, header: list) -> Problem | None:
+    """The first cell of a row longer than Excel allows (a CSV has no such limit of its own)."""
+    for i, c in enumerate(cells):
+        if isinstance(c, str) and len(c) > MAX_CELL_CHARS:
+            column = cell_text(header[i]) if i < len(header) else ""
+            return Problem(name, excel_row, column or None, c[:20] + "…", "too_large",
+                           f"单元格有 {len(c)} 个字符，超过上限 {MAX_CELL_CHARS}（Excel 单元格最多 {MAX_CELL_CHARS} 个字符）")
+    return None
+
+
 def cell_text(cell) -> str:
     """A cell as text: codes stay strings (an xlsx 1.0 id becomes '1'); NA, 无, - stay text."""
     if cell is None or (isinstance(cell, float) and cell != cell):
@@ -179,19 +229,32 @@ def cell_text(cell) -> str:
 
 
 def _csv_grid(fh: BinaryIO, name: str):
-    data = fh.read()
+    data, problem = read_limited(fh, name, "", MAX_CSV_BYTES)
+    if problem:
+        return [], [problem]
     text, problem = decode(data, name)
     if problem:
         return [], [problem]
+    del data
+    if text.count(",") >= MAX_CELLS:  # every cell but a row's first follows a comma: refused before any is built
+        return [], [Problem(name, None, None, None, "too_large", f"文件超过 {MAX_CELLS} 个单元格")]
     reader = csv.reader(io.StringIO(text, newline=""))
     grid = []
     try:
         for cells in reader:
-            grid.append((reader.line_num, cells))
+            # csv's line_num counts physical lines at the END of a record; Excel counts records.
+            row = len(grid) + 1
+            if row > MAX_ROWS:
+                return [], [Problem(name, row, None, None, "too_large", f"文件超过 {MAX_ROWS} 行")]
+            if len(cells) > MAX_CELLS_PER_ROW:
+                return [], [Problem(name, row, None, None, "too_large", f"一行超过 {MAX_CELLS_PER_ROW} 个单元格")]
+            grid.append((row, cells))
     except csv.Error as exc:
+        if str(exc).startswith("field larger than field limit"):  # csv's own limit, 131,072 characters
+            return [], [Problem(name, len(grid) + 1, None, None, "too_large",
+                                f"单元格超过 {MAX_CELL_CHARS} 个字符的上限（Excel 单元格最多 {MAX_CELL_CHARS} 个字符）")]
         return [], [Problem(name, reader.line_num, None, None, "csv_syntax", f"CSV 格式错误：{exc}")]
-    # csv's line_num counts physical lines at the END of a record; Excel counts records.
-    return [(i + 1, cells) for i, (_, cells) in enumerate(grid)], []
+    return grid, []
 
 
 def decode(data: bytes, name: str) -> tuple[str, Problem | None]:
@@ -225,12 +288,6 @@ def _decode_problem(data: bytes, offset: int, name: str, tried: str) -> Problem:
     line = data.count(b"\n", 0, offset) + 1
     return Problem(name, line, None, data[offset:offset + 4].hex(" "), "encoding",
                    f"无法识别的文字编码（已尝试 {tried}）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx")
-
-
-# An xlsx cell past these bounds is refused rather than loaded (a cell at XFD1048576 in a
-# 5 KB file can otherwise cost hundreds of MiB).
-MAX_COLUMNS = 200
-MAX_ROWS = 200_000
 
 
 def _xlsx_grid(fh: BinaryIO, name: str):

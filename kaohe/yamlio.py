@@ -13,7 +13,11 @@ from pathlib import Path
 import yaml
 
 from .errors import Problem, RubricError
-from .tables import open_regular
+from .tables import open_regular, read_limited
+
+#: Size of a params or rubric file: the largest bundled rubric is 15 KB. PyYAML builds a node for every
+#: value before kaohe sees any of them (a megabyte of one-word list items is 260,000 nodes: 8 s, 130 MB).
+MAX_YAML_BYTES = 2**20
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 Loc = tuple  # a path into the data: ("indicators", 3, "rules", 1, "per")
@@ -29,11 +33,12 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
         RubricError: unreadable file, YAML syntax error, unsafe tag or duplicate key.
     """
     name = str(path)
-    fh, problem = open_regular(Path(path), name)  # a folder, a pipe or /dev/zero is refused
+    fh, problem = open_regular(Path(path), name, limit=MAX_YAML_BYTES)  # a folder, a pipe or /dev/zero is refused
+    if fh is not None:
+        with fh:
+            data, problem = read_limited(fh, name, "", MAX_YAML_BYTES)
     if problem:
         raise RubricError([problem])
-    with fh:
-        data = fh.read()
     try:
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines
     except UnicodeDecodeError as exc:
