@@ -12,11 +12,15 @@ import io
 import os
 import re
 import stat
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
 from .errors import Problem
 
@@ -31,14 +35,27 @@ _SPACE = re.compile(r"[\s\u3000\ufeff]+")
 MAX_ROWS = 200_000
 #: Columns read from a sheet: a ledger has 12–15 of its own, plus 序号, 备注 and the like.
 MAX_COLUMNS = 200
-#: Cells of a CSV file: MAX_ROWS rows of 20 columns.
+#: Cells of a sheet or a CSV file: MAX_ROWS rows of 20 columns.
 MAX_CELLS = 4_000_000
 #: Cells of one row: Excel's own column count (A…XFD), so no file Excel or WPS saves has more.
 MAX_CELLS_PER_ROW = 16_384
 #: Characters of one cell: Excel's own limit. A long 情况说明 is a few thousand.
 MAX_CELL_CHARS = 32_767
+#: Texts in an xlsx's shared-string table (one per distinct text): MAX_ROWS rows of 5 texts no other row repeats.
+#: openpyxl keeps them all: a million cost it 13 s and 180 MB.
+MAX_SHARED_STRINGS = 1_000_000
 #: Size of a CSV file: MAX_ROWS rows of 300 bytes (a 100-character 情况说明 is 300 bytes of UTF-8).
 MAX_CSV_BYTES = 64 * 2**20
+#: Uncompressed size of one part of an xlsx (a zip of XML parts): a sheet of MAX_CELLS cells is about 180 MB.
+MAX_PART_BYTES = 256 * 2**20
+#: How many times a part over 1 MiB may shrink in the zip: sheets saved by Excel, WPS or openpyxl shrink 5–20
+#: times, even when every row is the same; the crafted files of issue 15 shrink 200–1000 times.
+MAX_RATIO = 100
+#: XML that openpyxl builds in memory at once: one row, one shared string, or the rest of a part, which it keeps
+#: whole (styles, workbook, the sheet outside its rows). Excel's own limit of 64,000 cell formats makes a
+#: styles.xml of about 130,000 elements and 8 MB (openpyxl: 5 s, 170 MB); 200,000 elements cost it about 300 MB.
+MAX_BUILT_ELEMENTS = 200_000
+MAX_BUILT_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -294,10 +311,13 @@ def _xlsx_grid(fh: BinaryIO, name: str):
     """The first visible sheet's cells. A formula counts by the value Excel or WPS saved with it (its cached
     value); a formula saved without one (written by a script, or never recalculated) cannot be read and is
     a problem naming its cell, never an empty cell read in silence."""
-    grid, formulas, problems = _xlsx_cells(fh, name, data_only=False)
+    parts, problem = _inspect_xlsx(fh, name)
+    if problem:
+        return [], [problem]
+    grid, formulas, problems = _xlsx_cells(fh, name, parts, data_only=False)
     if problems or not formulas:
         return grid, problems
-    cached, _, problems = _xlsx_cells(fh, name, data_only=True)
+    cached, _, problems = _xlsx_cells(fh, name, parts, data_only=True)
     if problems:
         return [], problems
     header = next((cells for _, cells in cached if any(cell_text(c) for c in cells)), [])
@@ -311,33 +331,187 @@ def _xlsx_grid(fh: BinaryIO, name: str):
     return cached, problems
 
 
-def _xlsx_cells(fh: BinaryIO, name: str, data_only: bool):
+def _xlsx_cells(fh: BinaryIO, name: str, parts: dict[str, _Part], data_only: bool):
     """(grid, formula cells as (excel row, column index, formula), problems) of the first visible sheet."""
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(fh, read_only=True, data_only=data_only)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        # keep_links=False: links to other workbooks are not read (their values are cached in the sheet)
+        wb = load_workbook(fh, read_only=True, data_only=data_only, keep_links=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
         return [], [], [Problem(name, None, None, None, "bad_xlsx", f"无法打开 Excel 文件：{exc}")]
     try:
         sheets = [ws for ws in wb.worksheets if getattr(ws, "sheet_state", "visible") == "visible"]
         if not sheets:
             return [], [], [Problem(name, None, None, None, "bad_xlsx", "工作簿中没有可见的工作表")]
         ws = sheets[0]  # the first visible sheet is the ledger: a stated policy, see README
+        # The sheet's own part (openpyxl keeps its name privately; without it, the largest sheet in the file).
+        part = parts.get(getattr(ws, "_worksheet_path", None)) or max(parts.values(), key=lambda p: p.cells)
+        if part.rows > MAX_ROWS:  # rows openpyxl would parse all of, even with the same number (<row r="1"/>…)
+            return [], [], [Problem(name, None, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
+        if part.cells > MAX_CELLS:
+            return [], [], [Problem(name, None, None, None, "too_large",
+                                    f"工作表超过 {MAX_CELLS} 个单元格（{MAX_ROWS} 行 × 20 列）")]
         grid, formulas = [], []
-        for i, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
-            if i > MAX_ROWS:
-                return [], [], [Problem(name, i, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
-            cells = [_xlsx_cell(c) for c in row]
-            formulas += [(i, j, c.value) for j, c in enumerate(row) if getattr(c, "data_type", None) == "f"]
-            while cells and cells[-1] is None:
-                cells.pop()
-            grid.append((i, cells))
+        try:
+            for i, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
+                if i > MAX_ROWS:
+                    return [], [], [Problem(name, i, None, None, "too_large", f"工作表超过 {MAX_ROWS} 行")]
+                cells = [_xlsx_cell(c) for c in row]
+                formulas += [(i, j, c.value) for j, c in enumerate(row) if getattr(c, "data_type", None) == "f"]
+                while cells and cells[-1] is None:
+                    cells.pop()
+                grid.append((i, cells))
+        except (ParseError, ValueError) as exc:  # a sheet cut short or otherwise broken, met while reading it
+            return [], [], [Problem(name, len(grid) + 1, None, None, "bad_xlsx",
+                                    f"Excel 文件已损坏，无法读取（{exc}）。请在 Excel 或 WPS 中打开后另存")]
         return grid, formulas, []
     finally:
         wb.close()
+
+
+# Before openpyxl reads an xlsx, every part of the zip is checked: its size and how much it shrank (from the zip's
+# directory), then its XML streamed through expat, counting what openpyxl would build. openpyxl's read-only mode
+# builds and drops a sheet's rows one at a time, and the shared strings one at a time (keeping every text), but
+# builds everything else whole: each row, each string and the rest of each part must fit MAX_BUILT_*.
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: The root of the parts openpyxl streams, and the element it builds and drops one at a time in each — a sheet's
+#: rows, the shared strings —, and of parts it does not read in read-only mode, whose records are counted the same
+#: way so that a ledger with a pivot table or comments on many rows is not refused for them.
+_ITEMS = {f"{_MAIN}}}worksheet": f"{_MAIN}}}row", f"{_MAIN}}}sst": f"{_MAIN}}}si",
+          f"{_MAIN}}}pivotCacheRecords": f"{_MAIN}}}r", f"{_MAIN}}}comments": f"{_MAIN}}}comment",
+          "xml": "urn:schemas-microsoft-com:vml}shape"}  # the drawing of legacy comments
+_ROW, _CELL, _TEXT = f"{_MAIN}}}row", f"{_MAIN}}}c", f"{_MAIN}}}si"
+#: Parts openpyxl reads whole (with lxml, which may read past where expat stops), whatever their root; relationship
+#: parts, ``*.rels``, too.
+_READ_WHOLE = {"[content_types].xml", "xl/workbook.xml", "xl/styles.xml", "docprops/core.xml", "docprops/custom.xml"}
+#: Bytes read at a time. A block with no "<" in it is text (or a tag) longer than any cell Excel can write —
+#: 32,767 characters, at most 8 bytes each even as ``&amp;`` or ``_x000D_`` — so it is refused before the next
+#: block is read: no run of text longer than two blocks reaches expat or openpyxl.
+_BLOCK = 256 * 1024
+
+
+@dataclass
+class _Part:
+    """What one part holds: a sheet's rows and cells (limited for the sheet that is read), or shared texts."""
+
+    rows: int = 0
+    cells: int = 0
+    texts: int = 0
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+
+def _inspect_xlsx(fh: BinaryIO, name: str) -> tuple[dict[str, _Part], Problem | None]:
+    """Every part of the zip checked against the limits, before openpyxl parses any of it."""
+    try:
+        with zipfile.ZipFile(fh) as zf:
+            infos = zf.infolist()
+            for info in infos:  # the zip's own directory first: nothing is decompressed yet
+                if info.file_size > MAX_PART_BYTES:
+                    return {}, _too_large(name, info.filename, None, f"解压后有 {info.file_size:,} 字节，超过上限 {_size(MAX_PART_BYTES)}", odd=False)
+                if info.file_size > 2**20 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    return {}, _too_large(name, info.filename, None,
+                                          f"解压后是压缩时的 {info.file_size // max(info.compress_size, 1)} 倍，超过上限 {MAX_RATIO} 倍（疑似“压缩炸弹”）")
+            return {info.filename: _scan(zf, info, name) for info in infos}, None
+    except _Refused as exc:
+        return {}, exc.problem
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
+        return {}, Problem(name, None, None, None, "bad_xlsx", f"无法打开 Excel 文件：{exc}")
+
+
+def _too_large(name: str, part: str, row: int | None, what: str, odd: bool = True) -> Problem:
+    """``odd``: past a limit no file Excel or WPS saves comes near, rather than just very large."""
+    return Problem(name, row, None, None, "too_large", f"其中的 {part} {what}" + ("；Excel 或 WPS 保存的表格不会这样，请检查此文件" if odd else ""))
+
+
+def _scan(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> _Part:
+    """Stream one part through expat; raise _Refused at the first limit it passes."""
+    part, counts = info.filename, _Part()
+    lower = part.lower()
+    with zf.open(info) as stream:
+        block = stream.read(_BLOCK)
+        start = block[3:] if block.startswith(b"\xef\xbb\xbf") else block
+        if not (start.lstrip()[:1] == b"<" or start[:2] in (b"\xff\xfe", b"\xfe\xff")):
+            # Not XML (a picture, an embedded file): openpyxl does not parse it. The theme it keeps as bytes.
+            if lower.endswith((".xml", ".rels")) and info.file_size > MAX_BUILT_BYTES:
+                raise _Refused(_too_large(name, part, None, f"超过上限 {_size(MAX_BUILT_BYTES)}"))
+            return counts
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.ordered_attributes = True
+        whole = lower in _READ_WHOLE or lower.endswith(".rels")
+        item_tag: str | None = None  # set at the root: the element built and dropped one at a time, if any
+        item: list[int] | None = None  # the open one: [first byte, elements, cells, depth inside it, row]
+        kept = in_items = row = 0  # elements kept; bytes in closed items; the last row number
+
+        def past(elements: int, size: int, at: int | None) -> None:
+            if elements > MAX_BUILT_ELEMENTS:
+                raise _Refused(_too_large(name, part, at, f"XML 元素超过上限 {MAX_BUILT_ELEMENTS} 个"))
+            if size > MAX_BUILT_BYTES:
+                raise _Refused(_too_large(name, part, at, f"超过上限 {_size(MAX_BUILT_BYTES)}"))
+
+        def begin(tag: str, attrs: list[str]) -> None:
+            nonlocal item_tag, item, kept, row
+            if item is not None:
+                item[1] += 1
+                item[3] += 1
+                if tag == _CELL:
+                    item[2] += 1
+                    counts.cells += 1
+                    if item[2] > MAX_CELLS_PER_ROW:
+                        raise _Refused(_too_large(name, part, item[4], f"单元格超过上限 {MAX_CELLS_PER_ROW} 个（Excel 一行最多 {MAX_CELLS_PER_ROW} 列）"))
+                if item[1] > MAX_BUILT_ELEMENTS or parser.CurrentByteIndex - item[0] > MAX_BUILT_BYTES:
+                    past(item[1], parser.CurrentByteIndex - item[0], item[4])
+                return
+            if item_tag is None:
+                item_tag = "" if whole else _ITEMS.get(tag, "")
+            if tag == item_tag:
+                if tag == _ROW:
+                    r = next((attrs[i + 1] for i in range(0, len(attrs), 2) if attrs[i] == "r"), "")
+                    row = int(r) if r.isdigit() else row + 1
+                    counts.rows += 1
+                elif tag == _TEXT:
+                    counts.texts += 1
+                    if counts.texts > MAX_SHARED_STRINGS:
+                        raise _Refused(_too_large(name, part, None, f"共享文字超过上限 {MAX_SHARED_STRINGS} 条", odd=False))
+                item = [parser.CurrentByteIndex, 1, 0, 0, row if tag == _ROW else None]
+                return
+            kept += 1
+            past(kept, parser.CurrentByteIndex - in_items, None)
+
+        def end(tag: str) -> None:
+            nonlocal item, in_items
+            if item is None:
+                past(kept, parser.CurrentByteIndex - in_items, None)
+            elif item[3]:
+                item[3] -= 1
+                if parser.CurrentByteIndex - item[0] > MAX_BUILT_BYTES:
+                    past(item[1], parser.CurrentByteIndex - item[0], item[4])
+            else:
+                past(item[1], parser.CurrentByteIndex - item[0], item[4])
+                in_items += parser.CurrentByteIndex - item[0]
+                item = None
+
+        parser.StartElementHandler, parser.EndElementHandler = begin, end
+        try:
+            while block:
+                parser.Parse(block, False)
+                if len(block) == _BLOCK and b"<" not in block:
+                    raise _Refused(_too_large(name, part, item[4] if item else None,
+                                              f"有一段文字超过上限 {MAX_CELL_CHARS} 个字符（Excel 单元格最多 {MAX_CELL_CHARS} 个字符）"))
+                block = stream.read(_BLOCK)
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            # openpyxl streams with expat too, and stops where this did; a part it never reads (the drawing of
+            # legacy comments is often not XML) is no concern. lxml, which reads the other parts, may go further.
+            if whole:
+                raise _Refused(Problem(name, None, None, None, "bad_xlsx",
+                                       f"Excel 文件已损坏：其中的 {part} 不是有效的 XML（{exc}）。请在 Excel 或 WPS 中打开后另存")) from None
+    return counts
 
 
 def _xlsx_cell(cell):
