@@ -304,7 +304,7 @@ def load_roster(source: str | Path | pd.DataFrame) -> Roster:
         roster.units.append(Unit(name, cat, table.file, row, left_out))
     if not roster.units and not roster.problems:
         roster.problems.append(Problem(table.file, None, None, None, "empty_roster", "名单中没有单位"))
-    roster.warnings = lookalikes(roster.units, table.headers["unit"])
+    roster.warnings = lookalikes(roster.units, table.headers.get("unit", "单位"))
     warn(roster.warnings)  # here, where a roster is read once per command (validation runs once per rubric)
     return roster
 
