@@ -26,13 +26,24 @@ def recording() -> Iterator[dict[str, bytes]]:
         _held.reset(token)
 
 
+def held(path: str | Path) -> bytes | None:
+    """The bytes held for ``path`` in this recording, if it was read before."""
+    found = _held.get()
+    return None if found is None else found.get(os.path.abspath(path))
+
+
+def keep(path: str | Path, data: bytes) -> None:
+    """Hold ``data`` as what ``path`` was read as (within a recording; otherwise nothing to do)."""
+    found = _held.get()
+    if found is not None:
+        found.setdefault(os.path.abspath(path), data)
+
+
 def read_bytes(path: str | Path) -> bytes:
-    """The file's bytes: the ones held for this recording when it was read before, else read now (and held)."""
-    held = _held.get()
-    key = os.path.abspath(path)
-    if held is not None and key in held:
-        return held[key]
-    data = Path(path).read_bytes()
-    if held is not None:
-        held[key] = data
+    """The file's bytes: the ones held for this recording when it was read before, else read now (and held).
+    The readers of inputs (:mod:`kaohe.tables`, :mod:`kaohe.yamlio`) check the file and hold what they read."""
+    data = held(path)
+    if data is None:
+        data = Path(path).read_bytes()
+        keep(path, data)
     return data

@@ -22,6 +22,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 from xml.parsers import expat
 
+from . import snapshot
 from .errors import Problem
 
 _SPACE = re.compile(r"[\s\u3000\ufeff]+")
@@ -46,6 +47,8 @@ MAX_CELL_CHARS = 32_767
 MAX_SHARED_STRINGS = 1_000_000
 #: Size of a CSV file: MAX_ROWS rows of 300 bytes (a 100-character 情况说明 is 300 bytes of UTF-8).
 MAX_CSV_BYTES = 64 * 2**20
+#: Size of an xlsx file, held in memory for the run (kaohe.snapshot): a 200,000-row ledger from Excel is about 20 MB.
+MAX_XLSX_BYTES = 128 * 2**20
 #: Uncompressed size of one part of an xlsx (a zip of XML parts): a sheet of MAX_CELLS cells is about 180 MB.
 MAX_PART_BYTES = 256 * 2**20
 #: How many times a part over 1 MiB may shrink in the zip: sheets saved by Excel, WPS or openpyxl shrink 5–20
@@ -88,10 +91,19 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         return Table(name), [Problem(name, None, None, suffix, "unsupported_format",
                                      f"{label}只支持 .csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")]
-    fh, problem = open_regular(p, name, label, MAX_CSV_BYTES if suffix in (".csv", ".txt") else None)
-    if problem:
-        return Table(name), [problem]
-    with fh:
+    # Read once and held for the run (kaohe.snapshot): what is hashed and copied into inputs/ is what is parsed.
+    data = snapshot.held(p)
+    if data is None:
+        limit = MAX_CSV_BYTES if suffix in (".csv", ".txt") else MAX_XLSX_BYTES
+        fh, problem = open_regular(p, name, label, limit)
+        if problem:
+            return Table(name), [problem]
+        with fh:
+            data, problem = read_limited(fh, name, label, limit)
+        if problem:
+            return Table(name), [problem]
+        snapshot.keep(p, data)
+    with io.BytesIO(data) as fh:
         grid, problems = _xlsx_grid(fh, name) if suffix in (".xlsx", ".xlsm") else _csv_grid(fh, name)
     if problems and not grid:  # the file cannot be read at all
         return Table(name), problems

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from . import snapshot
 from .errors import Problem, RubricError
 from .tables import open_regular, read_limited
 
@@ -33,12 +34,15 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
         RubricError: unreadable file, YAML syntax error, unsafe tag or duplicate key.
     """
     name = str(path)
-    fh, problem = open_regular(Path(path), name, limit=MAX_YAML_BYTES)  # a folder, a pipe or /dev/zero is refused
-    if fh is not None:
-        with fh:
-            data, problem = read_limited(fh, name, "", MAX_YAML_BYTES)
-    if problem:
-        raise RubricError([problem])
+    data, problem = snapshot.held(path), None  # read once per run and held: what is copied is what was parsed
+    if data is None:
+        fh, problem = open_regular(Path(path), name, limit=MAX_YAML_BYTES)  # a folder, a pipe or /dev/zero is refused
+        if fh is not None:
+            with fh:
+                data, problem = read_limited(fh, name, "", MAX_YAML_BYTES)
+        if problem:
+            raise RubricError([problem])
+        snapshot.keep(path, data)
     try:
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines
     except UnicodeDecodeError as exc:
