@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 #: Severity of a :class:`Problem` that stops nothing: it is shown, and the inputs are still used.
@@ -23,6 +24,38 @@ def shown(value: str) -> str:
     """
     return "".join((f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}") if c in UNSEEN else c
                    for c in repr(value))
+
+
+# What a cell may not hold. XLSX and DOCX are XML 1.0, which has no place for the C0 controls other than tab,
+# line feed and carriage return, nor for U+FFFE, U+FFFF and lone surrogates: openpyxl 3.1 raises
+# IllegalCharacterError and python-docx 1.2 (lxml) "All strings must be XML compatible" on them, at the end of a
+# run. Tab, line feed and carriage return stay, in free text and in names alike: openpyxl writes them into a cell
+# as they are and python-docx turns a tab into a tab and a line feed or carriage return into a line break
+# (tests/test_names.py checks both), so nothing fails on them, and a unit name with a line break runs as data
+# (tests/test_browser.py). DEL and the C1 controls would be written, but no office means them in its text and
+# they show nothing: they are refused too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+_CONTROL_NAMES = {"\x00": "空字符", "\x0b": "垂直制表符", "\x0c": "换页符", "\x1b": "转义符", "\x7f": "删除符",
+                  "\ufffe": "非字符", "\uffff": "非字符"}
+
+
+def control_characters(value: str) -> str | None:
+    r"""Why ``value`` cannot be kept as written (it holds a control character), or None.
+
+    >>> control_characters("云集\x0b镇")
+    '含有控制字符 U+000B（垂直制表符），无法写入 Excel 和 Word 文件：请删除该字符'
+    >>> control_characters("第一行\n第二行\t（制表）") is None
+    True
+    """
+    found = list(dict.fromkeys(_CONTROL.findall(value)))
+    if not found:
+        return None
+    named = "、".join(f"U+{ord(c):04X}" + (f"（{_CONTROL_NAMES[c]}）" if c in _CONTROL_NAMES else "")
+                     for c in found[:3]) + (f" 等 {len(found)} 种" if len(found) > 3 else "")
+    why = ("无法写入 Excel 和 Word 文件" if any(_NOT_XML.match(c) for c in found) else
+           "这是看不见的字符，多来自从其他系统复制的文字")
+    return f"含有控制字符 {named}，{why}：请删除该字符"
 
 
 @dataclass(frozen=True, order=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import UNSEEN, WARNING, Problem, shown, warn
+from .errors import UNSEEN, WARNING, Problem, control_characters, shown, warn
 from .names import simplified
 from .numbers import to_decimal
 from .rules import INPUTS, Finding
@@ -71,38 +71,6 @@ LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": 
 #: Ledger columns kept as written (the others are read as numbers, dates or one of a fixed set of words, and
 #: a control character in them is already a problem of their own).
 TEXT_COLUMNS = ("id", "unit", "rule", "level", "note", "source", "attachment", "recorded_by")
-
-# What a cell may not hold. XLSX and DOCX are XML 1.0, which has no place for the C0 controls other than tab,
-# line feed and carriage return, nor for U+FFFE, U+FFFF and lone surrogates: openpyxl 3.1 raises
-# IllegalCharacterError and python-docx 1.2 (lxml) "All strings must be XML compatible" on them, at the end of a
-# run. Tab, line feed and carriage return stay, in free text and in names alike: openpyxl writes them into a cell
-# as they are and python-docx turns a tab into a tab and a line feed or carriage return into a line break
-# (tests/test_names.py checks both), so nothing fails on them, and a unit name with a line break runs as data
-# (tests/test_browser.py). DEL and the C1 controls would be written, but no office means them in its text and
-# they show nothing: they are refused too.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
-_CONTROL_NAMES = {"\x00": "空字符", "\x0b": "垂直制表符", "\x0c": "换页符", "\x1b": "转义符", "\x7f": "删除符",
-                  "\ufffe": "非字符", "\uffff": "非字符"}
-
-
-def control_characters(value: str) -> str | None:
-    r"""Why ``value`` cannot be kept as written (it holds a control character), or None.
-
-    >>> control_characters("云集\x0b镇")
-    '含有控制字符 U+000B（垂直制表符），无法写入 Excel 和 Word 文件：请删除该字符'
-    >>> control_characters("第一行\n第二行\t（制表）") is None
-    True
-    """
-    found = list(dict.fromkeys(_CONTROL.findall(value)))
-    if not found:
-        return None
-    named = "、".join(f"U+{ord(c):04X}" + (f"（{_CONTROL_NAMES[c]}）" if c in _CONTROL_NAMES else "")
-                     for c in found[:3]) + (f" 等 {len(found)} 种" if len(found) > 3 else "")
-    why = ("无法写入 Excel 和 Word 文件" if any(_NOT_XML.match(c) for c in found) else
-           "这是看不见的字符，多来自从其他系统复制的文字")
-    return f"含有控制字符 {named}，{why}：请删除该字符"
-
 
 #: Characters that change the direction text is shown in (U+202E shows ``示例\u202e镇01`` as 示例10镇).
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -383,7 +351,7 @@ def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tupl
     for col in EVIDENCE_REQUIRED:
         if col in headers and not text(cells.get(col)):
             problem(col, "", "missing_value", f"「{LABELS[col]}」不能为空")
-    if _CONTROL.search("".join(text(cells.get(col)) for col in TEXT_COLUMNS)):  # rare: then column by column
+    if control_characters("".join(text(cells.get(col)) for col in TEXT_COLUMNS)):  # rare: then column by column
         for col in TEXT_COLUMNS:
             why = control_characters(text(cells.get(col)))
             if why:

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from . import snapshot
-from .errors import Problem, RubricError
+from .errors import Problem, RubricError, control_characters
 from .tables import open_regular, read_limited
 
 #: Size of a params or rubric file: the largest bundled rubric is 15 KB. PyYAML builds a node for every
@@ -89,11 +89,15 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
             problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), None, "bad_key", "键必须是简单文字"))
             return None
         try:
-            return constructor.construct_object(n, deep=True)
+            value = constructor.construct_object(n, deep=True)
         except yaml.YAMLError as exc:
             problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), n.value, "unsafe_yaml",
                                     f"不允许的 YAML 标签 {n.tag}（只接受普通数据）：{getattr(exc, 'problem', exc)}"))
             return None
+        why = control_characters(value) if isinstance(value, str) else None
+        if why:  # a title or clause written with a YAML escape ("\v") would fail scores.xlsx/docx at the end of a run
+            problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), value, "control_character", why))
+        return value
 
     if node is None:
         raise RubricError([Problem(name, None, None, None, "empty", "文件为空")])

@@ -313,3 +313,14 @@ def test_braces_in_the_output_folder_and_in_a_unit_name_are_plain_text(tmp_path,
     folder = out / "corpus" / "2020"
     assert (folder / "units" / "云集{镇}.html").exists() and (folder / "summary.html").exists()
     assert "云集{镇}" in (folder / "units" / "云集{镇}.html").read_text(encoding="utf-8")
+
+
+def test_a_control_character_written_as_a_yaml_escape_in_a_title_is_refused_where_it_is(tmp_path, capsys):
+    """title: "测试\\v考核" passed validation and failed scores.docx after every notebook ran (issue 15, item 5)."""
+    params = Case("title", [], params='name: corpus\nyear: 2020\ntitle: "测试\\v考核"\nrubrics: [hengnan-2020-township]\n'
+                                      "roster: ../data/名单.csv\nevidence: [../data/台账.csv]\n").write(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main(["run", str(params), "--out-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "[control_character] 文件" in err and "run.yaml，第 3 行，「title」列，值 '测试\\x0b考核'" in err
+    assert "含有控制字符 U+000B（垂直制表符），无法写入 Excel 和 Word 文件" in err and not out.exists()
