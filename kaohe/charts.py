@@ -1,8 +1,8 @@
 """Charts for the reports: Chinese labels that render on a fresh Linux machine, PNG embedded in HTML.
 
-Font choice: the first installed CJK sans font of :data:`CJK_FONTS`; without one, the Noto Sans CJK SC
-that the ``mplfonts`` package ships (:mod:`kaohe.fonts`), so charts never show missing-glyph boxes. Figures are
-saved without a timestamp, so the same data gives the same bytes.
+Font: the Noto Sans CJK SC that the ``mplfonts`` package ships (:mod:`kaohe.fonts`), whatever is installed, so
+charts never show missing-glyph boxes and the same data gives the same PNG on every machine (an auditor's
+``kaohe verify --rebuild`` included). Figures are saved without a timestamp.
 """
 
 from __future__ import annotations
@@ -18,31 +18,22 @@ from matplotlib.figure import Figure  # not pyplot: no global figure state, no G
 
 from . import fonts
 
-#: Installed fonts tried in order (Linux, Windows, macOS names).
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-             "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "PingFang SC",
-             "Heiti SC", "Sarasa Gothic SC")
 DPI = 110
 _chosen: str | None = None
 
 
-def cjk_font(use_installed: bool = True) -> str:
-    """Name of the CJK font charts use, registering the bundled one when nothing is installed."""
-    if use_installed:
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        for name in CJK_FONTS:
-            if name in installed:
-                return name
+def cjk_font() -> str:
+    """Name of the CJK font charts use: the bundled one, registered with matplotlib."""
     path = str(fonts.bundled(fonts.SANS))
     font_manager.fontManager.addfont(path)
     return font_manager.FontProperties(fname=path).get_name()
 
 
-def setup(use_installed: bool = True) -> str:
-    """Point matplotlib at a CJK font (once per process) and return its name."""
+def setup() -> str:
+    """Point matplotlib at the bundled CJK font (registered once per process) and return its name."""
     global _chosen
-    if _chosen is None or not use_installed:
-        _chosen = cjk_font(use_installed)
+    if _chosen is None:
+        _chosen = cjk_font()
     matplotlib.rcParams.update({
         "font.family": "sans-serif",
         "font.sans-serif": [_chosen, "DejaVu Sans"],

@@ -20,11 +20,9 @@ def _draw(fig):
         charts.to_html(fig, "图")
 
 
-@pytest.mark.parametrize("use_installed", [True, False])
-def test_chart_with_chinese_labels_has_no_missing_glyph(use_installed):
-    name = charts.setup(use_installed=use_installed)
-    if not use_installed:
-        assert name == "Noto Sans CJK SC"  # the font mplfonts ships
+def test_chart_with_chinese_labels_has_no_missing_glyph():
+    """Charts use the font mplfonts ships whatever is installed (the same PNG on every machine)."""
+    assert charts.setup() == "Noto Sans CJK SC"
     _draw(charts.waterfall(Decimal(100), LABELS, Decimal("94.2"), "示例镇01：从满分到得分"))
     _draw(charts.heatmap(["示例镇01", "刘䶮镇"], ["一 政务服务", "二 政务公开"],
                          [[Decimal(1), Decimal(0)], [Decimal(0), Decimal("0.5")]], "各单位各指标扣分"))
