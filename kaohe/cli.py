@@ -237,18 +237,23 @@ def cmd_verify(args) -> int:
     from .verify import earlier_reports, fingerprint, rebuild, verify
 
     differences = verify(args.folder, expect=args.expect)
-    if args.rebuild:
-        differences += rebuild(args.folder, progress=True)
+    rebuilt = rebuild(args.folder, progress=True) if args.rebuild else None
+    if rebuilt:
+        differences += rebuilt.differences
     for d in differences:
         print(d, file=sys.stderr)
     kept = earlier_reports(args.folder)
     if kept:
         print(f"提示：{len(kept)} 份单位报告是以前的运行生成的（本次未生成，如 {kept[0]}），只核对了文件本身，"
               "未按本次复制的输入核对", file=sys.stderr)
+    if rebuilt and rebuilt.not_compared:
+        print(f"提示：{len(rebuilt.not_compared)} 个文件无法重新生成比对（PDF，或以前运行保留的报告，如 {rebuilt.not_compared[0]}），"
+              "只核对了清单中的 SHA-256；请同时用 --expect 核对通报上的清单指纹", file=sys.stderr)
     if differences:
         print(f"核验未通过：{len(differences)} 处不符（{args.folder}）", file=sys.stderr)
         return 1
-    done = "按复制的输入重新生成的每个文件逐字节相同" if args.rebuild else "按复制的输入重新计分结果相同"
+    done = (f"按复制的输入重新生成并逐字节比对了 {len(rebuilt.compared)} 个文件，全部相同" if rebuilt
+            else "按复制的输入重新计分结果相同")
     print(f"核验通过：全部文件与清单一致，{done}（{args.folder}）")
     print(f"清单指纹（SHA-256）：{fingerprint(args.folder)}" + ("，与 --expect 相符" if args.expect else ""))
     return 0

@@ -370,7 +370,12 @@ def bundled() -> dict[str, dict[int, Version]]:
 def rubric_path(id_or_path: str | Path) -> Path:
     """A bundled rubric (``ID`` for its latest published version, ``ID@N`` for version N) or a YAML file."""
     p = Path(id_or_path)
-    if p.suffix in (".yaml", ".yml") or p.exists():
+    if p.suffix.lower() in (".yaml", ".yml"):
+        return p
+    m = REF.match(str(id_or_path))
+    if m and m["id"] in bundled():  # a bundled id is never taken for a file of that name in the working folder
+        return resolve_ref(str(id_or_path)).path
+    if p.is_file():  # a rubric file without the usual suffix
         return p
     return resolve_ref(str(id_or_path)).path
 

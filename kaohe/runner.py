@@ -57,7 +57,6 @@ from .html import cell, link, table, unit_files
 from .numbers import fmt
 from .printing import chromium, print_pdfs
 from .provenance import copy_names, sha256, versions
-from .report import END_MARKER
 from .scoring import LEDGER_COLUMNS, SCORE_HEADER
 from .word import scores_docx
 
@@ -250,6 +249,8 @@ def incomplete(nb) -> str | None:
     if skipped:
         return f"有 {len(skipped)} 个代码单元未运行（笔记本中途停止）"
     last = code[-1].get("outputs", []) if code else []
+    from .report import END_MARKER  # here: the report module loads matplotlib, which kaohe verify must not
+
     if not any(END_MARKER in json.dumps(o.get("data", {}), ensure_ascii=False) for o in last):
         return "最后一个单元没有输出报告结束标记（笔记本未运行到最后）"
     return None

@@ -15,9 +15,11 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from .assessment import assess
 from .errors import InputError, KaoheError
@@ -43,16 +45,89 @@ def fingerprint(folder: str | Path) -> str:
     return sha256(Path(folder) / "manifest.json")
 
 
+def _plain_name(value: str) -> str:
+    """A file name with no folder part (a unit's file stem, a copy in inputs/)."""
+    if value in ("", ".", "..") or "\0" in value or "/" in value or "\\" in value:
+        raise ValueError(f"应为不含目录的文件名：{value!r}")
+    return value
+
+
+class _Listed(BaseModel):
+    path: str
+    sha256: str
+
+
+class _Input(BaseModel):
+    role: str
+    name: str
+    sha256: str
+
+
+class _Unit(BaseModel):
+    file: Annotated[str, AfterValidator(_plain_name)]
+    state: str
+    error: str = ""
+    traceback: str = ""
+
+
+class _Summary(BaseModel):
+    error: str = ""
+    traceback: str = ""
+
+
+class _RunInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    as_of: str | None = None
+    params: str | None = None
+    show_code: bool = False
+
+
+class _Manifest(BaseModel):
+    """The shape of a manifest.json as kaohe run writes it: a hand-edited one of another shape is named, not a
+    traceback somewhere in verify. Fields of older manifests default."""
+
+    model_config = ConfigDict(extra="allow")
+    run: _RunInfo = _RunInfo()
+    inputs: list[_Input] = []
+    rescore: dict[str, str | list[str]] | None = None
+    notebooks: list[_Listed] = []
+    templates: list[_Listed] = []
+    software: dict[str, str] = {}
+    units: dict[str, _Unit] = {}
+    summary: _Summary = _Summary()
+    pdf_failed: dict[str, str] = {}
+    fingerprinted: list[str] = []
+    outputs: list[_Listed]
+
+
+#: Larger than any manifest kaohe writes (about 1 KB a unit).
+MAX_MANIFEST_BYTES = 64 * 2**20
+
+
 def _manifest(folder: Path) -> dict:
+    """The folder's manifest.json, checked for its shape. Raises KaoheError naming what is wrong."""
+    from .tables import open_regular, read_limited
+
+    path = folder / "manifest.json"
+    if path.is_symlink():
+        raise KaoheError(f"{folder} 中的 manifest.json 是符号链接：未跟随读取（可能被篡改）")
+    fh, problem = open_regular(path, str(path), "清单", MAX_MANIFEST_BYTES)  # a pipe or a folder is refused
+    if fh is not None:
+        with fh:
+            data, problem = read_limited(fh, str(path), "清单", MAX_MANIFEST_BYTES)
+    if problem:
+        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（{problem.message}）")
     try:
-        if (folder / "manifest.json").is_symlink():
-            raise ValueError("manifest.json 是符号链接")
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        if not isinstance(manifest.get("outputs"), list):
-            raise ValueError("没有 outputs 一项")
-        return manifest
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 缺失或无法读取：{exc}）") from None
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 无法读取：{type(exc).__name__}: {exc}）") from None
+    try:
+        return _Manifest.model_validate(raw).model_dump()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"]) or "（整个文件）"
+        raise KaoheError(f"{folder} 的 manifest.json 格式不对（可能被改动过）：{where}——{first['msg']}"
+                         f"（共 {exc.error_count()} 处）") from None
 
 
 def verify(folder: str | Path, expect: str | None = None) -> list[Difference]:
@@ -67,12 +142,9 @@ def verify(folder: str | Path, expect: str | None = None) -> list[Difference]:
     """
     folder = Path(folder)
     manifest = _manifest(folder)
-    try:
-        listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    except (KeyError, TypeError) as exc:
-        raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（manifest.json 的 outputs 无法读取：{exc}）") from None
-    roles = {f"inputs/{i['name']}": i["role"] for i in manifest.get("inputs", [])}
-    fingerprinted = [p for p in manifest.get("fingerprinted", []) if isinstance(p, str)]
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    roles = {f"inputs/{i['name']}": i["role"] for i in manifest["inputs"]}
+    fingerprinted = manifest["fingerprinted"]
     out = []
     if expect is not None and fingerprint(folder) != expect.strip().lower():
         out.append(Difference("manifest.json", "指纹不符", f"本目录清单的 SHA-256 为 {fingerprint(folder)}，应为 {expect.strip()}："
@@ -176,6 +248,8 @@ def _plan(folder: Path, plan: dict, links: list[str]) -> tuple[dict | None, list
             if not inside:
                 bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 指向 inputs/ 以外的文件：{name!r}"
                                                                "（kaohe run 只写 inputs/ 中的文件名）；未读取该文件"))
+            elif field in ("params", "rubrics") and not name.lower().endswith((".yaml", ".yml")):
+                bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 应为 inputs/ 中的 YAML 文件：{name!r}"))
             elif f"inputs/{name}" in links or not (folder / "inputs" / name).is_file():
                 bad.append(Difference("manifest.json", "无法重新计分", f"rescore 的 {field} 所指 inputs/{name} 不存在或不是普通文件"))
     if "inputs" in links:
@@ -222,8 +296,8 @@ def earlier_reports(folder: str | Path) -> list[str]:
     """Unit reports the last run kept from a run before it (units not chosen with ``--units``): their hashes
     are checked, but they were made from the inputs of that earlier run, not from ``inputs/``."""
     try:
-        units = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("units", {})
-    except (OSError, ValueError):
+        units = _manifest(Path(folder))["units"]
+    except KaoheError:
         return []
     return [f"units/{u['file']}.html" for u in units.values()
             if u.get("state") == "本次未生成" and (Path(folder) / "units" / f"{u['file']}.html").exists()]
@@ -254,18 +328,28 @@ def _rows_that_differ(name: str, written: pd.DataFrame, fresh: pd.DataFrame, key
     return shown or [Difference(name, "与重新计分不符", "内容相同但字节不同（如行尾或编码）")]
 
 
-def rebuild(folder: str | Path, progress: bool = False) -> list[Difference]:
+@dataclass
+class Rebuilt:
+    """What ``kaohe verify --rebuild`` found: the differences, the files compared byte for byte, and the files
+    it could not compare (their hashes are checked against the manifest only; ``--expect`` anchors those)."""
+
+    differences: list[Difference]
+    compared: list[str]
+    not_compared: list[str]
+
+
+def rebuild(folder: str | Path, progress: bool = False) -> Rebuilt:
     """The run made again from ``inputs/`` in a private temporary folder, with the kaohe version, notebooks
-    and templates it recorded, and every output compared byte for byte (same inputs, same bytes). PDFs are
-    left out (Chromium's bytes are not stable); reports kept from an earlier run (``本次未生成``) too, as
-    they were not made from these inputs.
+    and templates it recorded, and every output compared byte for byte (same inputs, same bytes). PDFs cannot
+    be (Chromium's bytes are not stable), nor reports kept from an earlier run (``本次未生成``): made from other
+    inputs. Those are returned as not compared, so nobody reads a pass as covering them.
 
     Raises:
         KaoheError: not a run folder, or this installation cannot make the same bytes (another kaohe version,
             other notebooks or templates): said, with what to install.
     """
     from . import __version__
-    from .runner import FINGERPRINTED, NOTEBOOKS, TEMPLATES, run
+    from .runner import NOTEBOOKS, TEMPLATES, run
 
     folder = Path(folder)
     manifest = _manifest(folder)
@@ -276,8 +360,7 @@ def rebuild(folder: str | Path, progress: bool = False) -> list[Difference]:
     installed = {**{f"notebooks/{n}": NOTEBOOKS / n for n in ("unit_report.ipynb", "summary.ipynb")},
                  **{f"templates/{p.name}": p for p in (TEMPLATES / "kaohe").iterdir()}}
     mine = {k.split("/")[-1]: sha256(p) for k, p in installed.items()}
-    theirs = {o.get("path"): o.get("sha256") for o in [*manifest.get("notebooks", []), *manifest.get("templates", [])]
-              if isinstance(o, dict)}
+    theirs = {o["path"]: o["sha256"] for o in [*manifest["notebooks"], *manifest["templates"]]}
     changed = sorted(n for n, digest in theirs.items() if mine.get(n) != digest)
     if changed:
         raise KaoheError(f"本机 kaohe 的报告笔记本或模板与该次运行不同（{'、'.join(changed)}）：--rebuild 须用生成该次运行的"
@@ -285,7 +368,7 @@ def rebuild(folder: str | Path, progress: bool = False) -> list[Difference]:
     present, links = _files(folder)
     names, bad = _plan(folder, manifest.get("rescore") or {}, links)
     if names is None:
-        return bad
+        return Rebuilt(bad, [], [])
     run_ = manifest.get("run") or {}
     with tempfile.TemporaryDirectory(prefix="kaohe-rebuild-") as tmp:
         inputs = Path(tmp) / "inputs"
@@ -297,18 +380,21 @@ def rebuild(folder: str | Path, progress: bool = False) -> list[Difference]:
                        out_dir=Path(tmp) / "out", progress=progress,
                        replace={k: v for k, v in names.items() if k != "params"}, shown_params=run_.get("params"))
         except InputError as exc:
-            return [Difference("inputs/", "无法重新生成", f"复制的输入有错误：{exc}")]
-        kept = {f"units/{u.get('file')}.{ext}" for u in (manifest.get("units") or {}).values()
-                if isinstance(u, dict) and u.get("state") == "本次未生成" for ext in ("html", "ipynb", "pdf")}
-        out = []
-        for path in sorted({*(o["path"] for o in manifest["outputs"]), *FINGERPRINTED}):
-            if path in kept or path.endswith(".pdf") or path in FINGERPRINTED or path in links:
-                continue  # the fingerprinted files carry the folder's own fingerprint: verify remakes them
-            again = made.folder / path
-            if path not in present:
+            return Rebuilt([Difference("inputs/", "无法重新生成", f"复制的输入有错误：{exc}")], [], [])
+        kept = {f"units/{u['file']}.{ext}" for u in manifest["units"].values() if u["state"] == "本次未生成"
+                for ext in ("html", "ipynb", "pdf")}
+        out, compared, skipped = [], [], []
+        for path in sorted(o["path"] for o in manifest["outputs"]):
+            if path not in present or path in links:
                 continue  # named by verify
+            if path in kept or path.endswith(".pdf"):
+                skipped.append(path)
+                continue
+            compared.append(path)
+            again = made.folder / path
             if not again.is_file():
                 out.append(Difference(path, "重新生成时没有此文件"))
             elif again.read_bytes() != present[path].read_bytes():
                 out.append(Difference(path, "与重新生成的不同", "同样的输入、同一版本的 kaohe 得出的文件字节不同：此文件被改动过"))
-        return out
+        # the fingerprinted files carry the folder's own fingerprint: verify makes them again itself
+        return Rebuilt(out, compared, skipped)

@@ -446,9 +446,12 @@ def test_rebuild_passes_on_a_fresh_run_and_finds_a_consistent_forgery(first, cop
     """A forger who edits a report and its notebook, puts their hashes in the manifest and remakes the
     fingerprinted files passes a plain verify; the rebuild and the issued fingerprint both catch it."""
     folder, files = first
-    assert rebuild(folder) == []
-    assert cli.main(["verify", str(folder), "--rebuild"]) == 0
-    assert "按复制的输入重新生成的每个文件逐字节相同" in capsys.readouterr().out
+    fresh = rebuild(folder)
+    assert fresh.differences == [] and fresh.not_compared == []
+    assert {"units/示例镇08.html", "units/示例镇08.ipynb", "summary.html", "scores.csv", "ledger.csv",
+            "scores.xlsx"} <= set(fresh.compared) and len(fresh.compared) == len(files) - 3  # all but the manifest,
+    assert cli.main(["verify", str(folder), "--rebuild"]) == 0                      # index.html and scores.docx
+    assert f"按复制的输入重新生成并逐字节比对了 {len(fresh.compared)} 个文件，全部相同" in capsys.readouterr().out
     issued = hashlib.sha256(files["manifest.json"]).hexdigest()
     for name in ("units/示例镇08.html", "units/示例镇08.ipynb"):
         path = copy / name
@@ -467,7 +470,7 @@ def test_rebuild_passes_on_a_fresh_run_and_finds_a_consistent_forgery(first, cop
     (copy / "index.html").write_text(runner.index_html(a, outcome, forged), encoding="utf-8")
     (copy / "scores.docx").write_bytes(scores_docx(a, forged))
     assert verify(copy) == []  # consistent: the manifest, the hashes and the fingerprinted files agree
-    assert [str(d) for d in rebuild(copy)] == [
+    assert [str(d) for d in rebuild(copy).differences] == [
         "units/示例镇08.html：与重新生成的不同——同样的输入、同一版本的 kaohe 得出的文件字节不同：此文件被改动过",
         "units/示例镇08.ipynb：与重新生成的不同——同样的输入、同一版本的 kaohe 得出的文件字节不同：此文件被改动过"]
     assert [d.what for d in verify(copy, expect=issued)] == ["指纹不符"]
@@ -504,3 +507,75 @@ def test_a_ledger_saved_again_during_the_run_is_copied_as_it_was_scored(tmp_path
     recorded = {i["name"]: i["sha256"] for i in manifest["inputs"]}
     assert recorded[Path(LEDGER).name] == hashlib.sha256(scored).hexdigest()
     assert verify(outcome.folder) == []
+
+
+def test_a_report_marked_as_kept_from_an_earlier_run_is_said_not_compared_and_caught_by_the_fingerprint(first, copy,
+                                                                                                      capsys):
+    """A forger who also marks the unit 本次未生成 makes --rebuild skip the report (it cannot be made again from
+    these inputs): the command says which files it did not compare, and the issued fingerprint catches it."""
+    _, files = first
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    manifest["units"]["示例镇08"]["state"] = "本次未生成"
+    (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    found = rebuild(copy)
+    assert found.differences == [] and {"units/示例镇08.html", "units/示例镇08.ipynb"} <= set(found.not_compared)
+    issued = hashlib.sha256(files["manifest.json"]).hexdigest()
+    assert cli.main(["verify", str(copy), "--rebuild", "--expect", issued]) == 1
+    err = capsys.readouterr().err
+    assert "无法重新生成比对（PDF，或以前运行保留的报告，如 units/示例镇08.html）" in err and "指纹不符" in err
+
+
+@pytest.mark.parametrize("edit", [
+    lambda m: m.update(inputs=["a"]),
+    lambda m: m.update(units=[1]),
+    lambda m: m["units"]["示例镇08"].update(state=["已生成"]),
+    lambda m: m["units"]["示例镇08"].update(file="../../x"),
+    lambda m: m.update(summary=[1]),
+    lambda m: m.update(run=[1]),
+    lambda m: m.update(software=[1]),
+    lambda m: m["outputs"].append({"path": 5, "sha256": "x"}),
+    lambda m: m.update(rescore={"params": ["a"], "rubrics": 1}),
+    lambda m: m.pop("outputs"),
+], ids=["inputs", "units", "state", "unit-file", "summary", "run", "software", "output-path", "rescore", "outputs"])
+@pytest.mark.parametrize("rebuilding", [False, True], ids=["verify", "rebuild"])
+def test_a_hand_edited_manifest_of_another_shape_is_named_not_a_traceback(copy, capsys, edit, rebuilding):
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    edit(manifest)
+    (copy / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    assert cli.main(["verify", str(copy), *(["--rebuild"] if rebuilding else [])]) == 2
+    err = capsys.readouterr().err
+    assert "manifest.json 格式不对（可能被改动过）" in err and "Traceback" not in err
+
+
+def test_a_manifest_nested_too_deep_or_that_is_a_pipe_is_refused(copy, capsys):
+    (copy / "manifest.json").write_text("[" * 100_000, encoding="utf-8")
+    assert cli.main(["verify", str(copy)]) == 2
+    assert "manifest.json 无法读取：RecursionError" in capsys.readouterr().err
+    (copy / "manifest.json").unlink()
+    os.mkfifo(copy / "manifest.json")
+    assert cli.main(["verify", str(copy)]) == 2  # before: waited for a writer for ever
+    assert "清单不是普通文件，而是命名管道（FIFO）" in capsys.readouterr().err
+
+
+def test_verify_leaves_the_users_home_untouched(first, tmp_path):
+    """Not even matplotlib's font cache: verify does not load the report module (issue 15 review)."""
+    folder, _ = first
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
+           "XDG_CONFIG_HOME": str(home / ".config")}
+    env.pop("MPLCONFIGDIR", None)
+    done = subprocess.run([sys.executable, "-m", "kaohe", "verify", str(folder)], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr
+    assert list(home.rglob("*")) == []
+
+
+def test_a_bundled_rubric_id_is_never_taken_for_a_file_of_that_name_in_the_working_folder(tmp_path, monkeypatch):
+    from kaohe.rubric import bundled, rubric_path
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "yiyang-2020").mkdir()  # e.g. outputs/yiyang-2020/ when kaohe run is started from outputs/
+    (tmp_path / "hengnan-2020-township").write_text("x: 1\n", encoding="utf-8")
+    assert rubric_path("yiyang-2020") == bundled()["yiyang-2020"][1].path
+    assert rubric_path("hengnan-2020-township") == bundled()["hengnan-2020-township"][1].path
