@@ -266,10 +266,10 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
     ``shown_params`` entry of ``parameters`` is not passed to the notebook: it is the params path the
     published notebook names (:func:`reproducible`)."""
     import papermill as pm  # imported here: importing papermill is slow and only run needs it
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     parameters = dict(parameters)
     shown = parameters.pop("shown_params", None)
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     for attempt in range(1, START_ATTEMPTS + 1):
         failure, seen = None, {}
