@@ -42,7 +42,7 @@ from traitlets import default
 from . import fonts, snapshot
 from .assessment import Assessment, assess
 from .comparison import Comparison, compare_params
-from .config import DEFAULT_TIMEOUT
+from .config import DEFAULT_TIMEOUT, Run
 from .errors import KaoheError
 from .files import (
     neutralise,
@@ -496,7 +496,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
     with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
         a = assess(params, as_of, replace=replace)
-    shown = shown_params or shown_path(a)
+    shown = shown_params or shown_path(a.run)
     everyone = a.units
     chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
     unknown = [u for u in chosen if u not in set(everyone)]
@@ -757,7 +757,8 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
         cache = stage / "comparison.pickle"
         c.save(cache)
         parameters = {"params": str(c.run.path), "a": c.selectors[0], "b": c.selectors[1],
-                      "as_of": c.as_of.isoformat() if c.as_of else None, "cache": str(cache)}
+                      "as_of": c.as_of.isoformat() if c.as_of else None, "cache": str(cache),
+                      "shown_params": shown_path(c.run)}
         title = f"细则版本比较：{c.a.rubric.ref} 与 {c.b.rubric.ref}（{c.run.config.title}）"
         error = publish(source, stage, folder, "compare", parameters, title, timeout, show_code)[0] or ""
         for name, frame in c.tables().items():
@@ -765,7 +766,7 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
         manifest = {"compare": {"a": c.a.rubric.ref, "b": c.b.rubric.ref, "run": c.run.config.name,
                                 "as_of": c.as_of.isoformat() if c.as_of else None},
                     "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in c.inputs],
-                    "notebooks": _listing(folder, [source]), "software": {**versions(), "interpreter": sys.executable},
+                    "notebooks": _listing(folder, [source]), "software": versions(),  # no path of this machine
                     "outputs": _listing(folder, _outputs(folder))}
         write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     finally:
@@ -849,10 +850,10 @@ def _copy_inputs(a: Assessment, folder: Path, held: dict[str, bytes]) -> None:
 FINGERPRINTED = ("index.html", "scores.docx")
 
 
-def shown_path(a: Assessment) -> str:
+def shown_path(run: Run) -> str:
     """The params file as reports and the published notebooks name it: relative to the project folder, so the
     same inputs give the same bytes wherever the project lives."""
-    return Path(os.path.relpath(a.run.path, a.run.project)).as_posix()
+    return Path(os.path.relpath(run.path, run.project)).as_posix()
 
 
 def index_html(a: Assessment, outcome: RunOutcome, fingerprint: str = "") -> str:

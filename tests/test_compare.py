@@ -248,6 +248,11 @@ def test_the_hengnan_pair_reads_rates_proportionally(tmp_path):
            {"hengnan-2020-township.yaml", "hengnan-2020-township@2.yaml"}
     assert {o["path"] for o in manifest["outputs"]} == {"compare.html", "compare.ipynb", "compare.csv", "diff.csv",
                                                          "unplaced.csv"}
+    # no path of this machine: the published notebook names the params file within the project (issue 15)
+    assert "interpreter" not in manifest["software"]
+    nb = json.loads((out.folder / "compare.ipynb").read_text(encoding="utf-8"))
+    assert nb["metadata"]["papermill"]["parameters"]["params"] == "params/hengnan-2020.yaml"
+    assert str(HENGNAN) not in (out.folder / "compare.ipynb").read_text(encoding="utf-8")
 
 
 def test_the_langxi_pair_by_the_command_line(tmp_path, capsys):
