@@ -71,7 +71,10 @@ def print_pdf(browser: str, html: Path, base: Path, header: str) -> str | None:
         # same length, so the cross-reference offsets stay right
         data = _PDF_DATE.sub(lambda m: m.group(0)[: m.group(0).index(b"D:") + 2] + b"19800101000000"
                              + m.group(0)[m.group(0).index(b"D:") + 16:], tmp.read_bytes())
-    why = check_pdf(data, header, text)
+    try:
+        why = check_pdf(data, header, text)
+    except Exception as exc:  # a PDF pypdf cannot follow: this print fails alone, as a Chromium failure does
+        why = f"无法检查生成的 PDF：{type(exc).__name__}: {exc}"
     if why:
         return why
     write_bytes_atomic(pdf, data)

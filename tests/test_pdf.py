@@ -227,3 +227,15 @@ def test_the_content_stream_reader_agrees_with_pypdf(stream):
     ours = [(list(o), op) for o, op in printing._operations(stream) if op not in (b"BDC",)]
     theirs = [([plain(x) for x in o], op) for o, op in theirs if op not in (b"BDC",)]
     assert ours == theirs
+
+
+def test_a_print_that_cannot_be_checked_fails_alone(tmp_path, monkeypatch, capsys):
+    """An unexpected error while reading a print back fails that PDF (exit 1, HTML kept), not the whole run."""
+    def broken(*args, **kwargs):
+        raise KeyError("/Font")
+
+    monkeypatch.setattr(printing, "check_pdf", broken)
+    code = cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and "PDF 未生成：units/示例镇08.pdf——无法检查生成的 PDF：KeyError: '/Font'" in err
+    assert (tmp_path / "out" / "hengnan-2020" / "2020" / "units" / "示例镇08.html").exists()
