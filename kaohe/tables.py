@@ -91,18 +91,9 @@ def read_table(path: str | Path, aliases: dict[str, tuple[str, ...]], required: 
     if suffix not in (".xlsx", ".xlsm", ".csv", ".txt"):
         return Table(name), [Problem(name, None, None, suffix, "unsupported_format",
                                      f"{label}只支持 .csv 和 .xlsx 文件（.xls 请在 Excel 中另存为 .xlsx）")]
-    # Read once and held for the run (kaohe.snapshot): what is hashed and copied into inputs/ is what is parsed.
-    data = snapshot.held(p)
-    if data is None:
-        limit = MAX_CSV_BYTES if suffix in (".csv", ".txt") else MAX_XLSX_BYTES
-        fh, problem = open_regular(p, name, label, limit)
-        if problem:
-            return Table(name), [problem]
-        with fh:
-            data, problem = read_limited(fh, name, label, limit)
-        if problem:
-            return Table(name), [problem]
-        snapshot.keep(p, data)
+    data, problem = read_input(p, name, label, MAX_CSV_BYTES if suffix in (".csv", ".txt") else MAX_XLSX_BYTES)
+    if problem:
+        return Table(name), [problem]
     with io.BytesIO(data) as fh:
         grid, problems = _xlsx_grid(fh, name) if suffix in (".xlsx", ".xlsm") else _csv_grid(fh, name)
     if problems and not grid:  # the file cannot be read at all
@@ -145,6 +136,22 @@ def open_regular(path: str | Path, name: str, label: str = "", limit: int | None
             return not_a_file(st.st_mode)
         return None, Problem(name, None, None, None, "too_large", f"{label}文件有 {st.st_size:,} 字节，超过上限 {_size(limit)}")
     return os.fdopen(fd, "rb"), None
+
+
+def read_input(path: str | Path, name: str, label: str, limit: int) -> tuple[bytes, Problem | None]:
+    """The bytes of an input file: a regular file of at most ``limit`` bytes (:func:`open_regular`), read once
+    per run and held (:mod:`kaohe.snapshot`), so what is hashed and copied into inputs/ is what was parsed."""
+    data = snapshot.held(path)
+    if data is not None:
+        return data, None
+    fh, problem = open_regular(path, name, label, limit)
+    if problem:
+        return b"", problem
+    with fh:
+        data, problem = read_limited(fh, name, label, limit)
+    if problem is None:
+        snapshot.keep(path, data)
+    return data, problem
 
 
 def read_limited(fh: BinaryIO, name: str, label: str, limit: int) -> tuple[bytes, Problem | None]:

@@ -45,9 +45,14 @@ def fingerprint(folder: str | Path) -> str:
     return sha256(Path(folder) / "manifest.json")
 
 
+def _is_plain(value: object) -> bool:
+    """A file name of this system with no folder, drive or parent part (a unit's file stem, a copy in inputs/)."""
+    return (isinstance(value, str) and value not in ("", ".", "..") and "\0" not in value
+            and Path(value).name == value)
+
+
 def _plain_name(value: str) -> str:
-    """A file name with no folder part (a unit's file stem, a copy in inputs/)."""
-    if value in ("", ".", "..") or "\0" in value or "/" in value or "\\" in value:
+    if not _is_plain(value):
         raise ValueError(f"应为不含目录的文件名：{value!r}")
     return value
 
@@ -106,15 +111,12 @@ MAX_MANIFEST_BYTES = 64 * 2**20
 
 def _manifest(folder: Path) -> dict:
     """The folder's manifest.json, checked for its shape. Raises KaoheError naming what is wrong."""
-    from .tables import open_regular, read_limited
+    from .tables import read_input
 
     path = folder / "manifest.json"
     if path.is_symlink():
         raise KaoheError(f"{folder} 中的 manifest.json 是符号链接：未跟随读取（可能被篡改）")
-    fh, problem = open_regular(path, str(path), "清单", MAX_MANIFEST_BYTES)  # a pipe or a folder is refused
-    if fh is not None:
-        with fh:
-            data, problem = read_limited(fh, str(path), "清单", MAX_MANIFEST_BYTES)
+    data, problem = read_input(path, str(path), "清单", MAX_MANIFEST_BYTES)  # a pipe or a folder is refused
     if problem:
         raise KaoheError(f"{folder} 不是 kaohe run 的输出目录（{problem.message}）")
     try:
@@ -146,8 +148,9 @@ def verify(folder: str | Path, expect: str | None = None) -> list[Difference]:
     roles = {f"inputs/{i['name']}": i["role"] for i in manifest["inputs"]}
     fingerprinted = manifest["fingerprinted"]
     out = []
-    if expect is not None and fingerprint(folder) != expect.strip().lower():
-        out.append(Difference("manifest.json", "指纹不符", f"本目录清单的 SHA-256 为 {fingerprint(folder)}，应为 {expect.strip()}："
+    mark = fingerprint(folder)
+    if expect is not None and mark != expect.strip().lower():
+        out.append(Difference("manifest.json", "指纹不符", f"本目录清单的 SHA-256 为 {mark}，应为 {expect.strip()}："
                                                        "这不是通报上所记的那次运行（或清单被改动过）"))
     # every file, hidden ones too: only the manifest itself is not listed in it; links are named, not followed
     present, links = _files(folder)
@@ -166,7 +169,7 @@ def verify(folder: str | Path, expect: str | None = None) -> list[Difference]:
     differences, a = _rescore(folder, manifest, links)
     out += differences
     if a is not None:
-        out += _remade(folder, manifest, a, fingerprinted, present)
+        out += _remade(folder, manifest, a, fingerprinted, present, mark)
     return out
 
 
@@ -184,12 +187,11 @@ def _unit_states(manifest: dict, listed: dict) -> list[Difference]:
     return out
 
 
-def _remade(folder: Path, manifest: dict, a, fingerprinted: list[str], present: dict) -> list[Difference]:
+def _remade(folder: Path, manifest: dict, a, fingerprinted: list[str], present: dict, mark: str) -> list[Difference]:
     """index.html and scores.docx made again from the rescored assessment, the manifest and its fingerprint."""
     from .runner import RunOutcome, UnitStatus, index_html
     from .word import scores_docx
 
-    mark = fingerprint(folder)
     outcome = RunOutcome(folder, summary_error=(manifest.get("summary") or {}).get("error", ""),
                          summary_traceback=(manifest.get("summary") or {}).get("traceback", ""),
                          pdf_failed=manifest.get("pdf_failed") or {})
@@ -243,9 +245,7 @@ def _plan(folder: Path, plan: dict, links: list[str]) -> tuple[dict | None, list
     bad = []
     for field, value in names.items():
         for name in value if isinstance(value, list) else [value]:
-            # a plain name of this system (no folder, drive or parent part), as copy_names writes it
-            inside = isinstance(name, str) and name not in ("", ".", "..") and "\0" not in name and Path(name).name == name
-            if not inside:
+            if not _is_plain(name):  # as copy_names writes it
                 bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 指向 inputs/ 以外的文件：{name!r}"
                                                                "（kaohe run 只写 inputs/ 中的文件名）；未读取该文件"))
             elif field in ("params", "rubrics") and not name.lower().endswith((".yaml", ".yml")):
@@ -357,9 +357,8 @@ def rebuild(folder: str | Path, progress: bool = False) -> Rebuilt:
     if recorded != __version__:
         raise KaoheError(f"该次运行由 kaohe {recorded} 生成，本机是 kaohe {__version__}：--rebuild 须用同一版本"
                          f"（pip install kaohe=={recorded}），否则同样的输入也可能得出不同的文件")
-    installed = {**{f"notebooks/{n}": NOTEBOOKS / n for n in ("unit_report.ipynb", "summary.ipynb")},
-                 **{f"templates/{p.name}": p for p in (TEMPLATES / "kaohe").iterdir()}}
-    mine = {k.split("/")[-1]: sha256(p) for k, p in installed.items()}
+    installed = [NOTEBOOKS / "unit_report.ipynb", NOTEBOOKS / "summary.ipynb", *(TEMPLATES / "kaohe").iterdir()]
+    mine = {p.name: sha256(p) for p in installed}  # named as _write_manifest lists them
     theirs = {o["path"]: o["sha256"] for o in [*manifest["notebooks"], *manifest["templates"]]}
     changed = sorted(n for n, digest in theirs.items() if mine.get(n) != digest)
     if changed:

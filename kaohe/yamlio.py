@@ -12,9 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from . import snapshot
 from .errors import Problem, RubricError, control_characters
-from .tables import open_regular, read_limited
+from .tables import read_input
 
 #: Size of a params or rubric file: the largest bundled rubric is 15 KB. PyYAML builds a node for every
 #: value before kaohe sees any of them (a megabyte of one-word list items is 260,000 nodes: 8 s, 130 MB).
@@ -34,15 +33,9 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
         RubricError: unreadable file, YAML syntax error, unsafe tag or duplicate key.
     """
     name = str(path)
-    data, problem = snapshot.held(path), None  # read once per run and held: what is copied is what was parsed
-    if data is None:
-        fh, problem = open_regular(Path(path), name, limit=MAX_YAML_BYTES)  # a folder, a pipe or /dev/zero is refused
-        if fh is not None:
-            with fh:
-                data, problem = read_limited(fh, name, "", MAX_YAML_BYTES)
-        if problem:
-            raise RubricError([problem])
-        snapshot.keep(path, data)
+    data, problem = read_input(Path(path), name, "", MAX_YAML_BYTES)  # a folder, a pipe or /dev/zero is refused
+    if problem:
+        raise RubricError([problem])
     try:
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines
     except UnicodeDecodeError as exc:
