@@ -437,7 +437,7 @@ def _reasons(sa: Side, sb: Side, units: pd.DataFrame, to_b: dict[str, str], per_
     changed = set(units.loc[units["changed"].astype(bool) & both, "unit"])  # one version alone: said by _context
     da = _sum_by(sa.result.ledger, "rule", to_b)
     db = _sum_by(sb.result.ledger, "rule", None)
-    bonus = {r for x in (ra, rb) for r, rule in x.rules.items() if rule.kind == "bonus" or getattr(rule, "bonus", False)}
+    bonus = {r for x in (ra, rb) for r, rule in x.rules.items() if rule.gains()}
     cut = _cap_reasons(sb)
     for unit, rule in sorted(set(da) | set(db)):
         if unit not in changed:

@@ -365,7 +365,7 @@ def _apply_caps(rubric: Rubric, t: _Table, shape: _Shape) -> None:
         cap = rule.effective_cap()
         if cap is None or cuts[i] == cuts[i + 1]:
             continue
-        bonus = rule.kind == "bonus" or getattr(rule, "bonus", False)
+        bonus = rule.gains()
         if rule.kind in ("flat", "bonus") and rule.cap is None:
             why = f"一次性{'加' if bonus else '扣'}分，全年只{'加' if bonus else '扣'} {fmt(cap)} 分"
         else:

@@ -99,6 +99,10 @@ class RuleBase(BaseModel):
         """The declared cap, or the kind's own (a flat deduction is taken once)."""
         return self.cap
 
+    def gains(self) -> bool:
+        """Whether the rule adds points (its amounts are negative deductions): a bonus, points earned."""
+        return bool(getattr(self, "bonus", False))
+
     def check(self, finding: Finding) -> list[tuple[str, object, str]]:
         """Kind-specific problems with one evidence row, as (column, value, message)."""
         return []

@@ -34,6 +34,9 @@ class BonusRule(RuleBase):
     def effective_cap(self) -> Decimal | None:
         return self.cap if self.cap is not None or self.amount is None else self.amount
 
+    def gains(self) -> bool:
+        return True
+
 
 @register(BonusRule)
 def bonus(rule: BonusRule, finding: Finding) -> Decimal:
