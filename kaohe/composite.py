@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from .numbers import fmt, round_half_up
-from .rubric import Node, Rubric
+from .rubric import Node, NotApplicable, Rubric
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -47,15 +47,22 @@ def _own_rules(node: Node, inner: set[str]) -> Iterator:
 
 
 class Scorer:
-    """Scores of every node for one unit, from its entries after caps (see :mod:`kaohe.scoring`)."""
+    """Scores of every node for one unit, from its entries after caps (see :mod:`kaohe.scoring`).
 
-    def __init__(self, rubric: Rubric, entries: list[dict]):
+    ``left_out``: the optional nodes that do not apply to the unit (the roster's 不适用). A node is not scored
+    (None) when it does not apply, when a ``stop`` veto stops it, or when its gate is not passed (0); the rows
+    of such a node apply nothing and say why.
+    """
+
+    def __init__(self, rubric: Rubric, entries: list[dict], left_out: frozenset[str] = frozenset()):
         self.rubric = rubric
         self.entries = entries  # a clamp at 0 or full marks is written back into them (capped_by, reason)
+        self.left_out = left_out
         self.applied: dict[str, Decimal] = {}
         self.given: dict[str, Decimal] = {}
         self.raters: dict[str, list[Decimal]] = {}
         self.tasks: dict[str, list[Decimal]] = {}
+        stops = []
         for e in entries:
             kind = e["kind"]
             if kind == "given" and not e["capped_by"]:  # the latest row (superseded ones are capped)
@@ -66,16 +73,50 @@ class Scorer:
                 self.tasks.setdefault(e["rule"], []).append(e["value"])
             else:
                 self.applied[e["rule"]] = self.applied.get(e["rule"], ZERO) + e["applied"]
+                if kind == "veto" and rubric.rules[e["rule"]].effect == "stop":
+                    stops.append(rubric.rules[e["rule"]])
+        #: The first record of each stop veto, by the node it stops (None: the whole unit), in date order.
+        self.stops: dict[str | None, object] = {}
+        for rule in stops:
+            self.stops.setdefault(rule.scope, rule)
         self.scores: dict[str, Decimal | None] = {}
         self.how: dict[str, str] = {}
+        #: The total's arithmetic when it is more than a sum (a rescaling), for the report.
+        self.formula = ""
+        #: Parts whose score fell below their fail mark (评分结果低于60分，判定为不合格).
+        self.failed: list[Node] = []
+        #: What the report says of gates passed or not, in plain words.
+        self.notes: list[str] = []
 
     def score(self, node: Node) -> Decimal | None:
         if node.id in self.scores:
             return self.scores[node.id]
+        if node.id in self.left_out:
+            return self._skip(node, None, "不适用，不列入考核")
+        stop = self.stops.get(node.id) or self._stopped_by_unit(node)
+        if stop is not None:
+            value = (stop.score or ZERO) if stop.scope == node.id else None
+            what = f"单项否决（规则 {stop.id}）：不再评分" + (f"，计 {fmt(value)} 分" if value is not None else "")
+            self._void(node, stop.id, what)
+            return self._skip(node, value, what)
+        if node.gate is not None:
+            target = next(n for n in self.rubric.nodes if n.id == node.gate.node)
+            passed = self.score(target)
+            shown = "未评分" if passed is None else f"{fmt(passed)} 分"
+            verb = "达到" if node.gate.inclusive else "高于"
+            if not node.gate.passes(passed):
+                what = f"「{target.name}」得分 {shown}，未{verb} {fmt(node.gate.above)} 分：不进入本项评分，计 0 分"
+                self.notes.append(f"「{node.name}」：{what}（“{node.gate.text}”）")
+                self._void(node, node.id, what)
+                return self._skip(node, ZERO, what)
+            self.notes.append(f"「{target.name}」得分 {shown}，{verb} {fmt(node.gate.above)} 分：进入「{node.name}」评分"
+                              f"（“{node.gate.text}”）")
         points = node.points
         own_given = [r for r in node.rules if r.kind == "given" and r.id in self.given]
         rater_rules = [r for r in node.rules if r.kind == "rater" and self.raters.get(r.id)]
         inner: set[str] = set()
+        upper = points if self.rubric.caps(node) else None
+        lower = ZERO if self.rubric.caps(node) else None
         if own_given:
             rule = own_given[0]
             base = self.given[rule.id] / rule.max * points
@@ -87,6 +128,11 @@ class Scorer:
             inner = {p.id for p in ps}
             base, _ = self._weighted(ps, points)
             self.how[node.id] = f"{len(ps)} 个分项按权重合计 {fmt(base)} 分"
+        elif node.combine == "sum":
+            inner = {c.id for c in node.children}
+            base, _, _, text = self.combine_sum(node.children, points, node.not_applicable)
+            self.how[node.id] = text
+            upper = None  # a bonus part may take a staged part past its points (documents say so: reading)
         elif rater_rules:
             rule = rater_rules[0]
             values = self.raters[rule.id]
@@ -104,6 +150,9 @@ class Scorer:
         elif points is None:
             self.scores[node.id] = None
             return None
+        elif node.id in self.rubric.starts_at_zero:
+            base = ZERO
+            self.how[node.id] = f"得分制：从 0 分起计所得，最高 {fmt(points)} 分"
         else:
             base = points
             self.how[node.id] = f"满分 {fmt(points)} 分减扣分"
@@ -111,14 +160,90 @@ class Scorer:
         adjust = sum((self.applied.get(r, ZERO) for r in own), ZERO)
         if adjust and node.id in self.how and not self.how[node.id].startswith("满分"):
             self.how[node.id] += f"，加减分 {'+' if adjust < 0 else '−'}{fmt(abs(adjust))}"
-        value = min(max(base - adjust, ZERO), points)
+        value = base - adjust
+        if lower is not None:
+            value = max(value, lower)
+        if upper is not None:
+            value = min(value, upper)
         if value != base - adjust:
-            self.how[node.id] += f"，限于 0—{fmt(points)} 分"
+            self.how[node.id] += f"，限于 0—{fmt(points)} 分" if upper is not None else "，不低于 0 分"
             self._clamp(node, own, base - adjust - value)
         for child in node.children:
             self.score(child)
         self.scores[node.id] = value
+        if node.fail is not None and value < node.fail.below:
+            self.failed.append(node)
         return value
+
+    def _stopped_by_unit(self, node: Node):
+        """The unit's stop veto, for a node with points that does not hold that veto (其余部分不评分)."""
+        stop = self.stops.get(None)
+        if stop is None or self.rubric.effective_points[node.id] is None:
+            return None
+        return None if node in self.rubric.ancestors(self.rubric.rule_node[stop.id]) else stop
+
+    def _skip(self, node: Node, value: Decimal | None, what: str) -> Decimal | None:
+        """``node`` gets ``value`` without being scored; its descendants are not scored either."""
+        for n in node.walk():
+            self.scores[n.id] = value if n is node else None
+            self.how[n.id] = what
+        return value
+
+    def _void(self, node: Node, by: str, why: str) -> None:
+        """The rows under ``node`` apply nothing (a part not scored)."""
+        rules = {r.id for n in node.walk() for r in n.rules}
+        for e in self.entries:
+            if e["rule"] in rules and e["kind"] not in SCORE_KINDS and e["applied"]:
+                self.applied[e["rule"]] -= e["applied"]
+                e["applied"] = ZERO
+                e["capped_by"], e["reason"] = by, why
+        for r in (x for x in rules if x in self.given):
+            del self.given[r]
+        for store in (self.raters, self.tasks):
+            for r in [x for x in store if x in rules]:
+                del store[r]
+
+    def combine_sum(self, kids: list[Node], full: Decimal | None,
+                    rescale: NotApplicable | None) -> tuple[Decimal, Decimal, Decimal, str]:
+        """(score, Σ scores, the maximum they are out of, how) of parts that add up — a staged part, 衡阳's
+        modules, a deduction table by first-level items — with the parts that do not apply rescaled as the
+        rubric says. Parts without a score (not applicable, not scored yet, no points) are left out."""
+        for k in kids:
+            self.score(k)
+        points = self.rubric.effective_points
+        counted = [k for k in kids if self.scores[k.id] is not None and points[k.id] is not None]
+        subtotal = sum((self.scores[k.id] for k in counted), ZERO)
+        out_of = sum((points[k.id] for k in counted), ZERO)
+        missing = [k for k in kids if k.id in self.left_out and points[k.id] is not None]
+        terms = " + ".join(fmt(self.scores[k.id]) for k in counted)
+        text = f"各部分得分之和 {terms} = {fmt(subtotal)} 分" if len(counted) > 1 else f"得分 {fmt(subtotal)} 分"
+        if rescale is None or rescale.rescale == "exclude" or full is None:
+            if missing:
+                text += f"（{'、'.join(k.name for k in missing)}不适用，不列入得分和满分）"
+            return subtotal, subtotal, out_of, text
+        if rescale.rescale == "proportional":
+            value = round_half_up(subtotal / out_of * full, rescale.decimals) if out_of else ZERO
+            if missing or out_of != full:
+                text = f"{text}，按比例折算：{fmt(subtotal)} ÷ {fmt(out_of)} × {fmt(full)} = {fmt(value)} 分"
+                if missing:
+                    text += f"（{'、'.join(k.name for k in missing)}不适用）"
+                self.formula = text
+            return value, subtotal, out_of, text
+        if not missing:
+            return subtotal, subtotal, out_of, text
+        lost = sum((points[k.id] for k in missing), ZERO)
+        targets = [k for k in counted if k.id in rescale.to]
+        share = lost / len(targets)
+        value, steps = subtotal, []
+        for k in targets:
+            s, p = self.scores[k.id], points[k.id]
+            scaled = round_half_up(s * (p + share) / p, rescale.decimals)
+            value += scaled - s
+            steps.append(f"{k.name} {fmt(s)} × ({fmt(p)} + {fmt(share)}) ÷ {fmt(p)} = {fmt(scaled)}")
+        text = (f"{'、'.join(k.name for k in missing)}不适用，其分值 {fmt(lost)} 分平均计入 {len(targets)} 项指标："
+                f"{'；'.join(steps)}；合计 {fmt(value)} 分")
+        self.formula = text
+        return value, value, out_of + lost, text
 
     def _clamp(self, node: Node, own: set[str], excess: Decimal) -> None:
         """Write a clamp into the ledger: bonuses past full marks (``excess`` > 0) or deductions past
@@ -147,25 +272,55 @@ class Scorer:
             terms.append(f"{fmt(p.weight)}%×{fmt(s)}/{fmt(p.points)}")
         return total, terms
 
-    def total(self, left_out: frozenset[str] = frozenset()) -> tuple[Decimal, Decimal]:
-        """(total, the maximum it is out of). Weighted: Σ weight% × score / points × the rubric's points.
-        Summed (衡阳's modules): Σ scores of the modules that apply, out of their points."""
+    def total(self) -> tuple[Decimal, Decimal, Decimal]:
+        """(total, subtotal, the maximum the subtotal is out of). Weighted: Σ weight% × score / points × the
+        rubric's points. Summed (衡阳's modules, a staged scheme): Σ scores of the parts that apply, rescaled
+        as the rubric says (衡阳's ``scale``: Σ ÷ applicable maximum × scale). A unit stopped by a veto gets
+        the veto's score."""
         rubric = self.rubric
-        for top in rubric.indicators:
-            self.score(top)
         if rubric.aggregate == "sum":
+            rescale = rubric.not_applicable or (NotApplicable(rescale="proportional") if rubric.scale else None)
+            value, subtotal, out_of, _ = self.combine_sum(rubric.indicators, rubric.scale or rubric.points, rescale)
             for t in rubric.indicators:
-                if t.id in left_out:
-                    self.scores[t.id] = None
-                    self.how[t.id] = "不适用，不列入考核"
-                elif self.scores[t.id] is None:  # before its score exists (a quarter's bulletin)
+                if self.how.get(t.id) == "尚无得分记录，按 0 分计":  # before its score exists (a quarter's bulletin)
                     self.how[t.id] = "尚无得分记录，暂不列入"
-            tops = [t for t in rubric.indicators if self.scores[t.id] is not None]
-            value = sum((self.scores[t.id] or ZERO for t in tops), ZERO)
-            return value, sum((t.points for t in tops), ZERO)
-        value, terms = self._weighted(top_parts(rubric), rubric.points)
-        self.how["总分"] = " + ".join(terms)
-        return value, rubric.points
+        else:
+            for top in rubric.indicators:
+                self.score(top)
+            value, terms = self._weighted(top_parts(rubric), rubric.points)
+            self.how["总分"] = " + ".join(terms)
+            subtotal, out_of = value, rubric.points
+        stop = self.stops.get(None)
+        if stop is not None:
+            value = stop.score or ZERO
+            self.formula = f"单项否决（规则 {stop.id}）：其余部分不评分，总分计 {fmt(value)} 分"
+        return value, subtotal, out_of
+
+
+def verdict(rubric: Rubric, vetoes: list, scorer: Scorer | None, total: Decimal) -> tuple[str, bool, bool, tuple[str, ...]]:
+    """(grade, vetoed, barred from awards, what the report says) of one unit, from the veto rules its records
+    hit (in date order) and, in a composite rubric, its scorer: a ``grade`` or ``stop`` veto sets the grade and
+    ranks the unit after the others; a part under its fail mark sets the grade and bars awards; a
+    ``no_award`` veto bars awards only."""
+    grade = rubric.grades.grade(total) if rubric.grades else ""
+    vetoing = [r for r in vetoes if r.effect != "no_award"]
+    barred = any(r.effect == "no_award" for r in vetoes)
+    notes = list(scorer.notes) if scorer else []
+    if scorer and scorer.formula:
+        notes.append(f"总分：{scorer.formula}")
+    for node in scorer.failed if scorer else []:
+        notes.append(f"「{node.name}」得分 {fmt(scorer.scores[node.id])} 分，低于 {fmt(node.fail.below)} 分："
+                     f"判定为「{node.fail.grade}」（“{node.fail.text}”），不参加评优")
+    for r in {r.id: r for r in vetoes if r.effect == "no_award"}.values():
+        notes.append(f"规则 {r.id}（“{r.text}”）：取消评优资格，照常计分排名")
+    if vetoing:
+        first = vetoing[0]
+        named = first.grade or (rubric.veto.grade if rubric.veto else None)
+        grade = named or grade
+        notes.append(f"规则 {first.id}（“{first.text}”）：{first.describe()}")
+    elif scorer and scorer.failed:
+        grade, barred = scorer.failed[0].fail.grade, True
+    return grade, bool(vetoing), barred, tuple(notes)
 
 
 def missing_scores(rubric: Rubric, has_row: set[str], left_out: frozenset[str] = frozenset()) -> list[str]:

@@ -113,6 +113,54 @@ class Veto(_Model):
     reading: str
 
 
+class Gate(_Model):
+    """A part scored only when another part's score passes a threshold (国办 2019 检查指标: 扣分指标高于80分的,
+    进入加分指标评分环节). ``inclusive``: at or above; else strictly above, as 高于 reads."""
+
+    node: str = Field(min_length=1)
+    above: Dec
+    inclusive: bool = False
+    text: str = Field(min_length=1)
+
+    def passes(self, score: Decimal | None) -> bool:
+        return score is not None and (score >= self.above if self.inclusive else score > self.above)
+
+    def describe(self, name: str) -> str:
+        return f"「{name}」得分{'达到' if self.inclusive else '高于'} {fmt(self.above)} 分" + ("（含）" if self.inclusive else "（不含）")
+
+
+class FailMark(_Model):
+    """评分结果低于60分，判定为不合格: a part's score strictly below ``below`` sets the unit's grade (no award)."""
+
+    below: Dec
+    grade: str = "不合格"
+    text: str = Field(min_length=1)
+
+
+class NotApplicable(_Model):
+    """How a total is rescaled when optional parts do not apply to a unit (the roster's 不适用), one mechanism
+    for every document: ``proportional`` — Σ applicable ÷ applicable maximum × full points (衡阳's 按比例折合,
+    a department without 办事服务 × 4/3); ``redistribute`` — the missing points are shared evenly by the ``to``
+    nodes, each of whose score is scaled by (its points + its share) ÷ its points (平均计入其他指标中);
+    ``exclude`` — left out of both score and maximum. Rescaled scores are rounded 四舍五入 to ``decimals``."""
+
+    rescale: Literal["proportional", "redistribute", "exclude"]
+    text: str | None = None
+    to: list[str] = []
+    decimals: int = Field(default=2, ge=0, le=4)
+
+    @model_validator(mode="after")
+    def _targets(self):
+        if (self.rescale == "redistribute") != bool(self.to):
+            raise ValueError("rescale: redistribute 须用 to 列出分摊缺项分值的指标；其他方式不用 to")
+        return self
+
+    def describe(self) -> str:
+        return {"proportional": "不适用的部分不列入，其余得分按比例折算到满分（得分 ÷ 适用满分 × 满分）",
+                "redistribute": f"不适用部分的分值平均计入 {'、'.join(self.to)}，这些指标得分按（分值 + 分摊分值）÷ 分值折算",
+                "exclude": "不适用的部分不列入得分，也不列入满分"}[self.rescale]
+
+
 class Reading(_Model):
     """One entry of the assumptions log: a clause that can be read two ways, and the reading taken."""
 
@@ -144,9 +192,18 @@ class Node(_Model):
     text: str | None = None
     points: NonNeg | None = None
     weight: NonNeg | None = None
-    combine: Literal["deduct", "weighted"] = "deduct"
-    #: A module that may not apply to a unit (marked in the roster's 不适用 column): left out of its total.
+    #: ``sum``: the score is the sum of the children's (a staged part: 扣分指标 + 加分指标), not clamped at points.
+    combine: Literal["deduct", "weighted", "sum"] = "deduct"
+    #: ``zero``: 得分制 — the node starts at 0 and gains (points earned, bonuses), within [0, points].
+    start: Literal["full", "zero"] = "full"
+    #: Scored only when another node's score passes (进入加分指标评分环节); else 0.
+    gate: Gate | None = None
+    #: A score below this mark makes the unit 不合格 (评分结果低于60分，判定为不合格).
+    fail: FailMark | None = None
+    #: A node that may not apply to a unit (marked in the roster's 不适用 column): left out of its total.
     optional: bool = False
+    #: How a ``combine: sum`` node's total is rescaled when optional children do not apply.
+    not_applicable: NotApplicable | None = None
     #: Below this score the unit loses eligibility for awards (衡阳: 12345 热线 低于90分, 取消年度评优资格).
     eligibility_min: Dec | None = None
     children: list[Node] = []
@@ -159,6 +216,12 @@ class Node(_Model):
             raise ValueError("一个节点不能同时有 children 和 rules（只有 given 得分规则可以与下级并存）")
         if self.combine == "weighted" and self.points is None:
             raise ValueError("按权重合成的节点必须有 points（合成得分的满分）")
+        if self.combine == "sum" and not self.children:
+            raise ValueError("combine: sum 的节点须有下级（其得分为下级得分之和）")
+        if self.not_applicable is not None and self.combine != "sum":
+            raise ValueError("not_applicable 只用于 combine: sum 的节点（细则顶层写在细则的 not_applicable 中）")
+        if self.start == "zero" and self.points is None:
+            raise ValueError("start: zero（得分制）的节点必须有 points（可得的最高分）")
         if self.weight is not None and self.points is None and not any(c.weight is not None for c in self.children):
             raise ValueError("有权重的分项必须有 points（该项得分的满分）")
         # Parts that do not add up to their heading are refused unless the node says how it is read: the
@@ -179,6 +242,20 @@ class Node(_Model):
         yield self
         for child in self.children:
             yield from child.walk()
+
+
+#: Kinds that neither score nor deduct: a part holding only these needs no points (单项否决指标).
+_NO_POINTS = ("veto", "disqualify", "unscored")
+
+
+def _scoreless(node: Node) -> bool:
+    return all(r.kind in _NO_POINTS for n in node.walk() for r in n.rules) and all(n.points is None for n in node.walk())
+
+
+def _depths(node: Node, d: int) -> Iterator[int]:
+    yield d
+    for c in node.children:
+        yield from _depths(c, d + 1)
 
 
 def _listed(value):
@@ -213,8 +290,13 @@ class Rubric(_Model):
     #: ``weighted`` (Σ weight% × top node score / its points × points: 郎溪's 40/30/30).
     aggregate: Literal["deduct", "weighted", "sum"] = "deduct"
     #: ``sum`` (衡阳 2018): Σ module scores over the modules that apply, converted to this scale
-    #: (“按比例折合”): total = Σ ÷ applicable maximum × scale.
+    #: (“按比例折合”): total = Σ ÷ applicable maximum × scale — ``not_applicable: {rescale: proportional}``.
     scale: Pos | None = None
+    #: How the total of a ``sum`` rubric is rescaled when optional top-level parts do not apply.
+    not_applicable: NotApplicable | None = None
+    #: Levels (1 = top) whose nodes cap deductions at their points (二级、三级指标减分可突破自身分值，不可突破
+    #: 一级指标: ``[1]``); default every node with points.
+    cap_levels: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
     awards: Awards = Awards()
     veto: Veto | None = None
     readings: list[Reading] = []
@@ -229,9 +311,12 @@ class Rubric(_Model):
                     raise ValueError(f"编号 {ident!r} 重复：节点与规则的编号在一个细则内必须唯一")
                 seen.add(ident)
         if self.aggregate != "deduct":
-            bare = [n.id for n in self.indicators if n.points is None and (self.aggregate == "sum" or n.weight is not None)]
+            bare = [n.id for n in self.indicators if n.points is None and (self.aggregate == "sum" or n.weight is not None)
+                    and not (self.aggregate == "sum" and _scoreless(n))]
             if bare:
-                raise ValueError(f"{'、'.join(bare)}：按权重或模块合计时，各部分必须有 points")
+                raise ValueError(f"{'、'.join(bare)}：按权重或模块合计时，各部分必须有 points"
+                                 "（只含否决、取消资格或不计分条款的部分除外）")
+        self._check_structures()
         if not self.points_reading:  # as for a node's parts: a sum the document gets wrong must say so
             top = [p for n in self.indicators if (p := self.effective_points[n.id]) is not None]
             if self.aggregate == "deduct" and not self.pooled and top and sum(top, Decimal(0)) != self.points:
@@ -260,6 +345,65 @@ class Rubric(_Model):
                 raise ValueError(f"读法 {rd.id} 的 touches 含未知项 {'、'.join(bad)}：应为规则或节点编号、"
                                  f"kind:<类型> 或 {'、'.join(TOUCH_KEYWORDS)}")
         return self
+
+    def _check_structures(self) -> None:
+        """Gates, veto scopes, rescaling targets and the parts that only a composite total can score."""
+        ids = {n.id: n for n in self.nodes}
+        if self.aggregate == "deduct":
+            needs = [f"{n.id} 的 {f}" for n in self.nodes for f, v in
+                     (("combine: sum", n.combine == "sum"), ("start: zero", n.start == "zero"), ("gate", n.gate),
+                      ("fail", n.fail), ("not_applicable", n.not_applicable), ("optional", n.optional)) if v]
+            needs += [f"{r.id} 的 effect: stop" for r in self.rules.values() if getattr(r, "effect", None) == "stop"]
+            needs += ["细则的 not_applicable"] if self.not_applicable else []
+            if needs:
+                raise ValueError(f"{'、'.join(needs)} 需要按部分合成总分：请写 aggregate: sum（总分为各部分得分之和）"
+                                 "或 aggregate: weighted")
+        if self.scale is not None and self.not_applicable is not None:
+            raise ValueError("scale 即按比例折合（not_applicable: {rescale: proportional}）：两者只写一个")
+        for n in self.nodes:
+            if n.gate is not None:
+                target = ids.get(n.gate.node)
+                inside = {x.id for x in n.walk()} | {x.id for x in self.ancestors(n)}
+                if target is None or target.id in inside:
+                    raise ValueError(f"{n.id} 的 gate.node {n.gate.node!r} 应为本细则中另一部分的编号（不能是本项、其上级或下级）")
+        hosts = [("细则", self.not_applicable, self.indicators), *((n.id, n.not_applicable, n.children) for n in self.nodes)]
+        for host, na, kids in hosts:
+            if na is None:
+                continue
+            siblings = {k.id: k for k in kids}
+            bad = [x for x in na.to if x not in siblings or siblings[x].optional or siblings[x].points is None]
+            if bad:
+                raise ValueError(f"{host} 的 not_applicable.to 含 {'、'.join(bad)}：应为同一层中有分值、且不会不适用的指标")
+            if not any(k.optional for k in kids):
+                raise ValueError(f"{host} 写了 not_applicable，但其下级没有可不适用（optional: true）的指标")
+        for r in self.rules.values():
+            scope = getattr(r, "scope", None)
+            if scope is not None and scope not in ids:
+                raise ValueError(f"规则 {r.id} 的 scope {scope!r} 不是本细则的节点编号")
+            if r.kind == "earned" and not any(a.start == "zero" for a in self.ancestors(self.rule_node[r.id])):
+                raise ValueError(f"规则 {r.id}（得分项）须在 start: zero（得分制）的节点下：得分项从 0 分起计")
+        depth = max(d for top in self.indicators for d in _depths(top, 1))
+        if self.cap_levels and any(c > depth for c in self.cap_levels):
+            raise ValueError(f"cap_levels {self.cap_levels} 超出指标的层级数 {depth}")
+
+    @cached_property
+    def level(self) -> dict[str, int]:
+        """Each node's level: 1 for a top-level indicator."""
+        return {n.id: len(self.ancestors(n)) for n in self.nodes}
+
+    def caps(self, node: Node) -> bool:
+        """Whether deductions are capped at this node's points (``cap_levels``)."""
+        return self.cap_levels is None or self.level[node.id] in self.cap_levels
+
+    @cached_property
+    def starts_at_zero(self) -> frozenset[str]:
+        """Nodes scored 得分制: ``start: zero``, or inside such a node's deduction table."""
+        out: set[str] = set()
+        for n in self.nodes:
+            parent = self.parents[n.id]
+            if n.start == "zero" or (parent is not None and parent.id in out and parent.combine == "deduct"):
+                out.add(n.id)
+        return frozenset(out)
 
     @cached_property
     def nodes(self) -> list[Node]:
@@ -299,11 +443,11 @@ class Rubric(_Model):
         return out
 
     def modules_left_out(self, written: tuple[str, ...]) -> tuple[frozenset[str], list[str]]:
-        """Top-level ids for the roster's 不适用 entries (an id or a name), and the entries that name
-        no optional module of this rubric."""
+        """Node ids for the roster's 不适用 entries (an id or a name), and the entries that name
+        no optional node of this rubric."""
         ids, bad = set(), []
         for w in written:
-            hit = next((n for n in self.indicators if w == n.id or simplified(w) == simplified(n.name)), None)
+            hit = next((n for n in self.nodes if w == n.id or simplified(w) == simplified(n.name)), None)
             if hit is None or not hit.optional:
                 bad.append(w)
             else:

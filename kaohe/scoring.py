@@ -17,10 +17,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .composite import SCORE_KINDS, Scorer
+from .composite import SCORE_KINDS, Scorer, verdict
 from .errors import InputError, Problem
 from .ledger import Evidence, Roster, load_evidence, load_roster, objects
-from .numbers import fmt, round_half_up
+from .numbers import fmt
 from .rubric import Node, Rubric
 from .rules import amount
 from .validate import check, in_scope, resolve
@@ -29,7 +29,7 @@ LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "da
                   "capped_by", "reason", "file", "row"]
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score", "basis"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "subtotal", "max", "grade", "rank", "vetoed",
-                "disqualified", "ineligible", "excellent", "excellent_pending"]
+                "disqualified", "ineligible", "excellent", "excellent_pending", "notes"]
 #: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 ZERO = Decimal(0)
@@ -375,8 +375,12 @@ def _apply_caps(rubric: Rubric, t: _Table, shape: _Shape) -> None:
     points = rubric.effective_points
     for node in reversed(rubric.nodes):
         p = points[node.id]
-        if p is not None:
-            rows = np.flatnonzero(shape.under[:, column[node.id]][t.rule])
+        if p is None or node.combine == "sum" or not rubric.caps(node):  # a sum is capped in its parts
+            continue
+        rows = np.flatnonzero(shape.under[:, column[node.id]][t.rule])
+        if node.id in rubric.starts_at_zero:  # 加分指标分值为20分: what a part can earn is capped at its points
+            _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）所得已达该项分值 {fmt(p)} 分，超出部分不计", -1)
+        else:
             _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
     if rubric.aggregate == "deduct":  # a weighted total keeps each part within its own points instead
         _cut(t, np.arange(len(t.unit)), rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
@@ -411,37 +415,36 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
     per_node = per_rule @ shape.under
     values, which = np.unique(per_node.ravel(), return_inverse=True)
     node_deducted = objects([t.decimal(v) for v in values.tolist()])[which].reshape(per_node.shape)
-    flagged = {kind: set(t.unit[shape.kinds[t.rule] == kind].tolist()) for kind in ("veto", "disqualify")}
+    disqualified_units = set(t.unit[shape.kinds[t.rule] == "disqualify"].tolist())
+    vetoes: dict[int, list[str]] = {}  # each unit's veto rules, in table (date) order
+    for i in np.flatnonzero(shape.kinds[t.rule] == "veto").tolist():
+        vetoes.setdefault(int(t.unit[i]), []).append(shape.ids[t.rule[i]])
 
     points = rubric.effective_points
     node_rows, unit_rows = [], []
     for ui, unit in enumerate(units):
-        vetoed, disqualified, ineligible = ui in flagged["veto"], ui in flagged["disqualify"], False
+        disqualified, ineligible, scorer = ui in disqualified_units, False, None
         if rubric.aggregate == "deduct":
             node_score, basis = None, {}
             deducted = t.decimal(per_rule[ui].sum())
             total = subtotal = rubric.points - deducted
             out_of = rubric.points
         else:
-            scorer, (subtotal, out_of) = scorers[ui]
+            scorer, (total, subtotal, out_of) = scorers[ui]
             node_score, basis = scorer.scores, scorer.how
-            # 按比例折合, 四舍五入 to 0.01 (541 ÷ 600 × 100 has no finite decimal)
-            total = round_half_up(subtotal / out_of * rubric.scale, 2) if (rubric.scale and out_of) else subtotal
             deducted = (rubric.scale or out_of) - total
             ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
                              and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
+        grade, vetoed, barred, notes = verdict(rubric, [rubric.rules[r] for r in vetoes.get(ui, [])], scorer, total)
+        ineligible = ineligible or barred
         for j, (node, depth) in enumerate(shape.nodes):
             p = points[node.id]
             d = node_deducted[ui, j]
             score_ = node_score.get(node.id) if node_score is not None else (None if p is None else p - d)
             node_rows.append((unit, node.id, node.name, depth, p, d, score_, basis.get(node.id, "")))
-        if vetoed and rubric.veto:
-            grade = rubric.veto.grade
-        else:
-            grade = rubric.grades.grade(total) if rubric.grades else ""
         unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.scale or rubric.points,
                           "deducted": deducted, "total": total, "subtotal": subtotal, "max": out_of, "grade": grade,
-                          "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible})
+                          "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible, "notes": notes})
 
     units_df = pd.DataFrame(unit_rows, columns=[c for c in UNIT_COLUMNS if c not in
                                                 ("rank", "excellent", "excellent_pending")])
@@ -466,7 +469,7 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
 
 
 def _composite(rubric: Rubric, roster: Roster, t: _Table, shape: _Shape, units: list[str],
-               bounds: np.ndarray) -> list[tuple[Scorer, tuple[Decimal, Decimal]]]:
+               bounds: np.ndarray) -> list[tuple[Scorer, tuple[Decimal, Decimal, Decimal]]]:
     """Each unit's weighted or summed score. The Scorer clamps a part at 0 or full marks by writing into its
     entries, which are then copied back into the table."""
     written = {u.name: u.not_applicable for u in roster.units}
@@ -478,8 +481,8 @@ def _composite(rubric: Rubric, roster: Roster, t: _Table, shape: _Shape, units: 
         entries = [{"rule": shape.ids[t.rule[i]], "kind": shape.kinds[t.rule[i]], "applied": t.applied[i],
                     "capped_by": t.capped_by[i], "reason": t.reason[i], "value": values[t.code[i]]} for i in span]
         left_out, _ = rubric.modules_left_out(written[unit])
-        scorer = Scorer(rubric, entries)
-        out.append((scorer, scorer.total(left_out)))
+        scorer = Scorer(rubric, entries, left_out)
+        out.append((scorer, scorer.total()))
         for i, e in zip(span, entries):
             t.applied[i], t.capped_by[i], t.reason[i] = e["applied"], e["capped_by"], e["reason"]
     return out

@@ -1,26 +1,63 @@
-"""一票否决: a finding at one of the named levels vetoes the unit's year; it costs no points."""
+"""一票否决 / 单项否决: a finding vetoes the unit's year (or one part of it); it costs no points.
+
+What a veto does is the rubric's to say (``effect``): ``grade`` — the unit's grade is set (不合格), it is
+ranked after every unit not vetoed and gets no award, its score still shown (衡南's 该年绩效考核一票否决);
+``stop`` — the other parts are not scored and the score is fixed (判定为不合格(59分)), for the whole unit
+or, with ``scope``, for one part; ``no_award`` — excluded from awards only. The totals are worked out
+where parts are combined (:mod:`kaohe.composite`, :mod:`kaohe.scoring`).
+"""
 
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from . import Finding, RuleBase, register
+from ..numbers import fmt
+from . import Finding, NonNeg, RuleBase, register
+
+EFFECTS = {"grade": "一票否决", "stop": "单项否决", "no_award": "取消评优资格"}
 
 
 class VetoRule(RuleBase):
-    """E.g. 被国、省、市通报批评，该年绩效考核一票否决 → ``levels: [国家, 省, 市]``."""
+    """E.g. 被国、省、市通报批评，该年绩效考核一票否决 → ``levels: [国家, 省, 市]``; 出现严重表述错误的，
+    单项否决，判定为不合格(59分) → ``effect: stop, score: 59`` (no levels: any record vetoes)."""
 
     kind: Literal["veto"]
-    levels: list[str] = Field(min_length=1)
-    uses: ClassVar[str] = "level"
+    #: The levels the clause names; a record at another level is an error. None: any record vetoes.
+    levels: list[str] | None = Field(default=None, min_length=1)
+    effect: Literal["grade", "stop", "no_award"] = "grade"
+    #: ``stop``: the score the unit (or the ``scope`` part) gets instead of being scored (default 0).
+    score: NonNeg | None = None
+    #: ``stop`` only: the node that is not scored; default the whole unit.
+    scope: str | None = None
+    #: The grade of a vetoed unit; default the rubric's ``veto.grade``.
+    grade: str | None = None
+
+    @property
+    def uses(self) -> str | None:  # 级别 only where the clause names levels
+        return "level" if self.levels else None
+
+    @model_validator(mode="after")
+    def _fits_effect(self):
+        if self.effect != "stop" and (self.score is not None or self.scope is not None):
+            raise ValueError("score 与 scope 只用于 effect: stop（单项否决后不再评分）")
+        if self.effect == "no_award" and self.grade is not None:
+            raise ValueError("effect: no_award 只取消评优资格，不改等次：不写 grade")
+        return self
 
     def describe(self) -> str:
-        return f"被{'、'.join(self.levels)}级通报批评的，一票否决"
+        who = f"被{'、'.join(self.levels)}级通报批评的" if self.levels else "出现所列情形之一的"
+        if self.effect == "no_award":
+            return f"{who}，取消评优资格（照常计分排名，不扣分）"
+        grade = f"判定为「{self.grade}」" if self.grade else "一票否决"
+        if self.effect == "stop":
+            where = f"「{self.scope}」" if self.scope else "其余部分"
+            return f"{who}，{grade}：{where}不再评分，计 {fmt(self.score or Decimal(0))} 分"
+        return f"{who}，{grade}（不扣分，等次按否决定，排名列在未被否决的单位之后）"
 
     def check(self, finding: Finding):
-        if finding.level not in self.levels:
-            return [("level", finding.level or "", f"一票否决只适用于级别：{'、'.join(self.levels)}")]
+        if self.levels and finding.level not in self.levels:
+            return [("level", finding.level or "", f"本条只适用于级别：{'、'.join(self.levels)}")]
         return []
 
 
