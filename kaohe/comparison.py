@@ -69,9 +69,12 @@ FIELD_LABELS = {
     "combine": "合成方式", "optional": "可不列入", "eligibility_min": "评优资格最低分", "title": "标题",
     "applies_to": "适用类别", "aggregate": "总分合成", "scale": "折合分制", "pooled": "各项共用总分",
     "points_text": "总分原文", "period": "考核期", "grades": "等次", "awards": "评优", "veto": "一票否决",
-    "source": "依据文件",
+    "source": "依据文件", "start": "起算", "gate": "进入条件", "fail": "不合格线", "not_applicable": "不适用时折算",
+    "cap_levels": "封顶层级", "effect": "否决效果", "scope": "否决范围", "score": "否决后得分", "grade": "等次",
 }
-VALUE_LABELS = {**ROUNDING_TEXT, "deduct": "满分减扣分", "weighted": "按权重合成", "sum": "模块合计折算"}
+VALUE_LABELS = {**ROUNDING_TEXT, "deduct": "满分减扣分", "weighted": "按权重合成", "sum": "各部分得分相加",
+                "full": "从满分扣减", "zero": "从 0 分起计得分", "grade": "定为否决等次", "stop": "不再评分",
+                "no_award": "只取消评优资格", "redistribute": "平均计入其他指标", "exclude": "不列入"}
 LEVEL_NAMES = {"rubric": "细则", "node": "指标", "rule": "规则", "reading": "读法"}
 
 

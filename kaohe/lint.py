@@ -61,7 +61,7 @@ def lint(rubric: Rubric) -> list[Finding]:
     for v in vetoes:
         for r in rubric.rules.values():
             if r.kind != "veto" and "通报批评" in r.text:
-                hit = [lv for lv in v.levels if re.search(f"{lv}级?通报批评|被{lv}级", r.text)]
+                hit = [lv for lv in v.levels or () if re.search(f"{lv}级?通报批评|被{lv}级", r.text)]
                 if hit:
                     out.append(Finding("警告", r.id, f"「{r.text}」与一票否决条款「{v.text}」都涉及{'、'.join(hit)}级通报批评，"
                                                      "同一通报应记在哪条规则需由记录人确定"))

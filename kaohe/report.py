@@ -21,6 +21,7 @@ from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up
 from .provenance import copy_names, versions
 from .rubric import Rubric
+from .rules.veto import EFFECTS as VETO_EFFECTS
 from .scoring import Result, excellent_label
 
 #: The marker the runner looks for in the last cell: a report that lacks it did not run to the end.
@@ -65,31 +66,34 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     r, row = result.rubric, _unit_row(result, unit)
     n = result.size
     kinds = {rule.kind for rule in r.rules.values()}
-    if r.aggregate == "sum":
+    if r.rescaled:
         items = [("得分", f"{fmt(row['total'])}（按比例折合为 {fmt(row['points'])} 分制；模块合计 {fmt(row['subtotal'])}，"
                           f"适用模块满分 {fmt(row['max'])}）")]
+    elif r.aggregate == "sum":
+        items = [("得分", f"{fmt(row['total'])}（各部分得分之和；各部分满分合计 {fmt(row['max'])}）")]
     else:
         items = [("得分", f"{fmt(row['total'])}（满分 {fmt(row['points'])}，扣 {fmt(row['deducted'])} 分）")]
     if r.grades:
         items.append(("等次", row["grade"]))
     items.append(("排名", _rank_text(row, n)))
-    if "veto" in kinds:
+    if r.vetoes:
         items.append(("一票否决", "是" if row["vetoed"] else "否"))
     if "disqualify" in kinds:
         items.append(("取消年度评价资格", "是" if row["disqualified"] else "否"))
     if r.awards.excellent:
         items.append((r.awards.excellent.name, _excellent_text(row)))
     gates = [g for g in r.indicators if g.eligibility_min is not None]
-    if gates:
+    if r.bars_awards:
         items.append(("取消评优资格", "是" if row["ineligible"] else "否"))
     parts = [dl(items)]
-    if row["ineligible"]:
-        names = "、".join(f"「{g.name}」低于 {fmt(g.eligibility_min)} 分" for g in gates)
+    scores = result.nodes[result.nodes["unit"] == unit].set_index("node")["score"]
+    low = [g for g in gates if scores[g.id] is not None and scores[g.id] < g.eligibility_min]
+    if low:
+        names = "、".join(f"「{g.name}」低于 {fmt(g.eligibility_min)} 分" for g in low)
         parts.append(tag("p", f"本单位{names}：按细则取消年度评优资格，照常计分排名。", "kaohe-veto"))
+    parts += [tag("p", note, "kaohe-note") for note in row["notes"]]
     if row["vetoed"]:
-        veto = r.veto.reading if r.veto else ""
-        parts.append(tag("p", f"本单位被一票否决：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
-                              f"但等次定为「{row['grade']}」，排名列在所有未被否决的单位之后。{veto}", "kaohe-veto"))
+        parts.append(_veto_text(a, result, unit, row))
     if row["disqualified"]:
         parts.append(tag("p", f"本单位被取消年度评价资格：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
                               "但不参加排名和评优。依据见下文“每一项扣分”中的取消资格记录。", "kaohe-veto"))
@@ -97,6 +101,25 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
         if unit in str(d["units"]).split("、"):
             parts.append(tag("p", f"{d['award']}：{d['reason']}（{d['units']}）", "kaohe-pending"))
     return join(parts)
+
+
+def _veto_text(a: Assessment, result: Result, unit: str, row) -> Fragment:
+    """What the veto did, the clause that vetoed and the record it rests on."""
+    r = result.rubric
+    led = result.ledger[(result.ledger["unit"] == unit) & (result.ledger["kind"] == "veto")]
+    hits = [e for _, e in led.iterrows() if r.rules[e["rule"]].effect != "no_award"]
+    first = hits[0]
+    rule, f = r.rules[first["rule"]], a.finding(first["file"], first["row"])
+    if rule.effect == "stop":
+        what = (f"本单位被单项否决：等次定为「{row['grade']}」，"
+                + (f"「{r.nodes_by_id[rule.scope].name}」不再评分，计 {fmt(rule.score or 0)} 分。" if rule.scope else
+                   f"其余部分不再评分，总分计 {fmt(row['total'])} 分，排名列在所有未被否决的单位之后。"))
+    else:
+        what = (f"本单位被一票否决：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
+                f"但等次定为「{row['grade']}」，排名列在所有未被否决的单位之后。{r.veto.reading if r.veto else ''}")
+    where = f"记录 {first['evidence_id']}（{first['date'].isoformat()}{'，' + f.note if f.note else ''}）"
+    return join([tag("p", what, "kaohe-veto"), tag("blockquote", rule.text, "kaohe-clause"),
+                 tag("p", f"依据：规则 {rule.id}，{where}。", "kaohe-veto")])
 
 
 def lost_by_top(result: Result, units: list[str] | None = None) -> pd.DataFrame:
@@ -108,9 +131,11 @@ def lost_by_top(result: Result, units: list[str] | None = None) -> pd.DataFrame:
     r = result.rubric
     units = list(result.units["unit"]) if units is None else units
     top = result.nodes[(result.nodes["depth"] == 0) & result.nodes["unit"].isin(units)].copy()
-    if r.aggregate == "sum":  # each applicable module's shortfall, converted like the total
+    if r.aggregate == "sum":  # each applicable part's shortfall, converted like the total where it is rescaled
         out_of = dict(zip(result.units["unit"], result.units["max"]))
-        top["lost"] = [round_half_up((p - s) / out_of[u] * (r.scale or 1), 2) if s is not None and out_of[u] else 0
+        full = r.scale or r.points
+        top["lost"] = [0 if s is None or p is None else
+                       round_half_up((p - s) / out_of[u] * full, 2) if r.rescaled else p - s
                        for u, p, s in zip(top["unit"], top["points"], top["score"])]
     elif r.aggregate == "weighted":
         weight = {n.id: n.weight for n in r.indicators}
@@ -128,8 +153,14 @@ def unit_waterfall(a: Assessment, unit: str) -> Fragment:
     names = {n.id: f"{n.id} {n.name}" for n in result.rubric.indicators}
     lost = lost_by_top(result, [unit]).loc[unit]
     steps = [(names[node], value) for node, value in lost.items() if value > 0]
-    fig = charts.waterfall(row["points"], steps, row["total"], f"{unit}：从满分到得分")
-    alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(row['points'])}", *(f"{s} 扣 {fmt(d)}" for s, d in steps),
+    start = row["points"]
+    if result.rubric.aggregate == "sum" and not result.rubric.rescaled:  # parts that add up start from their sum
+        start = row["max"]
+        rest = start - sum((d for _, d in steps), Decimal(0)) - row["total"]
+        if rest > 0:  # not lost in a part: a veto that stopped the scoring, points shared out
+            steps.append(("否决或折算", rest))
+    fig = charts.waterfall(start, steps, row["total"], f"{unit}：从满分到得分")
+    alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(start)}", *(f"{s} 扣 {fmt(d)}" for s, d in steps),
                                                  f"得分 {fmt(row['total'])}"])
     return Fragment(charts.to_html(fig, alt))
 
@@ -159,12 +190,18 @@ def unit_composition(a: Assessment, unit: str) -> Fragment:
     if r.aggregate == "sum":
         nodes = result.nodes[(result.nodes["unit"] == unit) & (result.nodes["depth"] == 0)].set_index("node")
         rows = [[f"{n.id} {n.name}", n.points, nodes.at[n.id, "score"], nodes.at[n.id, "basis"],
-                 "不列入" if nodes.at[n.id, "score"] is None and "不适用" in nodes.at[n.id, "basis"] else "列入"]
+                 "不列入" if nodes.at[n.id, "score"] is None else "列入"]
                 for n in r.indicators]
         rows.append([Markup("<strong>合计</strong>"), row["max"], row["subtotal"], "", ""])
-        return join([tag("p", f"总分 = 适用模块得分之和 {fmt(row['subtotal'])} ÷ 适用模块满分 {fmt(row['max'])} × {fmt(r.scale)}"
-                              f" = {fmt(row['total'])} 分（四舍五入到 0.01）。各模块评估指标体系未载于文件，模块得分由台账给出或按任务完成情况计算。",
-                              "kaohe-composition"),
+        if r.rescaled:
+            na = r.not_applicable
+            how = (f"总分 = 适用模块得分之和 {fmt(row['subtotal'])} ÷ 适用模块满分 {fmt(row['max'])} × {fmt(r.scale or r.points)}"
+                   f" = {fmt(row['total'])} 分（四舍五入到 {'0.' + '0' * ((na.decimals if na else 2) - 1) + '1'}）。")
+        else:
+            how = f"总分 = 各部分得分之和 = {fmt(row['total'])} 分。" if not row["vetoed"] else f"总分 {fmt(row['total'])} 分（见上文否决说明）。"
+        if any(rule.kind in SCORE_KINDS for n in r.indicators for rule in n.rules):
+            how += "各模块评估指标体系未载于文件，模块得分由台账给出或按任务完成情况计算。"
+        return join([tag("p", how, "kaohe-composition"),
                      table(["模块", "满分", "得分", "得分来源", "是否列入"], rows, "kaohe-composition", {1: "num", 2: "num"})])
     if r.aggregate != "weighted":
         how = "扣分合计" if not r.pooled else "各项共用总分的扣分合计"
@@ -334,7 +371,7 @@ def vetoed(a: Assessment, result: Result) -> Fragment:
     rows = []
     for _, e in led.iterrows():
         f = a.finding(e["file"], e["row"])
-        what = "一票否决" if e["kind"] == "veto" else "取消年度评价资格"
+        what = VETO_EFFECTS[result.rubric.rules[e["rule"]].effect] if e["kind"] == "veto" else "取消年度评价资格"
         rows.append([e["unit"], what, e["evidence_id"], e["date"].isoformat(), f.level, f.note, f.source])
     return table(["单位", "结果", "记录编号", "日期", "级别", "情况说明", "依据/来源"], rows, "kaohe-vetoed")
 

@@ -406,6 +406,27 @@ class Rubric(_Model):
         return frozenset(out)
 
     @cached_property
+    def nodes_by_id(self) -> dict[str, Node]:
+        return {n.id: n for n in self.nodes}
+
+    @property
+    def rescaled(self) -> bool:
+        """Whether the total is the parts' sum converted to full points (衡阳's 折合, 4/3): not a plain sum."""
+        return self.scale is not None or (self.not_applicable is not None and self.not_applicable.rescale == "proportional")
+
+    @property
+    def vetoes(self) -> bool:
+        """Whether a record can veto a unit (a veto that only bars awards does not)."""
+        return any(r.kind == "veto" and r.effect != "no_award" for r in self.rules.values())
+
+    @property
+    def bars_awards(self) -> bool:
+        """Whether something other than a veto can bar a unit from awards: a module's minimum, a fail mark,
+        a veto that only bars awards."""
+        return (any(n.eligibility_min is not None or n.fail is not None for n in self.nodes)
+                or any(r.kind == "veto" and r.effect == "no_award" for r in self.rules.values()))
+
+    @cached_property
     def nodes(self) -> list[Node]:
         """Every node, depth first, in document order."""
         return [n for top in self.indicators for n in top.walk()]

@@ -88,14 +88,14 @@ class Result:
                             ("扣分" if r.aggregate == "deduct" else "失分"): u["deducted"]})
         if r.grades:
             out["等次"] = u["grade"]
-        if "veto" in kinds:
+        if r.vetoes:
             out["一票否决"] = u["vetoed"].map({True: "是", False: ""})
         if "disqualify" in kinds:
             out["取消评价资格"] = u["disqualified"].map({True: "是", False: ""})
-        if r.aggregate == "sum":
+        if r.rescaled:
             out.insert(4, "模块合计", u["subtotal"])
             out.insert(5, "适用满分", u["max"])
-        if any(n.eligibility_min is not None for n in r.indicators):
+        if r.bars_awards:
             out["取消评优资格"] = u["ineligible"].map({True: "是", False: ""})
         if r.awards.excellent:
             out[r.awards.excellent.name] = [excellent_label(e, p) for e, p in zip(u["excellent"], u["excellent_pending"])]

@@ -117,7 +117,7 @@ def workbook(rubric: Rubric, roster: Roster):
                                 error=f"「{LABELS[column]}」应为不小于 0 的数字")
         elif column == "level":  # the levels this rubric's rules name (per_level amounts, veto levels)
             levels = list(dict.fromkeys(lv for r in rubric.rules.values()
-                                        for lv in (*getattr(r, "amounts", {}), *getattr(r, "levels", ())))) or ["国家", "省", "市"]
+                                        for lv in (*getattr(r, "amounts", {}), *(getattr(r, "levels", None) or ())))) or ["国家", "省", "市"]
             dv = DataValidation(type="list", formula1='"' + ",".join(levels) + '"', allow_blank=True,
                                 error=f"请选择 {'、'.join(levels)}")
         elif column == "status":

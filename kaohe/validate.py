@@ -267,16 +267,16 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence, 
             continue
         left_out, bad = rubric.modules_left_out(u.not_applicable)
         for w in bad:
-            optional = "、".join(f"{n.id} {n.name}" for n in rubric.indicators if n.optional) or "无"
+            optional = "、".join(f"{n.id} {n.name}" for n in rubric.nodes if n.optional) or "无"
             out.append(Problem(u.file, u.row, "不适用", w, "not_optional",
                                f"不是细则 {rubric.ref} 中可不列入的模块（可不列入：{optional}）"))
         mine = rows.get(u.name, {})
         for rule_id, fs in mine.items() if left_out else ():
             node = rubric.rule_node.get(rule_id)
-            top = node and rubric.ancestors(node)[-1]
-            if top is not None and top.id in left_out:
+            out_node = next((a for a in rubric.ancestors(node) if a.id in left_out), None) if node else None
+            if out_node is not None:
                 out += [Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
-                                f"名单中 {u.name} 的「{top.name}」不适用、不列入考核，不应有记录", rule_id) for f in fs]
+                                f"名单中 {u.name} 的「{out_node.name}」不适用、不列入考核，不应有记录", rule_id) for f in fs]
         present = has.get(u.name, set())
         for rule_id in [r for r in mine if r in special[id(rubric)]]:  # rules with excludes, and tasks
             fs = mine[rule_id]

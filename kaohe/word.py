@@ -9,6 +9,7 @@ from datetime import datetime
 from .assessment import Assessment
 from .files import FIXED_TIME, fixed_zip
 from .numbers import fmt
+from .rules.veto import EFFECTS as VETO_EFFECTS
 from .scoring import Result, excellent_label
 
 FONT = "宋体"  # what Chinese government documents are set in; Word and WPS substitute if it is missing
@@ -19,7 +20,7 @@ def removal_reasons(result: Result) -> dict[str, str]:
     led = result.ledger[result.ledger["kind"].isin(["veto", "disqualify"])]
     out: dict[str, list[str]] = {}
     for (unit, kind, rule), rows in led.groupby(["unit", "kind", "rule"], sort=False):
-        what = "一票否决" if kind == "veto" else "取消年度评价资格"
+        what = VETO_EFFECTS[result.rubric.rules[rule].effect] if kind == "veto" else "取消年度评价资格"
         records = "、".join(f"{e}（{d.isoformat()}）" for e, d in zip(rows["evidence_id"], rows["date"]))
         out.setdefault(unit, []).append(f"{what}：{result.rubric.rules[rule].text}（记录 {records}）")
     return {u: "；".join(parts) for u, parts in out.items()}
