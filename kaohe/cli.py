@@ -303,9 +303,18 @@ def cmd_rubric_show(args) -> int:
             p = points[n.id]
             shown = describe_points(n) if n.points is not None or p is None else f"{fmt(p)} 分，下级合计"
             extra = [f"权重 {fmt(n.weight)}%" if n.weight is not None else "", "可不列入" if n.optional else "",
-                     f"低于 {fmt(n.eligibility_min)} 分取消评优资格" if n.eligibility_min is not None else ""]
+                     f"低于 {fmt(n.eligibility_min)} 分取消评优资格" if n.eligibility_min is not None else "",
+                     "得分制：从 0 分起计所得" if n.start == "zero" else "", "得分为下级得分之和" if n.combine == "sum" else "",
+                     "下级按权重合成" if n.combine == "weighted" else "",
+                     f"须{n.gate.describe(r.nodes_by_id[n.gate.node].name)}才评分" if n.gate else "",
+                     f"低于 {fmt(n.fail.below)} 分判定为「{n.fail.grade}」" if n.fail else "",
+                     f"不适用时：{n.not_applicable.describe()}" if n.not_applicable else "",
+                     "扣分不以本项分值为限" if n.points is not None and not r.caps(n) else ""]
             shown = "，".join([shown, *(x for x in extra if x)])
             print(f"{pad}{n.id} {n.name}（{shown}）")
+            for said in (n.gate, n.fail, n.not_applicable):
+                if said is not None and said.text:
+                    print(f"{pad}  原文：{said.text}")
             for rule in n.rules:
                 print(f"{pad}  [{rule.id}] {rule.kind}：{rule.describe()}\n{pad}      原文：{rule.text}")
             show(n.children, depth + 1)
@@ -315,8 +324,14 @@ def cmd_rubric_show(args) -> int:
         print(f"总分：{r.points_text}")
     if r.aggregate == "weighted":
         print("合成：总分 = Σ 权重 × 环节得分 ÷ 环节满分 × 满分")
+    elif r.rescaled:
+        print(f"合成：适用模块得分之和 ÷ 适用模块满分之和 × {fmt(r.scale or r.points)}（按比例折合）")
     elif r.aggregate == "sum":
-        print(f"合成：适用模块得分之和 ÷ 适用模块满分之和 × {fmt(r.scale)}（按比例折合）")
+        print("合成：总分为各部分得分之和（可超过满分）")
+    if r.not_applicable:
+        print(f"不适用时：{r.not_applicable.describe()}" + (f"。原文：{r.not_applicable.text}" if r.not_applicable.text else ""))
+    if r.cap_levels:
+        print(f"扣分上限：只在第 {'、'.join(map(str, r.cap_levels))} 级指标封顶，其余各级扣分可超过本项分值")
     if r.grades:
         print("等次：" + "；".join(f"{b.grade} ≥{fmt(b.min)}" if b.min is not None else b.grade for b in r.grades.bands))
         print(f"等次读法：{r.grades.reading}")

@@ -365,3 +365,18 @@ class TestValidation:
         with pytest.raises(RubricError) as e:
             load_rubric(path)
         assert words in str(e.value)
+
+
+def test_rubric_show_describes_each_structure_in_chinese(tmp_path, capsys):
+    from kaohe.cli import main
+    for name, text in (("staged", STAGED), ("na", NA), ("caps", CAPS)):
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+    assert main(["rubric", "show", str(tmp_path / "staged.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "须「扣分指标」得分高于 80 分（不含）才评分" in out
+    assert "低于 60 分判定为「不合格」" in out and "得分制：从 0 分起计所得" in out
+    assert "其余部分不再评分，计 59 分" in out and "总分为各部分得分之和（可超过满分）" in out
+    assert main(["rubric", "show", str(tmp_path / "na.yaml")]) == 0
+    assert "其余得分按比例折算到满分" in capsys.readouterr().out
+    assert main(["rubric", "show", str(tmp_path / "caps.yaml")]) == 0
+    assert "只在第 1 级指标封顶" in capsys.readouterr().out
