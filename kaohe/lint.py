@@ -29,7 +29,7 @@ def lint(rubric: Rubric) -> list[Finding]:
         out.append(Finding("警告", rubric.id, f"各指标分值合计 {fmt(sum(top, Decimal(0)))} 分，与总分 {fmt(rubric.points)} 分不符"))
     for node in rubric.nodes:
         where = f"{node.id} {node.name}"
-        if node.points is not None and node.children:
+        if node.points is not None and node.children and node.combine != "weighted":  # weights add up instead
             kids = [points[c.id] for c in node.children]
             written = [k for k in kids if k is not None]
             if written and sum(written, Decimal(0)) != node.points:

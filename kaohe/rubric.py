@@ -228,7 +228,8 @@ class Node(_Model):
         # documents do contain such sums (郎溪 A3: 9+6+9+4+5 = 33% under 36%), and a typo must not pass as one.
         if not self.reading:
             points = [c.points for c in self.children if c.points is not None]
-            if self.points is not None and points and sum(points, Decimal(0)) != self.points:
+            # parts combined by weight are each on their own scale: their weights must add up, not their points
+            if self.points is not None and points and self.combine != "weighted" and sum(points, Decimal(0)) != self.points:
                 raise ValueError(f"下级分值合计 {fmt(sum(points, Decimal(0)))} 分，与本项 {fmt(self.points)} 分不符；"
                                  "若原文如此，请在本项的 reading 中写明如何计分")
             weights = [c.weight for c in self.children if c.weight is not None]
