@@ -245,6 +245,15 @@ class Node(_Model):
             yield from child.walk()
 
 
+class Located(ValueError):
+    """A problem of the whole tree that belongs to one node or rule (``ident``; None: the rubric) and field:
+    the error then names that line rather than the top of the file."""
+
+    def __init__(self, ident: str | None, field: tuple[str, ...], message: str):
+        super().__init__(message)
+        self.ident, self.field = ident, field
+
+
 #: Kinds that neither score nor deduct: a part holding only these needs no points (单项否决指标).
 _NO_POINTS = ("veto", "disqualify", "unscored")
 
@@ -366,26 +375,29 @@ class Rubric(_Model):
                 target = ids.get(n.gate.node)
                 inside = {x.id for x in n.walk()} | {x.id for x in self.ancestors(n)}
                 if target is None or target.id in inside:
-                    raise ValueError(f"{n.id} 的 gate.node {n.gate.node!r} 应为本细则中另一部分的编号（不能是本项、其上级或下级）")
-        hosts = [("细则", self.not_applicable, self.indicators), *((n.id, n.not_applicable, n.children) for n in self.nodes)]
+                    raise Located(n.id, ("gate", "node"), f"{n.id} 的 gate.node {n.gate.node!r} 应为本细则中另一部分的编号"
+                                  "（不能是本项、其上级或下级）")
+        hosts = [(None, self.not_applicable, self.indicators), *((n.id, n.not_applicable, n.children) for n in self.nodes)]
         for host, na, kids in hosts:
             if na is None:
                 continue
             siblings = {k.id: k for k in kids}
             bad = [x for x in na.to if x not in siblings or siblings[x].optional or siblings[x].points is None]
             if bad:
-                raise ValueError(f"{host} 的 not_applicable.to 含 {'、'.join(bad)}：应为同一层中有分值、且不会不适用的指标")
+                raise Located(host, ("not_applicable", "to"), f"{host or '细则'} 的 not_applicable.to 含 {'、'.join(bad)}："
+                              "应为同一层中有分值、且不会不适用的指标")
             if not any(k.optional for k in kids):
-                raise ValueError(f"{host} 写了 not_applicable，但其下级没有可不适用（optional: true）的指标")
+                raise Located(host, ("not_applicable",), f"{host or '细则'} 写了 not_applicable，但其下级没有可不适用"
+                              "（optional: true）的指标")
         for r in self.rules.values():
             scope = getattr(r, "scope", None)
             if scope is not None and scope not in ids:
-                raise ValueError(f"规则 {r.id} 的 scope {scope!r} 不是本细则的节点编号")
+                raise Located(r.id, ("scope",), f"规则 {r.id} 的 scope {scope!r} 不是本细则的节点编号")
             if r.kind == "earned" and not any(a.start == "zero" for a in self.ancestors(self.rule_node[r.id])):
-                raise ValueError(f"规则 {r.id}（得分项）须在 start: zero（得分制）的节点下：得分项从 0 分起计")
+                raise Located(r.id, ("kind",), f"规则 {r.id}（得分项）须在 start: zero（得分制）的节点下：得分项从 0 分起计")
         depth = max(d for top in self.indicators for d in _depths(top, 1))
         if self.cap_levels and any(c > depth for c in self.cap_levels):
-            raise ValueError(f"cap_levels {self.cap_levels} 超出指标的层级数 {depth}")
+            raise Located(None, ("cap_levels",), f"cap_levels {self.cap_levels} 超出指标的层级数 {depth}")
 
     @cached_property
     def level(self) -> dict[str, int]:
@@ -729,6 +741,11 @@ def _problem(file: str, data, where: Where, err) -> Problem:
         node = node[part] if isinstance(node, (dict, list)) and _has(node, part) else None
     if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
         loc.append("kind")  # the problem is the kind field, not the whole rule
+    located = (err.get("ctx") or {}).get("error")
+    if isinstance(located, Located) and isinstance(data, dict):
+        found = _by_id(data).get(located.ident, []) if located.ident else [((), data)]
+        if len(found) == 1:
+            loc = [*found[0][0], *located.field]
     line = None
     for i in range(len(loc), -1, -1):
         if tuple(loc[:i]) in where:
@@ -743,6 +760,10 @@ def _problem(file: str, data, where: Where, err) -> Problem:
     if err["type"] in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
     value = (err.get("ctx") or {}).get("tag") if err["type"] == "union_tag_invalid" else err.get("input")
+    if isinstance(located, Located):  # the value of the field named, not the whole rubric
+        value = data
+        for part in loc:
+            value = value[part] if isinstance(value, (dict, list)) and _has(value, part) else None
     shown = None if err["type"] == "missing" or isinstance(value, (dict, list)) else str(value)
     field = next((p for p in reversed(loc) if isinstance(p, str)), None)
     rule_id = _enclosing_rule_id(data, loc)

@@ -380,3 +380,14 @@ def test_rubric_show_describes_each_structure_in_chinese(tmp_path, capsys):
     assert "其余得分按比例折算到满分" in capsys.readouterr().out
     assert main(["rubric", "show", str(tmp_path / "caps.yaml")]) == 0
     assert "只在第 1 级指标封顶" in capsys.readouterr().out
+
+
+def test_a_structure_error_names_the_line_and_field_of_the_node(tmp_path):
+    # the gate points at its own part: the error is located at P3's gate.node, with the value written there
+    path = tmp_path / "r.yaml"
+    path.write_text(STAGED.replace("gate: {node: P2,", "gate: {node: P3,"), encoding="utf-8")
+    with pytest.raises(RubricError) as e:
+        load_rubric(path)
+    (p,) = e.value.problems
+    line = next(i for i, t in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if "gate: {node: P3" in t)
+    assert (p.row, p.column, p.value) == (line, "indicators[2].gate.node", "P3")
