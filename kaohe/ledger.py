@@ -4,7 +4,8 @@ Canonical evidence columns, with the Chinese headers office staff use:
 ``id`` 编号, ``unit`` 单位, ``rule`` 规则编号, ``date`` 日期, ``count`` 次数/数量, ``value`` 数值,
 ``level`` 级别, ``points`` 分值/扣分, ``note`` 情况说明, ``source`` 依据/来源,
 ``attachment`` 佐证材料, ``recorded_by`` 记录人, and for tasks ``required`` 要求任务量, ``done`` 完成任务量,
-``status`` 完成情况 (按时/逾期/未启动). Required: id, unit, rule, date.
+``status`` 完成情况 (按时/逾期/未启动 for tasks, 达到/部分达到/未达到 for points earned). Required: id, unit, rule,
+date.
 """
 
 from __future__ import annotations
@@ -60,10 +61,12 @@ ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
     "not_applicable": ("不适用", "不适用模块", "不列入"),
 }
 
-#: 完成情况 as written -> 按时 / 逾期 / 未启动.
+#: 完成情况 as written -> 按时 / 逾期 / 未启动 (a task) or 达到 / 部分达到 / 未达到 (points earned); which words
+#: a rule takes is its kind's to say (``statuses``).
 STATUSES = {"按时": "按时", "按时完成": "按时", "超额完成": "按时", "按时按量完成": "按时", "逾期": "逾期", "逾期完成": "逾期",
             "未完成": "逾期",  # started, not finished: scored by the share done, like a late task
-            "未启动": "未启动"}
+            "未启动": "未启动",
+            "达到": "达到", "完全达到": "达到", "部分达到": "部分达到", "未达到": "未达到"}
 
 LEVELS = {"国": "国家", "国家": "国家", "国家级": "国家", "中央": "国家", "省": "省", "省级": "省",
           "市": "市", "市级": "市", "县": "县", "县级": "县", "区": "县", "县区": "县"}
@@ -383,7 +386,8 @@ def parse_row(cells: dict, file: str, row: int, headers: dict[str, str]) -> tupl
     status_text = text(cells.get("status"))
     status = STATUSES.get(status_text) if status_text else None
     if status_text and status is None:
-        problem("status", status_text, "bad_status", "「完成情况」应为 按时完成、逾期完成 或 未启动")
+        problem("status", status_text, "bad_status",
+                "「完成情况」应为 按时完成、逾期完成、未启动（按任务计分），或 达到、部分达到、未达到（得分项）")
     level_text = text(cells.get("level"))
     level = LEVELS.get(level_text.removesuffix("通报"), level_text) if level_text else None
 

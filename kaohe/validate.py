@@ -180,7 +180,7 @@ class _Rows:
                 g = findings[i]
                 if missing and not _has_parse_problem(evidence, g, needed):
                     what = {"value": "测量值（如实际项数、百分率）", "points": "扣分分值（由台账给出）",
-                            "level": "通报级别（国家/省/市）", "status": "完成情况（按时完成/逾期完成/未启动）"}[needed]
+                            "level": "通报级别（国家/省/市）", "status": f"完成情况（{'/'.join(rule.statuses)}）"}[needed]
                     out.append((i, 2, Problem(g.file, g.row, header(g.file, needed), "", "missing_value",
                                               f"规则 {rule.id} 需要在「{LABELS[needed]}」中填写{what}", f.rule)))
                     continue

@@ -91,6 +91,8 @@ class RuleBase(BaseModel):
     reads: ClassVar[tuple[str, ...]] = ()
     #: A measurement (a rate, a count of items): only the latest row per unit counts.
     measurement: ClassVar[bool] = False
+    #: The 完成情况 words the kind takes, as the template's drop-down offers them (tasks, points earned).
+    statuses: ClassVar[tuple[str, ...]] = ()
 
     def describe(self) -> str:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
@@ -123,6 +125,14 @@ def score_range(value: Decimal | None, top: Decimal, what: str) -> list[tuple[st
     """A score read from 数值 must lie in [0, top] (given scores, raters' scores)."""
     if value is not None and not (0 <= value <= top):
         return [("value", value, f"{what}应在 0 至 {fmt(top)} 分之间")]
+    return []
+
+
+def status_check(status: str | None, accepted: tuple[str, ...], shown: tuple[str, ...], what: str):
+    """完成情况 must be one of ``accepted`` (the ledger's canonical words); the message lists ``shown``."""
+    if status is not None and status not in accepted:
+        words = "、".join(shown[:-1]) + " 或 " + shown[-1]
+        return [("status", status, f"{what}的「完成情况」应为 {words}")]
     return []
 
 

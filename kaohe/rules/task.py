@@ -4,7 +4,10 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from ..numbers import fmt
-from . import Finding, RuleBase, register
+from . import Finding, RuleBase, register, status_check
+
+#: 完成情况 of a task as kaohe.ledger.STATUSES reads it (按时完成 → 按时).
+TASK_STATUSES = ("按时", "逾期", "未启动")
 
 
 class TaskRule(RuleBase):
@@ -18,12 +21,13 @@ class TaskRule(RuleBase):
     kind: Literal["task"]
     uses: ClassVar[str] = "status"
     also_uses: ClassVar[tuple[str, ...]] = ("points", "required", "done")
+    statuses: ClassVar[tuple[str, ...]] = ("按时完成", "逾期完成", "未启动")
 
     def describe(self) -> str:
         return "按任务计分：按时按量完成得该任务分值，逾期或未完成按 完成量 ÷ 要求量 比例计分，未启动计 0 分；本项得分为各任务得分之和"
 
     def check(self, finding: Finding):
-        out = []
+        out = status_check(finding.status, TASK_STATUSES, self.statuses, "按任务计分")  # not 达到 (earned)
         if finding.points is None or finding.points <= 0:
             out.append(("points", finding.points if finding.points is not None else "", "任务须在「分值/扣分」中给出该任务的标准分值（正数）"))
         if finding.status == "逾期" and (finding.required is None or finding.done is None):
