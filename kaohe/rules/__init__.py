@@ -186,6 +186,7 @@ from . import (  # noqa: F401
     bonus,
     discretionary,
     disqualify,
+    earned,
     external,
     flat,
     given,
