@@ -16,6 +16,7 @@ from kaohe.ledger import LABELS, parse_row
 from kaohe.rubric import Rubric
 from kaohe.rules import Finding, amount
 from kaohe.rules.earned import EarnedRule
+from kaohe.rules.exceed import ExceedRule
 from kaohe.rules.task import TaskRule
 from kaohe.scoring import score
 
@@ -162,3 +163,94 @@ class TestEarned:
         assert list(r.ledger["applied"]) == [-2, -4]
         assert list(r.ledger["capped_by"]) == ["", "e2"]
         assert r.ledger["reason"].iloc[1] == "规则 e2 全年累计加分不超过 6 分"
+
+
+class TestExceed:
+    """“超过规定数量的10%的加1分，超过30%以上，每超过20%加1分”, target 100, read as: the highest tier reached, plus
+    ⌊(excess − 30) ÷ 20⌋ × 1 beyond 30% (excess% = (value − 100) ÷ 100 × 100)."""
+
+    CLAUSE = {"kind": "exceed", "id": "x", "text": "超过规定数量的10%的加1分，超过30%以上，每超过20%加1分",
+              "target": 100, "tiers": [{"over": 10, "amount": 1}], "then": {"over": 30, "every": 20, "amount": 1}}
+
+    def rule(self, **kw) -> ExceedRule:
+        return ExceedRule(**{**self.CLAUSE, "inclusive": True, **kw})
+
+    @pytest.mark.parametrize(("value", "gained"), [
+        ("109", 0),     # 9% < 10%
+        ("110", 1),     # 10% reaches the tier (inclusive)
+        ("129", 1),     # 29%: the tier only
+        ("131", 1),     # 31%: ⌊(31 − 30) ÷ 20⌋ = 0 steps, 1 + 0
+        ("150", 2),     # 50%: ⌊20 ÷ 20⌋ = 1 step, 1 + 1
+        ("171", 3),     # 71%: ⌊41 ÷ 20⌋ = 2 steps, 1 + 2
+        ("100", 0), ("80", 0), ("0", 0)])  # at or below the target: nothing, never a deduction
+    def test_inclusive(self, value, gained):
+        assert amount(self.rule(), f("x", value=D(value))) == -gained
+
+    @pytest.mark.parametrize(("value", "gained"), [
+        ("110", 0),     # exactly 10% is not more than 10%
+        ("110.01", 1),  # 10.01%
+        ("150", 1),     # exactly one step of 20 beyond 30 is not more than it: 1 + 0
+        ("150.5", 2),   # 50.5%: 1 + 1
+        ("170", 2),     # 70%: two whole steps, the second exact: 1 + 1
+        ("171", 3)])
+    def test_strict(self, value, gained):
+        assert amount(self.rule(inclusive=False), f("x", value=D(value))) == -gained
+
+    def test_target_from_the_row(self):
+        """No target in the rule: 要求任务量 40, 数值 52 is 30% over → tier 1, ⌊0 ÷ 20⌋ = 0 → 1; 数值 60 is 50% → 2."""
+        rule = self.rule(target=None)
+        assert amount(rule, f("x", value=D(52), required=D(40))) == -1
+        assert amount(rule, f("x", value=D(60), required=D(40))) == -2
+        assert rule.also_uses == ("required",) and self.rule().also_uses == ()
+
+    def test_exact_where_division_is_not(self):
+        """Target 3, 数值 3.3 is exactly 10% over (0.3 ÷ 3), which a division in binary floats misses."""
+        assert amount(self.rule(target=3), f("x", value=D("3.3"))) == -1
+
+    def test_several_tiers_do_not_add_up(self):
+        """超过10%加1分，超过20%加2分: 25% gains 2 (the highest tier), not 3."""
+        rule = ExceedRule(kind="exceed", id="x", text="t", target=100, inclusive=True,
+                          tiers=[{"over": 10, "amount": 1}, {"over": 20, "amount": 2}])
+        assert [amount(rule, f("x", value=D(v))) for v in (105, 115, 125)] == [0, -1, -2]
+
+    def test_declarations(self):
+        with pytest.raises(ValueError, match="inclusive"):
+            ExceedRule(**self.CLAUSE)  # 超过 may or may not include the bound: the rubric must say
+        with pytest.raises(ValueError, match="须给出 tiers（各档）或 then"):
+            ExceedRule(kind="exceed", id="x", text="t", target=100, inclusive=True)
+        with pytest.raises(ValueError, match="从低到高"):
+            self.rule(tiers=[{"over": 20, "amount": 2}, {"over": 10, "amount": 1}])
+        with pytest.raises(ValueError, match=r"then\.over（5%）不能低于最高一档的 over（10%）"):
+            self.rule(then={"over": 5, "every": 20, "amount": 1})
+        with pytest.raises(ValueError, match="greater than 0"):
+            self.rule(target=0)
+
+    def test_checks(self):
+        assert self.rule().gains()
+        assert self.rule().check(f("x", value=D(-1))) == [("value", D(-1), "「数值」应不小于 0")]
+        assert self.rule().check(f("x", value=D(120), required=D(90))) == [
+            ("required", D(90), "目标数量由细则规定为 100：「要求任务量」应留空")]
+        assert self.rule().check(f("x", value=D(120), required=D(100))) == []
+        assert self.rule(target=None).check(f("x", value=D(5), required=D(0))) == [
+            ("required", D(0), "「要求任务量」（规定数量）应为正数")]
+
+    def test_located_error_without_a_target(self, tmp_path):
+        """No target in the rule and none in row 3: located on 要求任务量, row 3."""
+        rub = rubric({**self.CLAUSE, "target": None, "inclusive": True})
+        path = ledger(tmp_path, {"unit": "甲镇", "rule": "x", "date": "2020-05-01", "value": "120", "required": "100"},
+                      {"unit": "乙镇", "rule": "x", "date": "2020-05-01", "value": "120"})
+        (p,) = problems(rub, ["甲镇", "乙镇"], path)
+        assert (p.file, p.row, p.column, p.value, p.rule, p.message) == (
+            str(path), 3, "要求任务量", "", "x", "规则 x 未在细则中规定目标数量：须在「要求任务量」中填写规定数量（正数）")
+
+    def test_latest_row_counts_and_the_cap_cuts(self, tmp_path):
+        """Cap 3. 甲镇: 131 in June, then 250 in December: 150% → 1 + ⌊120 ÷ 20⌋ = 7, cut to 3; the June row is
+        superseded. 乙镇: 150 → 2."""
+        rub = rubric({**self.CLAUSE, "inclusive": True, "cap": 3})
+        path = ledger(tmp_path, {"unit": "甲镇", "rule": "x", "date": "2020-06-30", "value": "131"},
+                      {"unit": "甲镇", "rule": "x", "date": "2020-12-31", "value": "250"},
+                      {"unit": "乙镇", "rule": "x", "date": "2020-12-31", "value": "150"})
+        r = score(rub, roster("甲镇", "乙镇"), path).ledger.set_index("evidence_id")
+        assert list(r.loc[["E1", "E2", "E3"], "raw"]) == [-1, -7, -2]
+        assert list(r.loc[["E1", "E2", "E3"], "applied"]) == [0, -3, -2]
+        assert list(r.loc[["E1", "E2", "E3"], "capped_by"]) == ["x", "x", ""]

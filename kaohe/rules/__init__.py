@@ -187,6 +187,7 @@ from . import (  # noqa: F401
     discretionary,
     disqualify,
     earned,
+    exceed,
     external,
     flat,
     given,
