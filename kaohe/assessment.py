@@ -11,14 +11,14 @@ from datetime import date
 from pathlib import Path
 
 from .config import Run
-from .errors import InputError, KaoheError
+from .errors import InputError, KaoheError, warn
 from .files import load_cache, save_cache
 from .ledger import Evidence, Roster
 from .provenance import input_files
 from .rubric import Rubric
 from .rules import Finding
 from .scoring import Result, parse_as_of, score_checked
-from .validate import check
+from .validate import check, missing_periods
 
 #: Bumped when the pickled layout changes, so a notebook never reads a stale cache from another version.
 CACHE_VERSION = 2
@@ -143,6 +143,7 @@ def assess(params: str | Path, as_of: str | date | None = None, replace: dict | 
     problems += check(run.rubrics, roster, evidence, every_category_scored=True)
     if problems:
         raise InputError(problems)
+    warn(missing_periods(run.rubrics, roster, evidence, when))  # a month without a row costs nothing: say which
     results, quarters = {}, {}
     for rubric in run.rubrics:
         result = score_checked(rubric, roster, evidence, when)

@@ -12,14 +12,14 @@ import pandas as pd
 
 from . import __version__
 from .config import DEFAULT_JOBS, DEFAULT_TIMEOUT, Run
-from .errors import InputError, KaoheError
+from .errors import InputError, KaoheError, warn
 from .files import os_error_text, write_csv_atomic
 from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
 from .rubric import bundled, describe_points, load_rubric, resolve_ref
 from .scoring import SCORE_HEADER, Result, parse_as_of, score_checked
-from .validate import check, resolve
+from .validate import check, missing_periods, resolve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +144,7 @@ def _load(args):
     source = "--as-of" if args.as_of or not args.params else args.params
     as_of, problems = parse_as_of(as_of_text, rubrics, source)
     problems += check(rubrics, roster, evidence, every_category_scored=every)
+    warn(missing_periods(rubrics, roster, evidence, as_of))  # a month without a row costs nothing: say which
     return rubrics, roster, evidence, as_of, problems
 
 

@@ -52,7 +52,8 @@ NOTE_COLUMNS = ["side", "rubric", "unit", "file", "row", "code", "message"]
 #: Problems that say a row does not fit this version's rules: the row is left out of that version only
 #: (a row that fits neither version is a ledger error and stops the comparison).
 PLACEMENT = {"unknown_rule", "split_rule", "date_outside_period", "missing_value", "out_of_range",
-             "not_applicable", "exclusive_rules", "duplicate_measurement", "score_and_tasks"}
+             "not_applicable", "exclusive_rules", "duplicate_measurement", "duplicate_period",
+             "score_and_tasks"}
 #: Problems that leave the rows in place (scored by the version's own rule) and are shown beside the result.
 NOTES = {"not_optional", "points_mismatch", "unused_input"}
 #: A part of a weighted or summed total without any score: that version cannot score the unit, as a run

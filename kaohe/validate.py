@@ -5,15 +5,17 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
 from .composite import missing_scores
-from .errors import Problem
+from .errors import WARNING, Problem
 from .ledger import LABELS, Evidence, Roster, Unit, match_units
 from .numbers import fmt
 from .rubric import Rubric, known_categories
 from .rules import amount
+from .rules.periodic import PERIOD_NAMES, period_of, periods
 
 
 def rubric_for(rubrics: list[Rubric], category: str) -> Rubric | None:
@@ -88,6 +90,7 @@ def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,
     problems += rows.problems()
     problems += _per_unit_checks(rubrics, roster, evidence, rows)
     problems += rows.duplicate_measurements()
+    problems += rows.duplicate_periods()
     return problems
 
 
@@ -207,6 +210,32 @@ class _Rows:
                                    f.rule))
         return out
 
+    def duplicate_periods(self) -> list[Problem]:
+        """Two rows of one unit and one periodic rule in one month (quarter): which figure is the period's cannot
+        be told. Each later row is named, with the first row of its period."""
+        c, findings, out = self.c, self.evidence.findings, []
+        rule_code = {name: i for i, name in enumerate(c.rule_names.tolist())}
+        for k, rubric in enumerate(self.rubrics):
+            for rid, rule in rubric.rules.items():
+                if rule.kind != "periodic" or rid not in rule_code:
+                    continue
+                rows = np.flatnonzero((self.rubric == k) & (c.rule_code == rule_code[rid]) & (c.day >= 0))
+                first: dict[tuple, int] = {}
+                for i in rows.tolist():  # ledger order: the first row of a period stays, later ones are named
+                    f = findings[i]
+                    period = period_of(rule.every, f.date)
+                    j = first.setdefault((self.unit[i], period.start), i)
+                    if j == i:
+                        continue
+                    g = findings[j]
+                    where = f"第 {g.row} 行" if g.file == f.file else f"{g.file} 第 {g.row} 行"
+                    name = PERIOD_NAMES[rule.every]
+                    out.append((i, Problem(f.file, f.row, self.evidence.header(f.file, "date"), f.date.isoformat(),
+                                           "duplicate_period",
+                                           f"{f.unit} 在 {period.label} 已有规则 {rid} 的记录（{where}，编号 {g.id}）：每{name}只能有一条记录，"
+                                           f"请合并为一条或更正日期", rid)))
+        return [p for _, p in sorted(out, key=lambda x: x[0])]
+
     def present(self) -> dict[str, set[str]]:
         """unit -> the rule ids it has rows of, for the units on the roster."""
         n = len(self.c.rule_names)
@@ -297,6 +326,46 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence, 
         for part in missing_scores(rubric, set(present), left_out):
             out.append(Problem(u.file, u.row, "单位", u.name, "missing_score",
                                f"台账中没有该单位「{part}」的得分记录，无法计算总分", None))
+    return out
+
+
+def missing_periods(rubrics: list[Rubric], roster: Roster, evidence: Evidence, as_of: date | None = None) -> list[Problem]:
+    """Warnings (:data:`~kaohe.errors.WARNING`: they stop nothing) for the months or quarters with no row of a
+    periodic rule, per unit: a period missing costs nothing, so the office should know which went unscored.
+
+    Every unit in the rubric's scope is expected to have a row for every period of the rubric's period that has
+    ended by ``as_of`` (default the period's end), except under a module 不适用 to it: a unit with no row at
+    all is the case most worth a warning. Located on the unit's roster row."""
+    by_unit = rubric_by_unit(rubrics, roster)
+    wanted = {rid for r in rubrics for rid, rule in r.rules.items() if rule.kind == "periodic"}
+    if not wanted or not any(r is not None and wanted & set(r.rules) for r in by_unit.values()):
+        return []  # the usual case: no periodic rule, nothing to look at
+    c = evidence.columns()
+    codes = [i for i, name in enumerate(c.rule_names.tolist()) if name in wanted]
+    seen: dict[tuple[str, str], set[date]] = defaultdict(set)  # (unit, rule) -> days of its rows
+    for i in np.flatnonzero(np.isin(c.rule_code, codes) & (c.day >= 0)).tolist():
+        seen[(c.unit[i], c.rule[i])].add(c.date[i])
+    out = []
+    for u in roster.units:
+        rubric = by_unit[u.name]
+        if rubric is None:
+            continue
+        left_out, _ = rubric.modules_left_out(u.not_applicable)
+        end = min(as_of, rubric.period.end) if as_of else rubric.period.end
+        for rid, rule in rubric.rules.items():
+            if rule.kind != "periodic" or rubric.ancestors(rubric.rule_node[rid])[-1].id in left_out:
+                continue
+            have = {period_of(rule.every, d).start for d in seen.get((u.name, rid), ())}
+            due = [p for p in periods(rule.every, rubric.period.start, rubric.period.end)
+                   if min(p.end, rubric.period.end) <= end]
+            gaps = [p.label for p in due if p.start not in have]
+            if gaps:
+                name = PERIOD_NAMES[rule.every]
+                what = (f"{'、'.join(gaps)} 的记录" if len(gaps) < len(due) or len(due) == 1 else
+                        f"{gaps[0]} 至 {gaps[-1]} 全部 {len(gaps)} 个{name}的记录")
+                out.append(Problem(roster.file or "单位名单", u.row, "单位", u.name, "missing_period",
+                                   f"规则 {rid}（每{name}不低于 {fmt(rule.min)} {rule.unit}）缺少 {what}："
+                                   f"这些{name}{'份' if name == '月' else ''}未计分", rid, WARNING))
     return out
 
 

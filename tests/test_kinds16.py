@@ -11,14 +11,17 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from kaohe.errors import InputError
-from kaohe.ledger import LABELS, parse_row
-from kaohe.rubric import Rubric
+from kaohe.cli import main
+from kaohe.errors import WARNING, InputError
+from kaohe.ledger import LABELS, load_evidence, load_roster, parse_row
+from kaohe.rubric import Rubric, load_rubric
 from kaohe.rules import Finding, amount
 from kaohe.rules.earned import EarnedRule
 from kaohe.rules.exceed import ExceedRule
+from kaohe.rules.periodic import PeriodicRule
 from kaohe.rules.task import TaskRule
 from kaohe.scoring import score
+from kaohe.validate import missing_periods
 
 
 def f(rule_id="r", **kw) -> Finding:
@@ -254,3 +257,120 @@ class TestExceed:
         assert list(r.loc[["E1", "E2", "E3"], "raw"]) == [-1, -7, -2]
         assert list(r.loc[["E1", "E2", "E3"], "applied"]) == [0, -3, -2]
         assert list(r.loc[["E1", "E2", "E3"], "capped_by"]) == ["x", "x", ""]
+
+
+PERIODIC_RUBRIC = """\
+id: k16-periodic
+version: 1
+title: 按月考核
+source: {title: 文件, issuer: 办公室, doc_no: 〔2020〕1号, file: x.txt}
+period: {start: 2020-01-01, end: 2020-12-31}
+applies_to: [乡镇]
+points: 100
+indicators:
+  - id: "1"
+    name: 信息发布
+    points: 100
+    rules:
+      - {id: m1, kind: periodic, every: month, min: 40, per: 5, text: 每月不低于40条，低于规定标准的，出现一个月扣5分}
+"""
+#: One figure a month for 甲镇: March (38) and August (12) are below 40; 40 itself is not below.
+MONTHLY = [45, 40, 38, 52, 41, 40, 60, 12, 40, 44, 47, 50]
+
+
+class TestPeriodic:
+    """“每月不低于40条，低于规定标准的，出现一个月扣5分” → every: month, min: 40, per: 5."""
+
+    RULE = PeriodicRule(kind="periodic", id="m1", text="每月不低于40条", every="month", min=40, per=5)
+
+    @pytest.fixture
+    def rub(self, tmp_path):
+        (tmp_path / "rubric.yaml").write_text(PERIODIC_RUBRIC, encoding="utf-8")
+        return load_rubric(tmp_path / "rubric.yaml")
+
+    @staticmethod
+    def months(unit, values, day=28, skip=()):
+        return [{"unit": unit, "rule": "m1", "date": f"2020-{m:02d}-{day}", "value": str(v)}
+                for m, v in enumerate(values, start=1) if m not in skip]
+
+    @pytest.mark.parametrize(("value", "cost"), [("39", 5), ("39.5", 5), ("40", 0), ("41", 0), ("0", 5)])
+    def test_a_period_below_the_minimum_costs_per(self, value, cost):
+        assert amount(self.RULE, f("m1", value=D(value))) == cost
+
+    def test_blank_months_clause(self):
+        """“出现发布信息'空白月'的，每个月扣10分” → min: 1, per: 10: 0 costs 10, 1 costs nothing."""
+        rule = PeriodicRule(kind="periodic", id="b", text="空白月", every="month", min=1, per=10)
+        assert [amount(rule, f("b", value=D(v))) for v in (0, 1)] == [10, 0]
+
+    def test_a_negative_figure_is_refused(self):
+        assert self.RULE.check(f("m1", value=D(-1))) == [("value", D(-1), "「数值」应为不小于 0 的数（该月的条数）")]
+
+    def test_a_monthly_target_missed_in_two_months(self, rub, tmp_path):
+        """12 months, March (38) and August (12) below 40: 2 × 5 = 10, total 100 − 10 = 90; 乙镇 never below: 100."""
+        path = ledger(tmp_path, *self.months("甲镇", MONTHLY), *self.months("乙镇", [40] * 12))
+        r = score(rub, roster("甲镇", "乙镇"), path)
+        assert {u: t for u, t in zip(r.units["unit"], r.units["total"])} == {"乙镇": 100, "甲镇": 90}
+        costs = r.ledger[(r.ledger["unit"] == "甲镇") & (r.ledger["applied"] != 0)]
+        assert list(costs["date"].map(str)) == ["2020-03-28", "2020-08-28"]
+        assert list(costs["applied"]) == [5, 5]
+
+    def test_two_rows_in_one_month_are_a_located_error(self, rub, tmp_path):
+        """March recorded twice (rows 4 and 14 of the CSV): the later row is named, with the first."""
+        rows = [*self.months("甲镇", MONTHLY), {"unit": "甲镇", "rule": "m1", "date": "2020-03-31", "value": "41"}]
+        path = ledger(tmp_path, *rows)
+        (p,) = problems(rub, ["甲镇"], path)
+        assert (p.file, p.row, p.column, p.value, p.rule, p.code) == (
+            str(path), 14, "日期", "2020-03-31", "m1", "duplicate_period")
+        assert p.message == ("甲镇 在 2020年3月 已有规则 m1 的记录（第 4 行，编号 E3）：每月只能有一条记录，"
+                             "请合并为一条或更正日期")
+
+    def test_the_same_month_of_another_unit_is_no_duplicate(self, rub, tmp_path):
+        path = ledger(tmp_path, *self.months("甲镇", MONTHLY), *self.months("乙镇", MONTHLY))
+        assert len(score(rub, roster("甲镇", "乙镇"), path).ledger) == 24
+
+    def test_missing_months_are_a_warning(self, rub, tmp_path):
+        """甲镇 has no row for March and July: a warning naming both; 乙镇 none at all; 丙镇 every month."""
+        path = ledger(tmp_path, *self.months("甲镇", MONTHLY, skip=(3, 7)), *self.months("丙镇", MONTHLY))
+        (tmp_path / "名单.csv").write_text("单位,类别\n甲镇,乡镇\n乙镇,乡镇\n丙镇,乡镇\n", encoding="utf-8")
+        ros, ev = load_roster(tmp_path / "名单.csv"), load_evidence(path)
+        got = missing_periods([rub], ros, ev)
+        assert [(p.file, p.row, p.column, p.value, p.rule, p.severity, p.message) for p in got] == [
+            (str(tmp_path / "名单.csv"), 2, "单位", "甲镇", "m1", WARNING,
+             "规则 m1（每月不低于 40 条）缺少 2020年3月、2020年7月 的记录：这些月份未计分"),
+            (str(tmp_path / "名单.csv"), 3, "单位", "乙镇", "m1", WARNING,
+             "规则 m1（每月不低于 40 条）缺少 2020年1月 至 2020年12月 全部 12 个月的记录：这些月份未计分")]
+        # a warning stops nothing: 甲镇 loses 5 for August (12) only, its March having no row; 丙镇 loses 10
+        r = score(rub, ros, ev)
+        assert {u: t for u, t in zip(r.units["unit"], r.units["total"])} == {"乙镇": 100, "甲镇": 95, "丙镇": 90}
+
+    def test_only_periods_ended_by_as_of_are_due(self, rub, tmp_path):
+        """Scored as of 2020-06-30: only January to June are due; 甲镇 lacks March."""
+        path = ledger(tmp_path, *self.months("甲镇", MONTHLY[:6], skip=(3,)))
+        (tmp_path / "名单.csv").write_text("单位,类别\n甲镇,乡镇\n", encoding="utf-8")
+        (p,) = missing_periods([rub], load_roster(tmp_path / "名单.csv"), load_evidence(path), date(2020, 6, 30))
+        assert "缺少 2020年3月 的记录" in p.message
+        assert missing_periods([rub], load_roster(tmp_path / "名单.csv"), load_evidence(path), date(2020, 2, 29)) == []
+
+    def test_kaohe_validate_shows_the_warning_and_passes(self, tmp_path, caplog, capsys):
+        (tmp_path / "rubric.yaml").write_text(PERIODIC_RUBRIC, encoding="utf-8")
+        (tmp_path / "名单.csv").write_text("单位,类别\n甲镇,乡镇\n", encoding="utf-8")
+        path = ledger(tmp_path, *self.months("甲镇", MONTHLY, skip=(12,)))
+        code = main(["validate", "--rubric", str(tmp_path / "rubric.yaml"), "--roster", str(tmp_path / "名单.csv"),
+                     "--evidence", str(path)])
+        assert code == 0
+        assert capsys.readouterr().out.startswith("校验通过：1 个单位，11 条台账记录")
+        assert [r.getMessage() for r in caplog.records if r.name == "kaohe"] == [
+            f"警告 [missing_period] 文件 {tmp_path / '名单.csv'}，第 2 行，「单位」列，值 '甲镇'，规则 m1："
+            "规则 m1（每月不低于 40 条）缺少 2020年12月 的记录：这些月份未计分"]
+
+    def test_quarters(self, tmp_path):
+        """每季度不低于 1 篇: rows on 04-01 and 06-30 are both the second quarter's (a located error); 03-31 is the
+        first's."""
+        rule = {"kind": "periodic", "id": "q", "text": "t", "every": "quarter", "min": 1, "per": 10, "unit": "篇"}
+        assert PeriodicRule(**rule).describe() == (
+            "每季度不低于 1 篇：每季度一条记录（「日期」在该季度内，「数值」为该季度的篇数），低于 1 篇的，每出现一个季度扣 10 分")
+        path = ledger(tmp_path, *({"unit": "甲镇", "rule": "q", "date": d, "value": "0"}
+                                  for d in ("2020-03-31", "2020-04-01", "2020-06-30")))
+        (p,) = problems(rubric(rule), ["甲镇"], path)
+        assert (p.row, p.value, p.message) == (4, "2020-06-30", "甲镇 在 2020年第2季度 已有规则 q 的记录（第 3 行，编号 E2）："
+                                                               "每季度只能有一条记录，请合并为一条或更正日期")

@@ -193,6 +193,7 @@ from . import (  # noqa: F401
     given,
     per_count,
     per_level,
+    periodic,
     rate_shortfall,
     rater,
     shortfall,
