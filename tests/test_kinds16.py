@@ -16,6 +16,7 @@ from kaohe.errors import WARNING, InputError
 from kaohe.ledger import LABELS, load_evidence, load_roster, parse_row
 from kaohe.rubric import Rubric, load_rubric
 from kaohe.rules import Finding, amount
+from kaohe.rules.discretionary import DiscretionaryRule
 from kaohe.rules.earned import EarnedRule
 from kaohe.rules.exceed import ExceedRule
 from kaohe.rules.periodic import PeriodicRule
@@ -374,3 +375,42 @@ class TestPeriodic:
         (p,) = problems(rubric(rule), ["甲镇"], path)
         assert (p.row, p.value, p.message) == (4, "2020-06-30", "甲镇 在 2020年第2季度 已有规则 q 的记录（第 3 行，编号 E2）："
                                                                "每季度只能有一条记录，请合并为一条或更正日期")
+
+
+class TestDiscretionaryBonus:
+    """“视情加1-3分” → discretionary with ``bonus: true``: the ledger's 分值 within [1, 3], a reason required."""
+
+    RULE = {"kind": "discretionary", "id": "b1", "text": "工作创新的，视情加1-3分", "min": 1, "max": 3, "bonus": True}
+    DEDUCT = {"kind": "per_count", "id": "d1", "text": "每次扣1分", "per": 1}
+
+    def test_describe_and_gains(self):
+        rule = DiscretionaryRule(**self.RULE)
+        assert rule.describe() == "视情况加 1–3 分（由台账给出分值与理由）"
+        assert rule.gains() and not DiscretionaryRule(**{**self.RULE, "bonus": False}).gains()
+        assert amount(rule, f("b1", points=D("2.5"), note="理由")) == D("-2.5")
+
+    def test_within_the_range_adds(self, tmp_path):
+        """d1 每次扣1分 × 3 = 3 deducted, b1 adds 2: 100 − 3 + 2 = 99."""
+        path = ledger(tmp_path, {"unit": "甲镇", "rule": "d1", "date": "2020-03-01", "count": "3"},
+                      {"unit": "甲镇", "rule": "b1", "date": "2020-09-01", "points": "2", "note": "政务公开工作创新"})
+        r = score(rubric(self.DEDUCT, self.RULE), roster("甲镇"), path)
+        assert list(r.ledger["applied"]) == [3, -2]
+        assert r.units.loc[0, "total"] == 99
+
+    def test_one_judgement_a_year(self, tmp_path):
+        """2 then 2 recorded: the rule's cap is its maximum, 3, so the second adds 1 (cut by b1)."""
+        path = ledger(tmp_path, {"unit": "甲镇", "rule": "d1", "date": "2020-03-01", "count": "5"},
+                      {"unit": "甲镇", "rule": "b1", "date": "2020-05-01", "points": "2", "note": "a"},
+                      {"unit": "甲镇", "rule": "b1", "date": "2020-09-01", "points": "2", "note": "b"})
+        r = score(rubric(self.DEDUCT, self.RULE), roster("甲镇"), path)
+        assert list(r.ledger["applied"]) == [5, -2, -1]
+        assert r.units.loc[0, "total"] == 98
+
+    def test_outside_the_range_or_without_a_reason_is_a_located_error(self, tmp_path):
+        path = ledger(tmp_path, {"unit": "甲镇", "rule": "b1", "date": "2020-05-01", "points": "3.5", "note": "a"},
+                      {"unit": "甲镇", "rule": "b1", "date": "2020-09-01", "points": "0.5", "note": "b"},
+                      {"unit": "乙镇", "rule": "b1", "date": "2020-09-01", "points": "2"})
+        got = [(p.row, p.column, p.value, p.rule, p.message) for p in problems(rubric(self.RULE), ["甲镇", "乙镇"], path)]
+        assert got == [(2, "分值/扣分", "3.5", "b1", "酌情加分应在 1 至 3 分之间"),
+                       (3, "分值/扣分", "0.5", "b1", "酌情加分应在 1 至 3 分之间"),
+                       (4, "情况说明", "", "b1", "酌情加分必须在「情况说明」中写明理由")]

@@ -1,4 +1,4 @@
-"""视完成情况扣 a-b 分 / 视情扣分 / 每次扣 a-b 分: the evidence gives the amount and its reason."""
+"""视完成情况扣 a-b 分 / 视情扣分 / 每次扣 a-b 分 / 视情加 a-b 分: the evidence gives the amount and its reason."""
 
 from decimal import Decimal
 from typing import ClassVar, Literal
@@ -13,13 +13,15 @@ class DiscretionaryRule(RuleBase):
     """E.g. 视完成情况扣 1-3 分 → ``min: 1, max: 3``: one judgement per unit and year, so the rule's
     cap defaults to ``max``. 视情扣分 (no range) → no ``max``: only the enclosing caps bound it.
     每次扣0.5-1.5分 → ``per_occurrence: true``: each row is one occurrence judged within the range,
-    and the rows add up with no cap of the rule's own.
+    and the rows add up with no cap of the rule's own. 视情加 1-3 分 → ``bonus: true``: the same, as points added
+    (negative amounts); 分值/扣分 holds the points added, as a positive number.
     """
 
     kind: Literal["discretionary"]
     min: NonNeg = Decimal(0)
     max: NonNeg | None = None
     per_occurrence: bool = False
+    bonus: bool = False
     uses: ClassVar[str] = "points"
     reads: ClassVar[tuple[str, ...]] = ("note",)
 
@@ -30,12 +32,13 @@ class DiscretionaryRule(RuleBase):
         return self
 
     def describe(self) -> str:
+        verb = "加" if self.bonus else "扣"
         if self.max is None:
-            return "视情扣分（由台账给出分值与理由）"
+            return f"视情{verb}分（由台账给出分值与理由）"
         span = f"{fmt(self.min)}–{fmt(self.max)} 分"
         if self.per_occurrence:
-            return f"每次视情况扣 {span}（每条记录由台账给出分值与理由，逐次累计）"
-        return f"视情况扣 {span}（由台账给出分值与理由）"
+            return f"每次视情况{verb} {span}（每条记录由台账给出分值与理由，逐次累计）"
+        return f"视情况{verb} {span}（由台账给出分值与理由）"
 
     def effective_cap(self) -> Decimal | None:
         if self.cap is not None or self.per_occurrence:
@@ -47,12 +50,18 @@ class DiscretionaryRule(RuleBase):
         p = finding.points
         if p is not None and (p < self.min or (self.max is not None and p > self.max)):
             where = f"在 {fmt(self.min)} 至 {fmt(self.max)} 分之间" if self.max is not None else f"不小于 {fmt(self.min)} 分"
-            out.append(("points", p, f"酌情扣分应{where}"))
+            out.append(("points", p, f"酌情{'加' if self.bonus else '扣'}分应{where}"))
         if not finding.note.strip():
-            out.append(("note", "", "酌情扣分必须在「情况说明」中写明理由"))
+            out.append(("note", "", f"酌情{'加' if self.bonus else '扣'}分必须在「情况说明」中写明理由"))
         return out
 
 
 @register(DiscretionaryRule)
 def discretionary(rule: DiscretionaryRule, finding: Finding) -> Decimal:
-    return finding.points
+    """The ledger's amount; points added are negative deductions.
+
+    >>> r = DiscretionaryRule(kind="discretionary", id="r", text="t", min=1, max=3, bonus=True)
+    >>> discretionary(r, Finding("1", "u", "r", None, points=Decimal(2)))
+    Decimal('-2')
+    """
+    return -finding.points if rule.bonus else finding.points
