@@ -21,6 +21,7 @@ from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up
 from .provenance import copy_names, versions
 from .rubric import Rubric
+from .rules.periodic import PERIOD_NAMES, PERIODS_SAID, period_of, periods
 from .rules.veto import EFFECTS as VETO_EFFECTS
 from .scoring import Result, excellent_label
 
@@ -269,6 +270,47 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
         parts.append(tag("p", f"合计实际扣分 {fmt(total)} 分 = 满分 {fmt(row['points'])} − 得分 {fmt(row['total'])}。"
                               + explain, "kaohe-total"))
     return join(parts)
+
+
+def unit_periods(a: Assessment, unit: str) -> Fragment:
+    """Each periodic rule (每月不低于40条…) that applies to the unit, period by period: the figure, the standard,
+    the deduction applied and the record. A period without a row reads 无记录: it cost nothing (validation
+    warned of it). Periods run from the rubric's start to the scoring day. Empty when the rubric has no
+    periodic rule."""
+    result = a.result_of(unit)
+    r = result.rubric
+    rules = [rule for rule in r.rules.values() if rule.kind == "periodic"]
+    if not rules:
+        return Fragment("")
+    left_out, _ = r.modules_left_out(next((u.not_applicable for u in a.roster.units if u.name == unit), ()))
+    ledger = result.ledger[result.ledger["unit"] == unit]
+    end = min(a.as_of, r.period.end) if a.as_of else r.period.end
+    parts = [tag("h3", "按月（季度）考核的记录")]
+    for rule in rules:
+        if r.ancestors(r.rule_node[rule.id])[-1].id in left_out:
+            continue
+        mine = ledger[ledger["rule"] == rule.id]
+        by_start = {}
+        for _, e in mine.iterrows():  # one row per period: validation refuses a second
+            by_start[period_of(rule.every, e["date"]).start] = e
+        standard = f"不低于 {fmt(rule.min)} {rule.unit}"
+        rows, missing = [], 0
+        for p in periods(rule.every, r.period.start, end):
+            e = by_start.get(p.start)
+            if e is None:
+                missing += 1
+                rows.append([p.label, "无记录", standard, "", ""])
+            else:
+                rows.append([p.label, a.finding(e["file"], e["row"]).value, standard, e["applied"], e["evidence_id"]])
+        name = PERIOD_NAMES[rule.every]
+        rows.append([Markup("<strong>合计</strong>"), "", "", mine["applied"].sum() if len(mine) else Decimal(0), ""])
+        parts += [tag("h4", f"规则 {rule.id}：每{name}考核"), tag("blockquote", rule.text, "kaohe-clause"),
+                  tag("p", f"计分方法：{rule.describe()}", "kaohe-method"),
+                  table([f"期间（{name}）", "数值", "标准", "扣分", "记录编号"], rows, "kaohe-periods", {1: "num", 3: "num"})]
+        if missing:
+            parts.append(tag("p", f"{missing} 个{name}无记录：这些{PERIODS_SAID[rule.every]}未计分（校验时已提示）。",
+                             "kaohe-pending"))
+    return join(parts) if len(parts) > 1 else Fragment("")
 
 
 def readings_for(a: Assessment, unit: str) -> list[tuple[str, str, str]]:

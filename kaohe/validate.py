@@ -15,7 +15,7 @@ from .ledger import LABELS, Evidence, Roster, Unit, match_units
 from .numbers import fmt
 from .rubric import Rubric, known_categories
 from .rules import amount
-from .rules.periodic import PERIOD_NAMES, period_of, periods
+from .rules.periodic import PERIOD_NAMES, PERIODS_SAID, period_of, periods
 
 
 def rubric_for(rubrics: list[Rubric], category: str) -> Rubric | None:
@@ -365,7 +365,7 @@ def missing_periods(rubrics: list[Rubric], roster: Roster, evidence: Evidence, a
                         f"{gaps[0]} 至 {gaps[-1]} 全部 {len(gaps)} 个{name}的记录")
                 out.append(Problem(roster.file or "单位名单", u.row, "单位", u.name, "missing_period",
                                    f"规则 {rid}（每{name}不低于 {fmt(rule.min)} {rule.unit}）缺少 {what}："
-                                   f"这些{name}{'份' if name == '月' else ''}未计分", rid, WARNING))
+                                   f"这些{PERIODS_SAID[rule.every]}未计分", rid, WARNING))
     return out
 
 

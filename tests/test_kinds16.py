@@ -5,12 +5,16 @@ Each amount is worked by hand from the clause quoted above it. Amounts of gains 
 """
 
 import csv
+import re
 from datetime import date
 from decimal import Decimal as D
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from kaohe import report
+from kaohe.assessment import assess
 from kaohe.cli import main
 from kaohe.errors import WARNING, InputError
 from kaohe.ledger import LABELS, load_evidence, load_roster, parse_row
@@ -414,3 +418,49 @@ class TestDiscretionaryBonus:
         assert got == [(2, "分值/扣分", "3.5", "b1", "酌情加分应在 1 至 3 分之间"),
                        (3, "分值/扣分", "0.5", "b1", "酌情加分应在 1 至 3 分之间"),
                        (4, "情况说明", "", "b1", "酌情加分必须在「情况说明」中写明理由")]
+
+
+def table_rows(html: str) -> list[list[str]]:
+    """The body rows of every table in ``html``, as cell texts."""
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)
+            if "<td" in row]
+
+
+class TestUnitPeriods:
+    """The unit report's table of periods: every month of the period, 无记录 where the ledger has none."""
+
+    @pytest.fixture
+    def project(self, tmp_path):
+        (tmp_path / "params").mkdir()
+        (tmp_path / "rubric.yaml").write_text(PERIODIC_RUBRIC, encoding="utf-8")
+        (tmp_path / "名单.csv").write_text("单位,类别\n甲镇,乡镇\n", encoding="utf-8")
+        ledger(tmp_path, *TestPeriodic.months("甲镇", MONTHLY, skip=(7,)))
+        (tmp_path / "params" / "run.yaml").write_text(
+            "name: k16\nyear: 2020\ntitle: 测试\nrubrics: [../rubric.yaml]\nroster: ../名单.csv\nevidence: [../台账.csv]\n",
+            encoding="utf-8")
+        return tmp_path / "params" / "run.yaml"
+
+    def test_every_month_with_its_figure_standard_and_deduction(self, project):
+        """March (38) and August (12) cost 5 each; July has no row: 无记录, nothing deducted; total 10."""
+        a = assess(project)
+        html = str(report.unit_periods(a, "甲镇"))
+        assert "<h3>按月（季度）考核的记录</h3>" in html and "每月不低于40条" in html
+        rows = table_rows(html)
+        assert len(rows) == 13
+        assert rows[2] == ["2020年3月", "38", "不低于 40 条", "5", "E3"]
+        assert rows[1] == ["2020年2月", "40", "不低于 40 条", "0", "E2"]
+        assert rows[6] == ["2020年7月", "无记录", "不低于 40 条", "", ""]
+        assert rows[7] == ["2020年8月", "12", "不低于 40 条", "5", "E7"]
+        assert rows[12] == ["<strong>合计</strong>", "", "", "10", ""]
+        assert "1 个月无记录：这些月份未计分（校验时已提示）。" in html
+        assert str(report.unit_periods(a.slice("甲镇"), "甲镇")) == html  # a unit's report reads its slice
+
+    def test_up_to_the_scoring_day(self, project):
+        """As of 2020-03-31: January to March only, nothing missing."""
+        rows = table_rows(str(report.unit_periods(assess(project, as_of="2020-03-31"), "甲镇")))
+        assert [r[0] for r in rows] == ["2020年1月", "2020年2月", "2020年3月", "<strong>合计</strong>"]
+        assert rows[-1][3] == "5"
+
+    def test_nothing_without_periodic_rules(self):
+        a = assess(Path(__file__).resolve().parents[1] / "params" / "hengnan-2020.yaml")
+        assert str(report.unit_periods(a, a.units[0])) == ""

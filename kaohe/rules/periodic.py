@@ -14,8 +14,9 @@ from typing import ClassVar, Literal
 from ..numbers import fmt
 from . import Finding, NonNeg, Pos, RuleBase, register
 
-#: The period's name in Chinese, by ``every``.
+#: The period's name in Chinese, by ``every``, and as said of several (这些月份).
 PERIOD_NAMES = {"month": "月", "quarter": "季度"}
+PERIODS_SAID = {"month": "月份", "quarter": "季度"}
 
 
 @dataclass(frozen=True, order=True)
