@@ -62,7 +62,7 @@ UNSCORABLE = {"missing_score"}
 
 FIELD_LABELS = {
     "id": "编号", "name": "名称", "text": "原文", "kind": "计分类型", "points": "分值", "weight": "权重（%）",
-    "per": "每次扣分", "amount": "分值", "cap": "全年累计上限", "target": "目标值（%）", "step": "每步（百分点）",
+    "per": "每次扣分", "amount": "分值", "cap": "全年累计上限", "target": "目标值", "step": "每步（百分点）",
     "rounding": "不足一步时", "decimals": "保留小数位", "min": "最低", "max": "最高", "below": "低于",
     "levels": "级别", "amounts": "各级分值", "per_occurrence": "按次", "bonus": "加分", "unit": "计量单位",
     "percent": "百分率", "document": "依据文件", "excludes": "不能同时适用", "records_until": "记录最晚日期",
@@ -72,17 +72,27 @@ FIELD_LABELS = {
     "points_text": "总分原文", "period": "考核期", "grades": "等次", "awards": "评优", "veto": "一票否决",
     "source": "依据文件", "start": "起算", "gate": "进入条件", "fail": "不合格线", "not_applicable": "不适用时折算",
     "cap_levels": "封顶层级", "effect": "否决效果", "scope": "否决范围", "score": "否决后得分", "grade": "等次",
+    # issue 16's kinds: earned (points, per), exceed (tiers, then, inclusive), periodic (every, min, per, unit)
+    "tiers": "各档", "over": "超出（%）", "then": "超出后逐步加分", "inclusive": "含边界值", "every": "考核周期",
+    # a field whose meaning depends on where it sits: "parent.field"
+    "then.over": "起算超出（%）", "then.every": "每步（%）", "then.amount": "每步分值",
 }
 VALUE_LABELS = {**ROUNDING_TEXT, "deduct": "满分减扣分", "weighted": "按权重合成", "sum": "各部分得分相加",
                 "full": "从满分扣减", "zero": "从 0 分起计得分", "grade": "定为否决等次", "stop": "不再评分",
-                "no_award": "只取消评优资格", "redistribute": "平均计入其他指标", "exclude": "不列入"}
+                "no_award": "只取消评优资格", "redistribute": "平均计入其他指标", "exclude": "不列入",
+                "month": "每月", "quarter": "每季度"}
 LEVEL_NAMES = {"rubric": "细则", "node": "指标", "rule": "规则", "reading": "读法"}
 
 
 def label(path: str) -> str:
-    """``grades.bands[0].min`` -> 等次.bands[0].最低: the words a reviewer knows, the path kept."""
+    """``grades.bands[0].min`` -> 等次.bands[0].最低: the words a reviewer knows, the path kept.
+
+    >>> label("then.every"), label("every"), label("tiers[0].over")
+    ('超出后逐步加分.每步（%）', '考核周期', '各档[0].超出（%）')
+    """
     parts = path.replace("[", ".[").split(".")
-    return ".".join(FIELD_LABELS.get(p, p) for p in parts).replace(".[", "[")
+    return ".".join(FIELD_LABELS.get(f"{a}.{p}", FIELD_LABELS.get(p, p))
+                    for a, p in zip(["", *parts], parts)).replace(".[", "[")
 
 
 def show(value) -> str:

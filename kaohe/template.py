@@ -27,26 +27,31 @@ MEANING = {
     "rule": "细则中的规则：从下拉列表中选择。列表中编号后的说明（｜之后）只为方便辨认，读取时忽略。",
     "date": "发现或记录的日期，须在考核期内，如 2020-03-31。",
     "count": "按次扣分的规则填次数（正整数），留空表示 1 次；其他规则留空。",
-    "value": "测量类规则填实际数值：项数、办件量或百分率（96.5 表示 96.5%）；其他规则留空。",
+    "value": "测量类规则填实际数值：项数、办件量或百分率（96.5 表示 96.5%）；按月（季度）考核的规则填该月（季度）的数量；其他规则留空。",
     "level": "一票否决等按级别计分的规则填通报级别：国家、省、市。",
-    "points": "酌情扣分或按外部文件扣分的规则填扣分分值（须在细则规定的区间内）；其他规则可留空。",
-    "note": "情况说明：酌情扣分必须写明理由；互评记录写明评分人。",
+    "points": "酌情扣分（加分）或按外部文件扣分的规则填分值（须在细则规定的区间内）；得分项部分达到时填所得分值；其他规则可留空。",
+    "note": "情况说明：酌情扣分（加分）和得分项部分达到必须写明理由；互评记录写明评分人。",
     "source": "依据或来源，如通报文号、检查记录；按外部文件扣分时注明所依条款。",
     "attachment": "佐证材料的文件名或存放位置。",
     "recorded_by": "记录人姓名。",
-    "required": "按任务计分的规则：要求完成的任务量。",
+    "required": "按任务计分的规则：要求完成的任务量；超额加分的规则（细则未规定目标数量时）：规定数量。",
     "done": "按任务计分的规则：实际完成的任务量。",
-    "status": "按任务计分的规则：按时完成、逾期完成或未启动。",
+    "status": "按任务计分的规则：按时完成、逾期完成或未启动；得分项：达到、部分达到或未达到。",
 }
 
 
 def columns(rubric: Rubric) -> list[str]:
-    """The ledger columns this rubric can need, in the reader's order (task columns only for task rules)."""
+    """The ledger columns this rubric can need, in the reader's order (要求任务量, 完成任务量 and 完成情况 only
+    where a rule reads them: tasks, points earned, a bonus whose target the ledger gives)."""
     base = ["id", "unit", "rule", "date", "count", "value", "level", "points", "note", "source", "attachment",
             "recorded_by"]
-    if any(r.kind == "task" for r in rubric.rules.values()):
-        base += ["required", "done", "status"]
-    return base
+    used = {c for r in rubric.rules.values() for c in (r.uses, *r.also_uses)}
+    return base + [c for c in ("required", "done", "status") if c in used]
+
+
+def statuses(rubric: Rubric) -> list[str]:
+    """The 完成情况 words this rubric's rules take, in rule order (按时完成… for tasks, 达到… for points earned)."""
+    return list(dict.fromkeys(w for r in rubric.rules.values() for w in r.statuses))
 
 
 def rule_choice(rubric: Rubric, rule_id: str) -> str:
@@ -121,8 +126,9 @@ def workbook(rubric: Rubric, roster: Roster):
             dv = DataValidation(type="list", formula1='"' + ",".join(levels) + '"', allow_blank=True,
                                 error=f"请选择 {'、'.join(levels)}")
         elif column == "status":
-            dv = DataValidation(type="list", formula1='"按时完成,逾期完成,未启动"', allow_blank=True,
-                                error="请选择 按时完成、逾期完成 或 未启动")
+            words = statuses(rubric)
+            dv = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True,
+                                error=f"请选择 {'、'.join(words[:-1])} 或 {words[-1]}")
         else:
             dv = DataValidation(allow_blank=True)  # no check: the input message only
             if column == "id":
@@ -159,7 +165,9 @@ def workbook(rubric: Rubric, roster: Roster):
         "3. 「日期」填写发现或记录的日期（如 2020-03-31），须在考核期内。",
         "4. 按次扣分填「次数/数量」；测量类（项数、办件量、百分率）填「数值」，96.5% 写作 96.5 或 96.5%；"
         "酌情扣分填「分值/扣分」并在「情况说明」中写明理由。",
-        "5. 「编号」在全部台账中唯一；同一单位同一规则同一天的测量值只能有一条。",
+        "5. 「编号」在全部台账中唯一；同一单位同一规则同一天的测量值只能有一条"
+        + ("；按月（季度）考核的规则，每个单位每月（季度）一条，「日期」填该月（季度）内的日期。"
+           if any(r.kind == "periodic" for r in rubric.rules.values()) else "。"),
         "6. 不要使用合并单元格；公式须在 Excel 或 WPS 中计算并保存结果（没有保存结果的公式无法读取）。",
         "7. 填好后保存为 .xlsx，在运行配置（params/*.yaml）的 evidence 中写明此文件，然后运行：",
         "   kaohe validate --params params/<运行配置>.yaml   （校验，列出全部问题）",

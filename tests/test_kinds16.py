@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from kaohe import report
 from kaohe.assessment import assess
 from kaohe.cli import main
+from kaohe.comparison import diff
 from kaohe.errors import WARNING, InputError
-from kaohe.ledger import LABELS, load_evidence, load_roster, parse_row
+from kaohe.ledger import LABELS, Roster, Unit, load_evidence, load_roster, parse_row
 from kaohe.rubric import Rubric, load_rubric
 from kaohe.rules import Finding, amount
 from kaohe.rules.discretionary import DiscretionaryRule
@@ -26,6 +28,7 @@ from kaohe.rules.exceed import ExceedRule
 from kaohe.rules.periodic import PeriodicRule
 from kaohe.rules.task import TaskRule
 from kaohe.scoring import score
+from kaohe.template import workbook
 from kaohe.validate import missing_periods
 
 
@@ -464,3 +467,37 @@ class TestUnitPeriods:
     def test_nothing_without_periodic_rules(self):
         a = assess(Path(__file__).resolve().parents[1] / "params" / "hengnan-2020.yaml")
         assert str(report.unit_periods(a, a.units[0])) == ""
+
+
+class TestTemplateAndComparison:
+    """The ledger template asks for the columns each new kind reads; a comparison names their fields in Chinese."""
+
+    EARNED = {"kind": "earned", "id": "e1", "text": "内容全面规范5分", "points": 5}
+    PER = {"kind": "earned", "id": "e2", "text": "一项可得2分", "per": 2, "cap": 6}
+    EXCEED = {"kind": "exceed", "id": "x", "text": "超过规定数量的10%的加1分", "tiers": [{"over": 10, "amount": 1}],
+              "inclusive": True}
+    MONTHLY = {"kind": "periodic", "id": "m1", "text": "每月不低于40条", "every": "month", "min": 40, "per": 5}
+
+    def test_columns_and_what_each_rule_needs(self):
+        rub = rubric(self.EARNED, self.PER, self.EXCEED, self.MONTHLY)
+        wb = workbook(rub, Roster([Unit("甲镇", "乡镇")]))
+        header = [c.value for c in wb["台账"][1]]
+        assert header[-2:] == ["要求任务量", "完成情况"] and "完成任务量" not in header  # no task: no 完成任务量
+        needs = {r[0]: r[5] for r in wb["规则"].iter_rows(min_row=2, values_only=True)}
+        assert needs == {"e1": "完成情况、分值/扣分、情况说明", "e2": "次数/数量", "x": "数值、要求任务量", "m1": "数值"}
+        letter = get_column_letter(len(header))  # 完成情况, the last column
+        status = {str(dv.sqref): dv for dv in wb["台账"].data_validations.dataValidation}[f"{letter}2:{letter}5001"]
+        assert (status.formula1, status.error) == ('"达到,部分达到,未达到"', "请选择 达到、部分达到 或 未达到")
+        assert "每个单位每月（季度）一条" in "\n".join(str(c.value) for c in wb["填写说明"]["A"])
+
+    def test_a_target_in_the_rule_needs_no_column(self):
+        wb = workbook(rubric({**self.EXCEED, "target": 100}), Roster([Unit("甲镇", "乡镇")]))
+        assert "要求任务量" not in [c.value for c in wb["台账"][1]]
+
+    def test_compare_labels(self):
+        then = {"over": 30, "every": 20, "amount": 1}
+        a = rubric({**self.EXCEED, "then": then}, self.MONTHLY)
+        b = rubric({**self.EXCEED, "then": {**then, "every": 10}, "inclusive": False}, {**self.MONTHLY, "every": "quarter"})
+        got = [tuple(x) for x in diff(a, b)[["id_a", "label", "a", "b"]].itertuples(index=False)]
+        assert got == [("x", "超出后逐步加分.每步（%）", "20", "10"), ("x", "含边界值", "是", "否"),
+                       ("m1", "考核周期", "每月", "每季度")]
