@@ -48,6 +48,8 @@ def lint(rubric: Rubric) -> list[Finding]:
                 out.append(Finding("警告", rw, f"单项扣分 {fmt(biggest)} 分超过所在指标分值 {fmt(cap)} 分"))
             if r.kind == "rate_shortfall":
                 out.append(Finding("提示", rw, f"“每下降1个百分点”的读法：{r.describe()}"))
+            if r.kind == "exceed":  # how the tiers and the steps combine is a reading, not the clause's words
+                out.append(Finding("提示", rw, f"超额加分各档与“每超过”如何合计的读法：{r.describe()}"))
             if r.reading:
                 out.append(Finding("提示", rw, f"读法：{r.reading}"))
     texts: dict[tuple[str, str], list[str]] = {}

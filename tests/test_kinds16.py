@@ -20,6 +20,7 @@ from kaohe.cli import main
 from kaohe.comparison import diff
 from kaohe.errors import WARNING, InputError
 from kaohe.ledger import LABELS, Roster, Unit, load_evidence, load_roster, parse_row
+from kaohe.lint import lint
 from kaohe.rubric import Rubric, load_rubric
 from kaohe.rules import Finding, amount
 from kaohe.rules.discretionary import DiscretionaryRule
@@ -235,6 +236,11 @@ class TestExceed:
             self.rule(then={"over": 5, "every": 20, "amount": 1})
         with pytest.raises(ValueError, match="greater than 0"):
             self.rule(target=0)
+
+    def test_lint_shows_the_reading(self):
+        (hint,) = lint(rubric({**self.CLAUSE, "inclusive": True}))
+        assert (hint.severity, hint.where) == ("提示", "x（1 指标一）")
+        assert hint.message.endswith("超出 10%（含）加 1 分；超出 30% 以后，每满 20% 另加 1 分（不足 20% 的部分不计）；取最新一条记录")
 
     def test_checks(self):
         assert self.rule().gains()
