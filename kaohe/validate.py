@@ -214,26 +214,28 @@ class _Rows:
         """Two rows of one unit and one periodic rule in one month (quarter): which figure is the period's cannot
         be told. Each later row is named, with the first row of its period."""
         c, findings, out = self.c, self.evidence.findings, []
+        wanted = [(k, rid, rule) for k, rubric in enumerate(self.rubrics) for rid, rule in rubric.rules.items()
+                  if rule.kind == "periodic"]
+        if not wanted:
+            return out
         rule_code = {name: i for i, name in enumerate(c.rule_names.tolist())}
-        for k, rubric in enumerate(self.rubrics):
-            for rid, rule in rubric.rules.items():
-                if rule.kind != "periodic" or rid not in rule_code:
+        for k, rid, rule in wanted:
+            if rid not in rule_code:
+                continue
+            rows = np.flatnonzero((self.rubric == k) & (c.rule_code == rule_code[rid]) & (c.day >= 0))
+            first: dict[tuple, int] = {}
+            for i in rows.tolist():  # ledger order: the first row of a period stays, later ones are named
+                f = findings[i]
+                period = period_of(rule.every, f.date)
+                j = first.setdefault((self.unit[i], period.start), i)
+                if j == i:
                     continue
-                rows = np.flatnonzero((self.rubric == k) & (c.rule_code == rule_code[rid]) & (c.day >= 0))
-                first: dict[tuple, int] = {}
-                for i in rows.tolist():  # ledger order: the first row of a period stays, later ones are named
-                    f = findings[i]
-                    period = period_of(rule.every, f.date)
-                    j = first.setdefault((self.unit[i], period.start), i)
-                    if j == i:
-                        continue
-                    g = findings[j]
-                    where = f"第 {g.row} 行" if g.file == f.file else f"{g.file} 第 {g.row} 行"
-                    name = PERIOD_NAMES[rule.every]
-                    out.append((i, Problem(f.file, f.row, self.evidence.header(f.file, "date"), f.date.isoformat(),
-                                           "duplicate_period",
-                                           f"{f.unit} 在 {period.label} 已有规则 {rid} 的记录（{where}，编号 {g.id}）：每{name}只能有一条记录，"
-                                           f"请合并为一条或更正日期", rid)))
+                g = findings[j]
+                where = f"第 {g.row} 行" if g.file == f.file else f"{g.file} 第 {g.row} 行"
+                out.append((i, Problem(f.file, f.row, self.evidence.header(f.file, "date"), f.date.isoformat(),
+                                       "duplicate_period",
+                                       f"{f.unit} 在 {period.label} 已有规则 {rid} 的记录（{where}，编号 {g.id}）："
+                                       f"每{PERIOD_NAMES[rule.every]}只能有一条记录，请合并为一条或更正日期", rid)))
         return [p for _, p in sorted(out, key=lambda x: x[0])]
 
     def present(self) -> dict[str, set[str]]:

@@ -7,11 +7,12 @@ from kaohe.rules import kinds
 from kaohe.scoring import score
 from kaohe.validate import check
 
-PARAMS = sorted((ROOT / "params").glob("*.yaml"))
+#: The bundled runs and the example folders (examples/<name>/params.yaml): the kinds issue 16 added are shown there.
+PARAMS = sorted((ROOT / "params").glob("*.yaml")) + sorted((ROOT / "examples").glob("*/params.yaml"))
 
 
-def results(name: str = "hengnan-2020"):
-    run = Run(ROOT / "params" / f"{name}.yaml")
+def results(params=ROOT / "params" / "hengnan-2020.yaml"):
+    run = Run(params)
     roster, evidence = run.load_inputs()
     assert check(run.rubrics, roster, evidence) == []
     return run, roster, evidence, [score(r, roster, evidence) for r in run.rubrics]
@@ -26,7 +27,7 @@ def test_sample_is_labelled_and_sized():
 
 
 def test_the_samples_together_use_every_rule_kind():
-    used = {k for p in PARAMS for r in results(p.stem)[3] for k in r.ledger["kind"]}
+    used = {k for p in PARAMS for r in results(p)[3] for k in r.ledger["kind"]}
     assert used == set(kinds())
 
 
