@@ -287,7 +287,7 @@ def unit_periods(a: Assessment, unit: str) -> Fragment:
     end = min(a.as_of, r.period.end) if a.as_of else r.period.end
     parts = [tag("h3", "按月（季度）考核的记录")]
     for rule in rules:
-        if r.ancestors(r.rule_node[rule.id])[-1].id in left_out:
+        if any(n.id in left_out for n in r.ancestors(r.rule_node[rule.id])):  # an optional node not applicable
             continue
         mine = ledger[ledger["rule"] == rule.id]
         by_start = {}

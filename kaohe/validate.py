@@ -355,7 +355,7 @@ def missing_periods(rubrics: list[Rubric], roster: Roster, evidence: Evidence, a
         left_out, _ = rubric.modules_left_out(u.not_applicable)
         end = min(as_of, rubric.period.end) if as_of else rubric.period.end
         for rid, rule in rubric.rules.items():
-            if rule.kind != "periodic" or rubric.ancestors(rubric.rule_node[rid])[-1].id in left_out:
+            if rule.kind != "periodic" or any(n.id in left_out for n in rubric.ancestors(rubric.rule_node[rid])):
                 continue
             have = {period_of(rule.every, d).start for d in seen.get((u.name, rid), ())}
             due = [p for p in periods(rule.every, rubric.period.start, rubric.period.end)

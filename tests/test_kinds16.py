@@ -357,6 +357,15 @@ class TestPeriodic:
         r = score(rub, ros, ev)
         assert {u: t for u, t in zip(r.units["unit"], r.units["total"])} == {"乙镇": 100, "甲镇": 95, "丙镇": 90}
 
+    def test_no_warning_under_a_module_not_applicable(self, tmp_path):
+        """Module 1 holds the monthly rule and does not apply to 甲镇 (不适用 1): only 乙镇 is warned of."""
+        rub = Rubric.model_validate({**rubric().model_dump(exclude={"indicators"}), "indicators": [
+            {"id": "1", "name": "信息发布", "points": 60, "optional": True, "rules": [TestPeriodic.RULE.model_dump()]},
+            {"id": "2", "name": "其他", "points": 40, "rules": [{"kind": "flat", "id": "f", "text": "t", "amount": 1}]}]})
+        (tmp_path / "名单.csv").write_text("单位,类别,不适用\n甲镇,乡镇,1\n乙镇,乡镇,\n", encoding="utf-8")
+        got = missing_periods([rub], load_roster(tmp_path / "名单.csv"), load_evidence(ledger(tmp_path)))
+        assert [p.value for p in got] == ["乙镇"]
+
     def test_only_periods_ended_by_as_of_are_due(self, rub, tmp_path):
         """Scored as of 2020-06-30: only January to June are due; 甲镇 lacks March."""
         path = ledger(tmp_path, *self.months("甲镇", MONTHLY[:6], skip=(3,)))
