@@ -38,12 +38,22 @@ def f(rule_id="r", **kw) -> Finding:
 
 
 def rubric(*rules: dict, points=100) -> Rubric:
-    """A one-indicator rubric for 乡镇 over 2020 holding ``rules``."""
+    """A one-indicator rubric for 乡镇 over 2020 holding ``rules``, scored by deduction."""
+    return parts({"id": "1", "name": "指标一", "points": points, "rules": list(rules)}, points=points)
+
+
+def earning(*rules: dict, points=100) -> Rubric:
+    """A one-part rubric whose part starts at 0 and earns (得分制, ``start: zero``, ``aggregate: sum``)."""
+    return parts({"id": "1", "name": "得分项", "points": points, "start": "zero", "rules": list(rules)},
+                 points=points, aggregate="sum")
+
+
+def parts(*indicators: dict, points=100, **top) -> Rubric:
+    """A rubric for 乡镇 over 2020 with these ``indicators`` (``top`` adds rubric fields, e.g. aggregate)."""
     return Rubric.model_validate({
         "id": "k16", "version": 1, "title": "测试细则", "applies_to": ["乡镇"], "points": points,
         "source": {"title": "文件", "issuer": "办公室", "doc_no": "〔2020〕1号", "file": "x.txt"},
-        "period": {"start": date(2020, 1, 1), "end": date(2020, 12, 31)},
-        "indicators": [{"id": "1", "name": "指标一", "points": points, "rules": list(rules)}]})
+        "period": {"start": date(2020, 1, 1), "end": date(2020, 12, 31)}, "indicators": list(indicators), **top})
 
 
 def roster(*units):
@@ -156,7 +166,7 @@ class TestEarned:
 
     def test_located_errors_when_scored(self, tmp_path):
         """Row 2 partly achieved at 6 of 5 without a reason; row 3 without 完成情况: every problem, located."""
-        rub = rubric(self.FIVE.model_dump(exclude_defaults=True) | {"kind": "earned"})
+        rub = earning(self.FIVE.model_dump(exclude_defaults=True) | {"kind": "earned"}, points=5)
         path = ledger(tmp_path, {"unit": "甲镇", "rule": "e1", "date": "2020-05-01", "status": "部分达到", "points": "6"},
                       {"unit": "乙镇", "rule": "e1", "date": "2020-05-01"})
         got = [(p.file, p.row, p.column, p.value, p.rule, p.message) for p in problems(rub, ["甲镇", "乙镇"], path)]
@@ -167,7 +177,7 @@ class TestEarned:
 
     def test_per_form_capped_when_scored(self, tmp_path):
         """2 + 2 × 3 = 8 earned in the ledger, 6 applied: the second row keeps 6 − 2 = 4, cut by rule e2."""
-        rub = rubric(self.TWO.model_dump(exclude_defaults=True) | {"kind": "earned"})
+        rub = earning(self.TWO.model_dump(exclude_defaults=True) | {"kind": "earned"})
         path = ledger(tmp_path, {"unit": "甲镇", "rule": "e2", "date": "2020-03-01"},
                       {"unit": "甲镇", "rule": "e2", "date": "2020-06-01", "count": "3"})
         r = score(rub, roster("甲镇"), path)
@@ -175,6 +185,20 @@ class TestEarned:
         assert list(r.ledger["applied"]) == [-2, -4]
         assert list(r.ledger["capped_by"]) == ["", "e2"]
         assert r.ledger["reason"].iloc[1] == "规则 e2 全年累计加分不超过 6 分"
+        assert r.units.loc[0, "total"] == 6  # the part starts at 0 (start: zero) and earns 6
+
+    def test_points_form_scored(self, tmp_path):
+        """A part of 5 starting at 0: 甲镇 达到 → 5; 乙镇 部分达到 3.5 → 3.5; 丙镇 未达到 → 0; a second 达到 row of
+        甲镇 earns nothing more (one item a year)."""
+        rub = earning(self.FIVE.model_dump(exclude_defaults=True) | {"kind": "earned"}, points=5)
+        path = ledger(tmp_path, {"unit": "甲镇", "rule": "e1", "date": "2020-05-01", "status": "完全达到"},
+                      {"unit": "甲镇", "rule": "e1", "date": "2020-11-01", "status": "达到"},
+                      {"unit": "乙镇", "rule": "e1", "date": "2020-05-01", "status": "部分达到", "points": "3.5",
+                       "note": "缺少机构职能"},
+                      {"unit": "丙镇", "rule": "e1", "date": "2020-05-01", "status": "未达到"})
+        r = score(rub, roster("甲镇", "乙镇", "丙镇"), path)
+        assert {u: t for u, t in zip(r.units["unit"], r.units["total"])} == {"甲镇": 5, "乙镇": D("3.5"), "丙镇": 0}
+        assert list(r.ledger.set_index("evidence_id").loc[["E1", "E2"], "applied"]) == [-5, 0]
 
 
 class TestExceed:
@@ -359,9 +383,9 @@ class TestPeriodic:
 
     def test_no_warning_under_a_module_not_applicable(self, tmp_path):
         """Module 1 holds the monthly rule and does not apply to 甲镇 (不适用 1): only 乙镇 is warned of."""
-        rub = Rubric.model_validate({**rubric().model_dump(exclude={"indicators"}), "indicators": [
-            {"id": "1", "name": "信息发布", "points": 60, "optional": True, "rules": [TestPeriodic.RULE.model_dump()]},
-            {"id": "2", "name": "其他", "points": 40, "rules": [{"kind": "flat", "id": "f", "text": "t", "amount": 1}]}]})
+        rub = parts({"id": "1", "name": "信息发布", "points": 60, "optional": True, "rules": [TestPeriodic.RULE.model_dump()]},
+                    {"id": "2", "name": "其他", "points": 40, "rules": [{"kind": "flat", "id": "f", "text": "t", "amount": 1}]},
+                    aggregate="sum")
         (tmp_path / "名单.csv").write_text("单位,类别,不适用\n甲镇,乡镇,1\n乙镇,乡镇,\n", encoding="utf-8")
         got = missing_periods([rub], load_roster(tmp_path / "名单.csv"), load_evidence(ledger(tmp_path)))
         assert [p.value for p in got] == ["乙镇"]
@@ -494,7 +518,8 @@ class TestTemplateAndComparison:
     MONTHLY = {"kind": "periodic", "id": "m1", "text": "每月不低于40条", "every": "month", "min": 40, "per": 5}
 
     def test_columns_and_what_each_rule_needs(self):
-        rub = rubric(self.EARNED, self.PER, self.EXCEED, self.MONTHLY)
+        rub = parts({"id": "1", "name": "得分", "points": 20, "start": "zero", "rules": [self.EARNED, self.PER, self.EXCEED]},
+                    {"id": "2", "name": "扣分", "points": 80, "rules": [self.MONTHLY]}, aggregate="sum")
         wb = workbook(rub, Roster([Unit("甲镇", "乡镇")]))
         header = [c.value for c in wb["台账"][1]]
         assert header[-2:] == ["要求任务量", "完成情况"] and "完成任务量" not in header  # no task: no 完成任务量
