@@ -454,11 +454,13 @@ def test_gate_strict_on_the_website_inclusive_on_new_media(weighted):
 
 
 def test_weibo_points_redistributed_evenly(weighted):
-    # 微博 10 → 5 + 5: 微信公众号 25 → 30 (× 1.2), 互动回应 15 → 20 (× 4/3), 四舍五入 2 decimals
-    for name, b11, b13, b1 in [("示例县农业农村局", "26.4", "18.67", "45.07"),   # 22 × 1.2; 14 × 4/3 = 18.666…
-                               ("示例西河镇", "20.4", "14.67", "35.07")]:         # 17 × 1.2; 11 × 4/3 = 14.666…
+    # 微博 10 → 5 + 5: 微信公众号 25 → 30 (× 1.2), 互动回应 15 → 20 (× 4/3), each 四舍五入 to 2 decimals, summed
+    # in 扣分指标 B1. The two items keep their scores on their own table (of 25 and 15); the shares are B1's.
+    for name, b11, b13, b1 in [("示例县农业农村局", "22", "14", "45.07"),   # 22 × 1.2 = 26.4; 14 × 4/3 = 18.666… → 18.67
+                               ("示例西河镇", "17", "11", "35.07")]:         # 17 × 1.2 = 20.4; 11 × 4/3 = 14.666… → 14.67
         assert [node(weighted, name, n) for n in ("B1.1", "B1.3", "B1")] == [D(b11), D(b13), D(b1)]
         assert node(weighted, name, "B1.2") is None
+    # without the share (22 + 14 = 36 of 40) or rescaled in proportion (36 ÷ 40 × 50 = 45) the sum would differ
     # a unit that has 微博 keeps the table as written: 示例东岭镇 B1.1 25 − 6 = 19, B1.2 10 − 4 = 6, B1.3 15
     assert [node(weighted, "示例东岭镇", n) for n in ("B1.1", "B1.2", "B1.3")] == [19, 6, 15]
 
