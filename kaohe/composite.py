@@ -291,9 +291,8 @@ class Scorer:
             self.how["总分"] = " + ".join(terms)
             subtotal, out_of = value, rubric.points
         stop = self.stops.get(None)
-        if stop is not None:
-            value = stop.score or ZERO
-            self.formula = f"单项否决（规则 {stop.id}）：其余部分不评分，总分计 {fmt(value)} 分"
+        if stop is not None:  # the report says why, with the clause and the record
+            value, self.formula = stop.score or ZERO, ""
         return value, subtotal, out_of
 
 
@@ -307,17 +306,15 @@ def verdict(rubric: Rubric, vetoes: list, scorer: Scorer | None, total: Decimal)
     barred = any(r.effect == "no_award" for r in vetoes)
     notes = list(scorer.notes) if scorer else []
     if scorer and scorer.formula:
-        notes.append(f"总分：{scorer.formula}")
+        notes.append(f"折算：{scorer.formula}")
     for node in scorer.failed if scorer else []:
         notes.append(f"「{node.name}」得分 {fmt(scorer.scores[node.id])} 分，低于 {fmt(node.fail.below)} 分："
                      f"判定为「{node.fail.grade}」（“{node.fail.text}”），不参加评优")
     for r in {r.id: r for r in vetoes if r.effect == "no_award"}.values():
         notes.append(f"规则 {r.id}（“{r.text}”）：取消评优资格，照常计分排名")
-    if vetoing:
+    if vetoing:  # the report quotes the vetoing clause and its record (report.unit_result)
         first = vetoing[0]
-        named = first.grade or (rubric.veto.grade if rubric.veto else None)
-        grade = named or grade
-        notes.append(f"规则 {first.id}（“{first.text}”）：{first.describe()}")
+        grade = first.grade or (rubric.veto.grade if rubric.veto else None) or grade
     elif scorer and scorer.failed:
         grade, barred = scorer.failed[0].fail.grade, True
     return grade, bool(vetoing), barred, tuple(notes)

@@ -67,7 +67,12 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     r, row = result.rubric, _unit_row(result, unit)
     n = result.size
     kinds = {rule.kind for rule in r.rules.values()}
-    if r.rescaled:
+    stopped = row["vetoed"] and any(r.rules[x].effect == "stop" and r.rules[x].scope is None
+                                    for x in result.ledger.loc[result.ledger["unit"] == unit, "rule"] if x in r.rules
+                                    and r.rules[x].kind == "veto")
+    if stopped:
+        items = [("得分", f"{fmt(row['total'])}（单项否决：其余部分不再评分，按固定分计）")]
+    elif r.rescaled:
         items = [("得分", f"{fmt(row['total'])}（按比例折合为 {fmt(row['points'])} 分制；模块合计 {fmt(row['subtotal'])}，"
                           f"适用模块满分 {fmt(row['max'])}）")]
     elif r.aggregate == "sum":
@@ -156,7 +161,7 @@ def unit_waterfall(a: Assessment, unit: str) -> Fragment:
     steps = [(names[node], value) for node, value in lost.items() if value > 0]
     start = row["points"]
     if result.rubric.aggregate == "sum" and not result.rubric.rescaled:  # parts that add up start from their sum
-        start = row["max"]
+        start = row["max"] or row["points"]  # nothing counted: a veto stopped every part
         rest = start - sum((d for _, d in steps), Decimal(0)) - row["total"]
         if rest > 0:  # not lost in a part: a veto that stopped the scoring, points shared out
             steps.append(("否决或折算", rest))
@@ -263,8 +268,8 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
     total = ledger["applied"].sum()
     explain = ("“计算扣分”是按条款算出的数额；与“实际扣分”不同时，“调整原因”写明是哪条上限"
                "（规则编号、指标编号或总分）或哪条读法使它变化。")
-    if r.aggregate == "weighted":
-        parts.append(tag("p", "扣分和加分（负数）计入所在环节的得分，得分记录用于计算环节得分；总分见“总分的构成”。"
+    if r.aggregate != "deduct":
+        parts.append(tag("p", "扣分和加分（负数）计入所在部分的得分，得分记录用于计算该部分得分；总分见“总分的构成”。"
                               + explain, "kaohe-total"))
     else:
         parts.append(tag("p", f"合计实际扣分 {fmt(total)} 分 = 满分 {fmt(row['points'])} − 得分 {fmt(row['total'])}。"
@@ -327,7 +332,7 @@ def readings_for(a: Assessment, unit: str) -> list[tuple[str, str, str]]:
         hit.add("capped")
     out = [("等次", "等次区间", r.grades.reading)] if r.grades else []
     if row["vetoed"] and r.veto:
-        out.append(("一票否决", "“该年绩效考核一票否决”", r.veto.reading))
+        out.append(("一票否决", "被否决单位的等次与排名", r.veto.reading))
     award = r.awards.excellent
     if award and award.reading and (row["excellent"] or row["excellent_pending"]
                                     or award.min_score is None or row["total"] >= award.min_score):

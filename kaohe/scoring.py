@@ -300,6 +300,11 @@ def _natural_ties(order: np.ndarray, ids: np.ndarray, *keys: np.ndarray) -> np.n
 def _note(rubric: Rubric, rule, f) -> str:
     """What the ledger says of a row that deducts nothing by its kind."""
     if rule.kind == "veto":
+        if rule.effect == "no_award":
+            return "取消评优资格：不扣分，照常计分排名"
+        if rule.effect == "stop":
+            where = f"「{rubric.nodes_by_id[rule.scope].name}」" if rule.scope else "其余部分"
+            return f"单项否决：不扣分，{where}不再评分，计 {fmt(rule.score or 0)} 分"
         return "一票否决：不扣分，该年考核结果否决"
     if rule.kind == "disqualify":
         return "取消年度评价资格：不扣分，不参加排名和评优"

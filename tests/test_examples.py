@@ -468,3 +468,57 @@ def test_weibo_points_redistributed_evenly(weighted):
 def test_award_skips_the_failed_unit(weighted):
     winners = set(weighted.units[weighted.units["excellent"].astype(bool)]["unit"])
     assert winners == {"示例县农业农村局", "示例县发展和改革局"}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """Every example run as a user would: `kaohe run examples/<name>/params.yaml`."""
+    from kaohe import runner
+
+    out = tmp_path_factory.mktemp("examples")
+    outcomes = {name: runner.run(EXAMPLES / name / "params.yaml", jobs=2, out_dir=out, progress=False) for name in NAMES}
+    return outcomes
+
+
+def page(outcome, unit) -> str:
+    """The report's visible text, one space between pieces."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        skip, parts = 0, []
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("style", "script")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("style", "script")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    t = Text()
+    t.parts = []
+    t.feed((outcome.folder / "units" / f"{unit}.html").read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", " ".join(t.parts))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_kaohe_run_turns_each_example_into_reports(reports, name):
+    outcome = reports[name]
+    assert outcome.failed == [] and outcome.summary_error == ""
+    for unit in Run(EXAMPLES / name / "params.yaml").load_inputs()[0].category_of():
+        assert (outcome.folder / "units" / f"{unit}.html").exists()
+
+
+def test_the_reports_explain_gates_vetoes_rescaling_and_periods(reports):
+    staged = reports["staged-website"]
+    vetoed = page(staged, "示例县交通运输局")  # 1.1 S19 stops the scoring at 59
+    assert "本单位被单项否决" in vetoed and "其余部分不再评分，总分计 59 分" in vetoed and "记录 S19" in vetoed
+    assert "「扣分指标」得分 80 分，未高于 80 分：不进入本项评分，计 0 分" in page(staged, "示例县教育局")
+    county = page(reports["county-not-applicable"], "示例县财政局")  # 办事服务 不适用: 70.5 × 4/3
+    assert "70.5 ÷ 75 × 100 = 94 分" in county
+    monthly = page(reports["township-earned-monthly"], "示例东岭镇")  # March 36 and August 38 posts: 5 each
+    assert "2026年3月 36 不低于 40 条 5 M003" in monthly and "2026年8月 38 不低于 40 条 5 M008" in monthly
+    weighted = page(reports["weighted-website-newmedia"], "示例县农业农村局")
+    assert "其分值 10 分平均计入 2 项指标" in weighted
