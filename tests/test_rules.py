@@ -161,3 +161,9 @@ class TestRegistry:
 
         with pytest.raises(ValueError, match="twice"):
             register(FlatRule)(lambda r, f: 0)
+
+
+def test_every_kind_has_its_own_chinese_name():
+    from kaohe.rules import kinds
+    labels = [k.model.label for k in kinds().values()]
+    assert all(labels) and len(set(labels)) == len(labels)

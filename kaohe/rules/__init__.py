@@ -82,6 +82,8 @@ class RuleBase(BaseModel):
     #: Rules that cannot both apply to one unit (没有出现扣分…加2分 / 出现扣分…每件次扣0.5分).
     excludes: list[str] = []
 
+    #: The kind's name in Chinese, as a clerk would call it (每次扣分, 一票否决…): messages, the rubric workbook.
+    label: ClassVar[str] = ""
     #: Evidence column that carries this kind's input: count, value, points, level or None.
     uses: ClassVar[str | None] = None
     #: Further columns the kind reads (per_level multiplies by 次数/数量).

@@ -16,6 +16,7 @@ class BonusRule(RuleBase):
     """
 
     kind: Literal["bonus"]
+    label: ClassVar[str] = "加分"
     per: Pos | None = None
     amount: Pos | None = None
     uses: ClassVar[str] = "count"

@@ -18,6 +18,7 @@ class DiscretionaryRule(RuleBase):
     """
 
     kind: Literal["discretionary"]
+    label: ClassVar[str] = "视情扣分"
     min: NonNeg = Decimal(0)
     max: NonNeg | None = None
     per_occurrence: bool = False

@@ -26,6 +26,7 @@ class EarnedRule(RuleBase):
     ``per: 2, cap: 6``."""
 
     kind: Literal["earned"]
+    label: ClassVar[str] = "得分项"
     points: Pos | None = None
     per: Pos | None = None
     statuses: ClassVar[tuple[str, ...]] = EARNED_STATUSES

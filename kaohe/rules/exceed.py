@@ -43,6 +43,7 @@ class ExceedRule(RuleBase):
     then: {over: 30, every: 20, amount: 1}, inclusive: true``."""
 
     kind: Literal["exceed"]
+    label: ClassVar[str] = "超出目标加分"
     target: Pos | None = None
     tiers: list[Tier] = Field(default_factory=list)
     then: Steps | None = None

@@ -15,6 +15,7 @@ class ExternalRule(RuleBase):
     """
 
     kind: Literal["external"]
+    label: ClassVar[str] = "按其他文件扣分"
     document: str = Field(min_length=1)
     uses: ClassVar[str] = "points"
     reads: ClassVar[tuple[str, ...]] = ("source",)

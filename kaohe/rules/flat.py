@@ -1,7 +1,7 @@
 """未…的扣 x 分: a fixed amount, taken once a year however many rows record it."""
 
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from ..numbers import fmt
 from . import Finding, Pos, RuleBase, register
@@ -11,6 +11,7 @@ class FlatRule(RuleBase):
     """E.g. 未实行好差评扣5分 → ``amount: 5``."""
 
     kind: Literal["flat"]
+    label: ClassVar[str] = "一次性扣分"
     amount: Pos
 
     def describe(self) -> str:

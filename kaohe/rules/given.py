@@ -14,6 +14,7 @@ class GivenRule(RuleBase):
     """
 
     kind: Literal["given"]
+    label: ClassVar[str] = "给定得分"
     max: Pos = Decimal(100)
     uses: ClassVar[str] = "value"
     measurement: ClassVar[bool] = True

@@ -11,6 +11,7 @@ class PerCountRule(RuleBase):
     """E.g. 业务办件超期，预警每次扣0.5分 → ``per: 0.5``; a blank count means one occurrence."""
 
     kind: Literal["per_count"]
+    label: ClassVar[str] = "每次扣分"
     per: Pos
     uses: ClassVar[str] = "count"
 

@@ -14,6 +14,7 @@ class PerLevelRule(RuleBase):
     ``bonus: true`` for 通报表彰…分别加3分、2分、1分. 次数/数量 multiplies (blank: once)."""
 
     kind: Literal["per_level"]
+    label: ClassVar[str] = "按级别扣分"
     amounts: dict[str, Pos] = Field(min_length=1)
     bonus: bool = False
     uses: ClassVar[str] = "level"

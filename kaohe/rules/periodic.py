@@ -61,6 +61,7 @@ class PeriodicRule(RuleBase):
     """E.g. 每月不低于40条，低于规定标准的，出现一个月扣5分 → ``every: month, min: 40, per: 5``."""
 
     kind: Literal["periodic"]
+    label: ClassVar[str] = "按期考核"
     every: Literal["month", "quarter"]
     min: NonNeg
     per: Pos

@@ -23,6 +23,7 @@ class RateShortfallRule(RuleBase):
     """
 
     kind: Literal["rate_shortfall"]
+    label: ClassVar[str] = "比率低于目标扣分"
     target: NonNeg
     step: Pos = Decimal(1)
     per: Pos

@@ -14,6 +14,7 @@ class RaterRule(RuleBase):
     """
 
     kind: Literal["rater"]
+    label: ClassVar[str] = "评分人打分"
     max: Pos = Decimal(100)
     uses: ClassVar[str] = "value"
     reads: ClassVar[tuple[str, ...]] = ("note",)

@@ -11,6 +11,7 @@ class ShortfallRule(RuleBase):
     """E.g. 乡镇（街道）可办事项低于61项…每少一项扣0.1分 → ``target: 61, per: 0.1``."""
 
     kind: Literal["shortfall"]
+    label: ClassVar[str] = "低于目标扣分"
     target: NonNeg
     per: Pos
     unit: str = "项"

@@ -19,6 +19,7 @@ class TaskRule(RuleBase):
     """
 
     kind: Literal["task"]
+    label: ClassVar[str] = "按任务计分"
     uses: ClassVar[str] = "status"
     also_uses: ClassVar[tuple[str, ...]] = ("points", "required", "done")
     statuses: ClassVar[tuple[str, ...]] = ("按时完成", "逾期完成", "未启动")

@@ -11,6 +11,7 @@ class ThresholdRule(RuleBase):
     """E.g. 年度办件量低于500扣2分 → ``below: 500, amount: 2`` (500 itself costs nothing)."""
 
     kind: Literal["threshold"]
+    label: ClassVar[str] = "低于限值扣分"
     below: NonNeg
     amount: Pos
     percent: bool = False

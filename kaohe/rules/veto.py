@@ -8,7 +8,7 @@ where parts are combined (:mod:`kaohe.composite`, :mod:`kaohe.scoring`).
 """
 
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -23,6 +23,7 @@ class VetoRule(RuleBase):
     单项否决，判定为不合格(59分) → ``effect: stop, score: 59`` (no levels: any record vetoes)."""
 
     kind: Literal["veto"]
+    label: ClassVar[str] = "一票否决"
     #: The levels the clause names; a record at another level is an error. None: any record vetoes.
     levels: list[str] | None = Field(default=None, min_length=1)
     effect: Literal["grade", "stop", "no_award"] = "grade"
