@@ -21,7 +21,7 @@ from .scoring import Result, parse_as_of, score_checked
 from .validate import check, missing_periods
 
 #: Bumped when the pickled layout changes, so a notebook never reads a stale cache from another version.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 @dataclass

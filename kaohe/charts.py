@@ -83,7 +83,7 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
         labels.append(name)
         bottoms.append(level)
         heights.append(_f(lost))
-        colors.append("#c44e52")
+        colors.append("#c44e52" if lost > 0 else "#55a868")  # a bonus rises
     labels.append("得分")
     bottoms.append(0.0)
     heights.append(_f(total))

@@ -71,7 +71,7 @@ FIELD_LABELS = {
     "applies_to": "适用类别", "aggregate": "总分合成", "scale": "折合分制", "pooled": "各项共用总分",
     "points_text": "总分原文", "period": "考核期", "grades": "等次", "awards": "评优", "veto": "一票否决",
     "source": "依据文件", "start": "起算", "gate": "进入条件", "fail": "不合格线", "not_applicable": "不适用时折算",
-    "cap_levels": "封顶层级", "effect": "否决效果", "scope": "否决范围", "score": "否决后得分", "grade": "等次",
+    "cap_levels": "封顶层级", "above": "高于", "rescale": "折算方式", "to": "分摊到", "effect": "否决效果", "scope": "否决范围", "score": "否决后得分", "grade": "等次",
     # issue 16's kinds: earned (points, per), exceed (tiers, then, inclusive), periodic (every, min, per, unit)
     "tiers": "各档", "over": "超出（%）", "then": "超出后逐步加分", "inclusive": "含边界值", "every": "考核周期",
     # a field whose meaning depends on where it sits: "parent.field"

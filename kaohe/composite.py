@@ -1,11 +1,15 @@
-"""Scores of composite rubrics: weighted (郎溪 2019: 40% 专业机构测评 + 30% 日常测评 + 30% 双向互评)
-and summed modules (衡阳 2018: modules of 100, those that apply, converted to 100).
+"""Scores of composite rubrics: weighted (郎溪 2019: 40% 专业机构测评 + 30% 日常测评 + 30% 双向互评),
+summed modules (衡阳 2018: modules of 100, those that apply, converted to 100) and staged schemes (单项否决
+→ 扣分指标 with a fail mark → 加分指标 behind a gate, summed), with one rescaling of parts that do not apply.
 
 A node's score is its *base* minus the deductions (plus the bonuses) of the rules that belong to it,
-kept within [0, points]; a clamp is written into the ledger rows it cuts. The base is, in this order:
-the score a ``given`` rule of the node's own records; the weighted sum of its parts (``combine:
-weighted``); the mean of its ``rater`` rows; the sum of its ``task`` rows; else its points (a
-deduction table); a node scored only by evidence that does not exist yet has no score (None). A *part* of a weighted node is a descendant with a ``weight`` whose
+kept within [0, points] (a sum only above 0; below the rubric's ``cap_levels`` not at all); a clamp is
+written into the ledger rows it cuts. The base is, in this order: the score a ``given`` rule of the
+node's own records; the weighted sum of its parts (``combine: weighted``); the sum of its children's
+scores, rescaled where some do not apply (``combine: sum``); the mean of its ``rater`` rows; the sum of
+its ``task`` rows; 0 for a 得分制 node (``start: zero``); else its points (a deduction table). A node
+scored only by evidence that does not exist yet has no score (None); so has one that does not apply or
+that a veto stopped; a gate not passed scores 0. A *part* of a weighted node is a descendant with a ``weight`` whose
 own children carry no weights (a heading's weight is the sum of its items', which lint checks),
 or a nested weighted node. Rules inside a part count in that part's score, not again above it.
 """
@@ -81,8 +85,12 @@ class Scorer:
             self.stops.setdefault(rule.scope, rule)
         self.scores: dict[str, Decimal | None] = {}
         self.how: dict[str, str] = {}
-        #: The total's arithmetic when it is more than a sum (a rescaling), for the report.
+        #: Each rescaling of parts that do not apply, in words, for the report (the total's own is shown apart).
+        self.rescalings: list[str] = []
+        #: How the total was formed, in words (Σ of the parts, a rescaling), for the report's composition.
         self.formula = ""
+        #: The top-level parts not scored yet (a quarter before their score exists): left out of the sum.
+        self.pending: set[str] = set()
         #: Parts whose score fell below their fail mark (评分结果低于60分，判定为不合格).
         self.failed: list[Node] = []
         #: What the report says of gates passed or not, in plain words.
@@ -95,12 +103,12 @@ class Scorer:
             return self._skip(node, None, "不适用，不列入考核")
         stop = self.stops.get(node.id) or self._stopped_by_unit(node)
         if stop is not None:
-            value = (stop.score or ZERO) if stop.scope == node.id else None
-            what = f"单项否决（规则 {stop.id}）：不再评分" + (f"，计 {fmt(value)} 分" if value is not None else "")
+            value = stop.fixed_score if stop.scope == node.id else None
+            what = f"单项否决（规则 {stop.id}）：不再评分"
             self._void(node, stop.id, what)
-            return self._skip(node, value, what)
+            return self._skip(node, value, what + (f"，计 {fmt(value)} 分" if value is not None else ""), what)
         if node.gate is not None:
-            target = next(n for n in self.rubric.nodes if n.id == node.gate.node)
+            target = self.rubric.nodes_by_id[node.gate.node]
             passed = self.score(target)
             shown = "未评分" if passed is None else f"{fmt(passed)} 分"
             verb = "达到" if node.gate.inclusive else "高于"
@@ -108,15 +116,16 @@ class Scorer:
                 what = f"「{target.name}」得分 {shown}，未{verb} {fmt(node.gate.above)} 分：不进入本项评分，计 0 分"
                 self.notes.append(f"「{node.name}」：{what}（“{node.gate.text}”）")
                 self._void(node, node.id, what)
-                return self._skip(node, ZERO, what)
+                return self._skip(node, ZERO, what, "未进入评分环节")
             self.notes.append(f"「{target.name}」得分 {shown}，{verb} {fmt(node.gate.above)} 分：进入「{node.name}」评分"
                               f"（“{node.gate.text}”）")
         points = node.points
         own_given = [r for r in node.rules if r.kind == "given" and r.id in self.given]
         rater_rules = [r for r in node.rules if r.kind == "rater" and self.raters.get(r.id)]
         inner: set[str] = set()
-        upper = points if self.rubric.caps(node) else None
-        lower = ZERO if self.rubric.caps(node) else None
+        # cap_levels lifts deduction caps only: what a 得分制 part can earn stays within its points
+        bounded = self.rubric.caps(node) or node.id in self.rubric.starts_at_zero
+        upper, lower = (points, ZERO) if bounded else (None, None)
         if own_given:
             rule = own_given[0]
             base = self.given[rule.id] / rule.max * points
@@ -130,7 +139,10 @@ class Scorer:
             self.how[node.id] = f"{len(ps)} 个分项按权重合计 {fmt(base)} 分"
         elif node.combine == "sum":
             inner = {c.id for c in node.children}
-            base, _, _, text = self.combine_sum(node.children, points, node.not_applicable)
+            summed = self.combine_sum(node.children, points, node.not_applicable)
+            if summed is None:
+                return self._skip(node, None, "下级均不适用，不列入")
+            base, _, _, text = summed
             self.how[node.id] = text
             upper = None  # a bonus part may take a staged part past its points (documents say so: reading)
         elif rater_rules:
@@ -146,6 +158,7 @@ class Scorer:
             # Scored by evidence that does not exist (yet: a quarter before the agency's result).
             self.how[node.id] = "尚无得分记录，按 0 分计"
             self.scores[node.id] = None
+            self.pending.add(node.id)
             return None
         elif points is None:
             self.scores[node.id] = None
@@ -156,6 +169,8 @@ class Scorer:
         else:
             base = points
             self.how[node.id] = f"满分 {fmt(points)} 分减扣分"
+        for child in node.children:  # first: a child's clamp changes what its rows apply above it
+            self.score(child)
         own = {r.id for r in _own_rules(node, inner)}
         adjust = sum((self.applied.get(r, ZERO) for r in own), ZERO)
         if adjust and node.id in self.how and not self.how[node.id].startswith("满分"):
@@ -168,25 +183,22 @@ class Scorer:
         if value != base - adjust:
             self.how[node.id] += f"，限于 0—{fmt(points)} 分" if upper is not None else "，不低于 0 分"
             self._clamp(node, own, base - adjust - value)
-        for child in node.children:
-            self.score(child)
         self.scores[node.id] = value
         if node.fail is not None and value < node.fail.below:
             self.failed.append(node)
         return value
 
     def _stopped_by_unit(self, node: Node):
-        """The unit's stop veto, for a node with points that does not hold that veto (其余部分不评分)."""
+        """The unit's stop veto, for any node with points (其余部分不再评分: the unit's score is fixed)."""
         stop = self.stops.get(None)
-        if stop is None or self.rubric.effective_points[node.id] is None:
-            return None
-        return None if node in self.rubric.ancestors(self.rubric.rule_node[stop.id]) else stop
+        return stop if stop is not None and self.rubric.effective_points[node.id] is not None else None
 
-    def _skip(self, node: Node, value: Decimal | None, what: str) -> Decimal | None:
-        """``node`` gets ``value`` without being scored; its descendants are not scored either."""
+    def _skip(self, node: Node, value: Decimal | None, what: str, below: str | None = None) -> Decimal | None:
+        """``node`` gets ``value`` without being scored; its descendants are not scored either (``below``
+        says why, without the node's own score)."""
         for n in node.walk():
             self.scores[n.id] = value if n is node else None
-            self.how[n.id] = what
+            self.how[n.id] = what if n is node else (below or what)
         return value
 
     def _void(self, node: Node, by: str, why: str) -> None:
@@ -203,47 +215,60 @@ class Scorer:
             for r in [x for x in store if x in rules]:
                 del store[r]
 
-    def combine_sum(self, kids: list[Node], full: Decimal | None,
-                    rescale: NotApplicable | None) -> tuple[Decimal, Decimal, Decimal, str]:
+    def combine_sum(self, kids: list[Node], full: Decimal | None, rescale: NotApplicable | None,
+                    shown: bool = True) -> tuple[Decimal, Decimal, Decimal, str] | None:
         """(score, Σ scores, the maximum they are out of, how) of parts that add up — a staged part, 衡阳's
-        modules, a deduction table by first-level items — with the parts that do not apply rescaled as the
-        rubric says. Parts without a score (not applicable, not scored yet, no points) are left out."""
+        modules, a table of first-level items — with the parts that do not apply rescaled as the rubric
+        says; None when no part applies. Parts without a score (not applicable, not scored yet, no points)
+        are left out. A 得分制 part (a bonus part) is added after the rescaling, unscaled: 其余指标得分之和乘以4/3
+        speaks of the items, not of the bonus. ``shown``: the rescaling goes into the report's notes."""
         for k in kids:
             self.score(k)
-        points = self.rubric.effective_points
+        points, zero = self.rubric.effective_points, self.rubric.starts_at_zero
         counted = [k for k in kids if self.scores[k.id] is not None and points[k.id] is not None]
+        if not counted and any(k.id in self.left_out for k in kids):
+            return None
+        base = [k for k in counted if k.id not in zero]
+        extra = [k for k in counted if k.id in zero]
         subtotal = sum((self.scores[k.id] for k in counted), ZERO)
         out_of = sum((points[k.id] for k in counted), ZERO)
         missing = [k for k in kids if k.id in self.left_out and points[k.id] is not None]
         terms = " + ".join(fmt(self.scores[k.id]) for k in counted)
         text = f"各部分得分之和 {terms} = {fmt(subtotal)} 分" if len(counted) > 1 else f"得分 {fmt(subtotal)} 分"
-        if rescale is None or rescale.rescale == "exclude" or full is None:
-            if missing:
-                text += f"（{'、'.join(k.name for k in missing)}不适用，不列入得分和满分）"
-            return subtotal, subtotal, out_of, text
-        if rescale.rescale == "proportional":
-            value = round_half_up(subtotal / out_of * full, rescale.decimals) if out_of else ZERO
-            if missing or out_of != full:
-                text = f"{text}，按比例折算：{fmt(subtotal)} ÷ {fmt(out_of)} × {fmt(full)} = {fmt(value)} 分"
-                if missing:
-                    text += f"（{'、'.join(k.name for k in missing)}不适用）"
-                self.formula = text
-            return value, subtotal, out_of, text
-        if not missing:
-            return subtotal, subtotal, out_of, text
-        lost = sum((points[k.id] for k in missing), ZERO)
-        targets = [k for k in counted if k.id in rescale.to]
-        share = lost / len(targets)
-        value, steps = subtotal, []
-        for k in targets:
-            s, p = self.scores[k.id], points[k.id]
-            scaled = round_half_up(s * (p + share) / p, rescale.decimals)
-            value += scaled - s
-            steps.append(f"{k.name} {fmt(s)} × ({fmt(p)} + {fmt(share)}) ÷ {fmt(p)} = {fmt(scaled)}")
-        text = (f"{'、'.join(k.name for k in missing)}不适用，其分值 {fmt(lost)} 分平均计入 {len(targets)} 项指标："
-                f"{'；'.join(steps)}；合计 {fmt(value)} 分")
-        self.formula = text
-        return value, value, out_of + lost, text
+        if missing:
+            text += f"（{'、'.join(k.name for k in missing)}不适用）"
+        plain = sum((self.scores[k.id] for k in base), ZERO)
+        bonus = subtotal - plain
+        plain_max = sum((points[k.id] for k in base), ZERO)
+        value = subtotal
+        if rescale is None or rescale.rescale == "exclude" or full is None or not base:
+            pass
+        elif rescale.rescale == "proportional":
+            scaled = round_half_up(plain / plain_max * full, rescale.decimals) if plain_max else ZERO
+            value = scaled + bonus
+            if missing or plain_max != full:
+                text = (f"{text}，按比例折算：{fmt(plain)} ÷ {fmt(plain_max)} × {fmt(full)} = {fmt(scaled)} 分"
+                        + (f"，加 {'、'.join(k.name for k in extra)} {fmt(bonus)} 分 = {fmt(value)} 分" if extra else ""))
+                if shown:
+                    self.rescalings.append(text)
+        elif missing:
+            lost = sum((points[k.id] for k in missing), ZERO)
+            targets = [k for k in base if k.id in rescale.to]
+            if not targets:  # every target is itself out (a veto stopped it): nothing to share the points with
+                return value, subtotal, out_of, text
+            share = lost / len(targets)
+            steps = []
+            for k in targets:
+                s, p = self.scores[k.id], points[k.id]
+                scaled = round_half_up(s * (p + share) / p, rescale.decimals)
+                value += scaled - s
+                steps.append(f"{k.name} {fmt(s)} × ({fmt(p)} + {fmt(share)}) ÷ {fmt(p)} = {fmt(scaled)}")
+            text = (f"{'、'.join(k.name for k in missing)}不适用，其分值 {fmt(lost)} 分平均计入 {len(targets)} 项指标："
+                    f"{'；'.join(steps)}；合计 {fmt(value)} 分")
+            if shown:
+                self.rescalings.append(text)
+            return value, value, out_of + lost, text
+        return value, subtotal, out_of, text
 
     def _clamp(self, node: Node, own: set[str], excess: Decimal) -> None:
         """Write a clamp into the ledger: bonuses past full marks (``excess`` > 0) or deductions past
@@ -280,9 +305,10 @@ class Scorer:
         rubric = self.rubric
         if rubric.aggregate == "sum":
             rescale = rubric.not_applicable or (NotApplicable(rescale="proportional") if rubric.scale else None)
-            value, subtotal, out_of, _ = self.combine_sum(rubric.indicators, rubric.scale or rubric.points, rescale)
+            summed = self.combine_sum(rubric.indicators, rubric.scale or rubric.points, rescale, shown=False)
+            value, subtotal, out_of, self.formula = summed or (ZERO, ZERO, ZERO, "")
             for t in rubric.indicators:
-                if self.how.get(t.id) == "尚无得分记录，按 0 分计":  # before its score exists (a quarter's bulletin)
+                if t.id in self.pending:  # before its score exists (a quarter's bulletin)
                     self.how[t.id] = "尚无得分记录，暂不列入"
         else:
             for top in rubric.indicators:
@@ -292,7 +318,7 @@ class Scorer:
             subtotal, out_of = value, rubric.points
         stop = self.stops.get(None)
         if stop is not None:  # the report says why, with the clause and the record
-            value, self.formula = stop.score or ZERO, ""
+            value = stop.fixed_score
         return value, subtotal, out_of
 
 
@@ -302,11 +328,11 @@ def verdict(rubric: Rubric, vetoes: list, scorer: Scorer | None, total: Decimal)
     ranks the unit after the others; a part under its fail mark sets the grade and bars awards; a
     ``no_award`` veto bars awards only."""
     grade = rubric.grades.grade(total) if rubric.grades else ""
-    vetoing = [r for r in vetoes if r.effect != "no_award"]
+    # a stop veto of one part fixes that part's score; it vetoes the unit only when it names a grade
+    vetoing = [r for r in vetoes if r.effect == "grade" or (r.effect == "stop" and (r.scope is None or r.grade))]
     barred = any(r.effect == "no_award" for r in vetoes)
     notes = list(scorer.notes) if scorer else []
-    if scorer and scorer.formula:
-        notes.append(f"折算：{scorer.formula}")
+    notes += [f"折算：{text}" for text in (scorer.rescalings if scorer else [])]
     for node in scorer.failed if scorer else []:
         notes.append(f"「{node.name}」得分 {fmt(scorer.scores[node.id])} 分，低于 {fmt(node.fail.below)} 分："
                      f"判定为「{node.fail.grade}」（“{node.fail.text}”），不参加评优")

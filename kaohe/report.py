@@ -67,10 +67,7 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     r, row = result.rubric, _unit_row(result, unit)
     n = result.size
     kinds = {rule.kind for rule in r.rules.values()}
-    stopped = row["vetoed"] and any(r.rules[x].effect == "stop" and r.rules[x].scope is None
-                                    for x in result.ledger.loc[result.ledger["unit"] == unit, "rule"] if x in r.rules
-                                    and r.rules[x].kind == "veto")
-    if stopped:
+    if stopped(result, unit):
         items = [("得分", f"{fmt(row['total'])}（单项否决：其余部分不再评分，按固定分计）")]
     elif r.rescaled:
         items = [("得分", f"{fmt(row['total'])}（按比例折合为 {fmt(row['points'])} 分制；模块合计 {fmt(row['subtotal'])}，"
@@ -82,7 +79,7 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     if r.grades:
         items.append(("等次", row["grade"]))
     items.append(("排名", _rank_text(row, n)))
-    if r.vetoes:
+    if r.can_veto:
         items.append(("一票否决", "是" if row["vetoed"] else "否"))
     if "disqualify" in kinds:
         items.append(("取消年度评价资格", "是" if row["disqualified"] else "否"))
@@ -109,16 +106,24 @@ def unit_result(a: Assessment, unit: str) -> Fragment:
     return join(parts)
 
 
+def stopped(result: Result, unit: str) -> bool:
+    """Whether a veto stopped the scoring of the whole unit (its score is the veto's fixed score)."""
+    r = result.rubric
+    rows = result.ledger[(result.ledger["unit"] == unit) & (result.ledger["kind"] == "veto")]
+    return any(r.rules[x].effect == "stop" and r.rules[x].scope is None for x in rows["rule"])
+
+
 def _veto_text(a: Assessment, result: Result, unit: str, row) -> Fragment:
     """What the veto did, the clause that vetoed and the record it rests on."""
     r = result.rubric
     led = result.ledger[(result.ledger["unit"] == unit) & (result.ledger["kind"] == "veto")]
-    hits = [e for _, e in led.iterrows() if r.rules[e["rule"]].effect != "no_award"]
+    hits = [e for _, e in led.iterrows() if r.rules[e["rule"]].effect == "grade"
+            or (r.rules[e["rule"]].effect == "stop" and (r.rules[e["rule"]].scope is None or r.rules[e["rule"]].grade))]
     first = hits[0]
     rule, f = r.rules[first["rule"]], a.finding(first["file"], first["row"])
     if rule.effect == "stop":
         what = (f"本单位被单项否决：等次定为「{row['grade']}」，"
-                + (f"「{r.nodes_by_id[rule.scope].name}」不再评分，计 {fmt(rule.score or 0)} 分。" if rule.scope else
+                + (f"「{r.nodes_by_id[rule.scope].name}」不再评分，计 {fmt(rule.fixed_score)} 分。" if rule.scope else
                    f"其余部分不再评分，总分计 {fmt(row['total'])} 分，排名列在所有未被否决的单位之后。"))
     else:
         what = (f"本单位被一票否决：按细则计算的得分 {fmt(row['total'])} 分照常列出以便复核，"
@@ -140,9 +145,9 @@ def lost_by_top(result: Result, units: list[str] | None = None) -> pd.DataFrame:
     if r.aggregate == "sum":  # each applicable part's shortfall, converted like the total where it is rescaled
         out_of = dict(zip(result.units["unit"], result.units["max"]))
         full = r.scale or r.points
-        top["lost"] = [0 if s is None or p is None else
+        top["lost"] = [0 if s is None or p is None or n in r.starts_at_zero else  # a bonus not earned is not lost
                        round_half_up((p - s) / out_of[u] * full, 2) if r.rescaled else p - s
-                       for u, p, s in zip(top["unit"], top["points"], top["score"])]
+                       for n, u, p, s in zip(top["node"], top["unit"], top["points"], top["score"])]
     elif r.aggregate == "weighted":
         weight = {n.id: n.weight for n in r.indicators}
         top["lost"] = [(weight[n] or 0) / 100 * (p - (s if s is not None else 0)) / p * r.points if p else 0
@@ -160,14 +165,13 @@ def unit_waterfall(a: Assessment, unit: str) -> Fragment:
     lost = lost_by_top(result, [unit]).loc[unit]
     steps = [(names[node], value) for node, value in lost.items() if value > 0]
     start = row["points"]
-    if result.rubric.aggregate == "sum" and not result.rubric.rescaled:  # parts that add up start from their sum
-        start = row["max"] or row["points"]  # nothing counted: a veto stopped every part
+    if result.rubric.aggregate == "sum" and not result.rubric.rescaled:
         rest = start - sum((d for _, d in steps), Decimal(0)) - row["total"]
-        if rest > 0:  # not lost in a part: a veto that stopped the scoring, points shared out
-            steps.append(("否决或折算", rest))
+        if rest:  # not lost in a part: a bonus part (negative: it rises), a veto that stopped the scoring
+            steps.append(("加分" if rest < 0 else "单项否决", rest))
     fig = charts.waterfall(start, steps, row["total"], f"{unit}：从满分到得分")
-    alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(start)}", *(f"{s} 扣 {fmt(d)}" for s, d in steps),
-                                                 f"得分 {fmt(row['total'])}"])
+    alt = f"{unit}：从满分到得分。" + "；".join([f"满分 {fmt(start)}", *(f"{s} {'扣' if d > 0 else '加'} {fmt(abs(d))}"
+                                                                       for s, d in steps), f"得分 {fmt(row['total'])}"])
     return Fragment(charts.to_html(fig, alt))
 
 
@@ -199,12 +203,17 @@ def unit_composition(a: Assessment, unit: str) -> Fragment:
                  "不列入" if nodes.at[n.id, "score"] is None else "列入"]
                 for n in r.indicators]
         rows.append([Markup("<strong>合计</strong>"), row["max"], row["subtotal"], "", ""])
-        if r.rescaled:
-            na = r.not_applicable
-            how = (f"总分 = 适用模块得分之和 {fmt(row['subtotal'])} ÷ 适用模块满分 {fmt(row['max'])} × {fmt(r.scale or r.points)}"
-                   f" = {fmt(row['total'])} 分（四舍五入到 {'0.' + '0' * ((na.decimals if na else 2) - 1) + '1'}）。")
+        if stopped(result, unit):
+            how = f"总分 {fmt(row['total'])} 分（单项否决，见上文否决说明）。"
+        elif r.rescaled:
+            decimals = fmt(Decimal(1).scaleb(-(r.not_applicable.decimals if r.not_applicable else 2)))
+            if any(n.id in r.starts_at_zero for n in r.indicators):  # a bonus part is added after the rescaling
+                how = f"总分：{row['formula']}（四舍五入到 {decimals}）。"
+            else:
+                how = (f"总分 = 适用模块得分之和 {fmt(row['subtotal'])} ÷ 适用模块满分 {fmt(row['max'])} × "
+                       f"{fmt(r.scale or r.points)} = {fmt(row['total'])} 分（四舍五入到 {decimals}）。")
         else:
-            how = f"总分 = 各部分得分之和 = {fmt(row['total'])} 分。" if not row["vetoed"] else f"总分 {fmt(row['total'])} 分（见上文否决说明）。"
+            how = f"总分：{row['formula']}。"
         if any(rule.kind in SCORE_KINDS for n in r.indicators for rule in n.rules):
             how += "各模块评估指标体系未载于文件，模块得分由台账给出或按任务完成情况计算。"
         return join([tag("p", how, "kaohe-composition"),
@@ -222,7 +231,8 @@ def unit_composition(a: Assessment, unit: str) -> Fragment:
                      share])
         terms.append(fmt(share))
     rows.append([Markup("<strong>总分</strong>"), "", "", " + ".join(terms), row["total"]])
-    return join([tag("p", f"总分 = Σ 权重 × 环节得分 ÷ 环节满分 × {fmt(r.points)}。", "kaohe-composition"),
+    said = "单项否决：总分按固定分计，见上文否决说明。" if stopped(result, unit) else ""
+    return join([tag("p", f"总分 = Σ 权重 × 环节得分 ÷ 环节满分 × {fmt(r.points)}。{said}", "kaohe-composition"),
                  table(["环节", "权重", "得分 / 满分", "得分来源", "计入总分"], rows, "kaohe-composition", {4: "num"})])
 
 
@@ -292,7 +302,7 @@ def unit_periods(a: Assessment, unit: str) -> Fragment:
     end = min(a.as_of, r.period.end) if a.as_of else r.period.end
     parts = [tag("h3", "按月（季度）考核的记录")]
     for rule in rules:
-        if any(n.id in left_out for n in r.ancestors(r.rule_node[rule.id])):  # an optional node not applicable
+        if r.left_out_above(r.rule_node[rule.id], left_out):  # an optional node not applicable
             continue
         mine = ledger[ledger["rule"] == rule.id]
         by_start = {}
@@ -302,7 +312,9 @@ def unit_periods(a: Assessment, unit: str) -> Fragment:
         rows, missing = [], 0
         for p in periods(rule.every, r.period.start, end):
             e = by_start.get(p.start)
-            if e is None:
+            if e is None and p.end > end:  # the scoring day falls inside it: not due yet, no warning either
+                rows.append([p.label, "未到期", standard, "", ""])
+            elif e is None:
                 missing += 1
                 rows.append([p.label, "无记录", standard, "", ""])
             else:

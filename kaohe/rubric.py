@@ -194,8 +194,9 @@ class Node(_Model):
     weight: NonNeg | None = None
     #: ``sum``: the score is the sum of the children's (a staged part: 扣分指标 + 加分指标), not clamped at points.
     combine: Literal["deduct", "weighted", "sum"] = "deduct"
-    #: ``zero``: 得分制 — the node starts at 0 and gains (points earned, bonuses), within [0, points].
-    start: Literal["full", "zero"] = "full"
+    #: ``zero``: 得分制 — the node starts at 0 and gains (points earned, bonuses), within [0, points]; its
+    #: descendants too unless one says ``full``. Unset: as the parent (``full`` at the top).
+    start: Literal["full", "zero"] | None = None
     #: Scored only when another node's score passes (进入加分指标评分环节); else 0.
     gate: Gate | None = None
     #: A score below this mark makes the unit 不合格 (评分结果低于60分，判定为不合格).
@@ -357,19 +358,47 @@ class Rubric(_Model):
         return self
 
     def _check_structures(self) -> None:
-        """Gates, veto scopes, rescaling targets and the parts that only a composite total can score."""
-        ids = {n.id: n for n in self.nodes}
+        """Gates, vetoes, rescaling and the parts that only a composite total can score: each where its
+        score can be used as it is (at the top, or under a node that adds or weights its parts)."""
+        ids = self.nodes_by_id
+
+        def combines(n: Node) -> bool:  # its parent takes its score as it is
+            parent = self.parents[n.id]
+            return parent.combine in ("sum", "weighted") if parent else self.aggregate != "deduct"
+
         if self.aggregate == "deduct":
-            needs = [f"{n.id} 的 {f}" for n in self.nodes for f, v in
-                     (("combine: sum", n.combine == "sum"), ("start: zero", n.start == "zero"), ("gate", n.gate),
-                      ("fail", n.fail), ("not_applicable", n.not_applicable), ("optional", n.optional)) if v]
-            needs += [f"{r.id} 的 effect: stop" for r in self.rules.values() if getattr(r, "effect", None) == "stop"]
-            needs += ["细则的 not_applicable"] if self.not_applicable else []
+            needs = [(n.id, (f,)) for n in self.nodes for f, v in
+                     (("combine", n.combine == "sum"), ("start", n.start == "zero"), ("gate", n.gate), ("fail", n.fail),
+                      ("not_applicable", n.not_applicable), ("optional", n.optional)) if v]
+            needs += [(r.id, ("effect",)) for r in self.rules.values() if getattr(r, "effect", None) == "stop"]
+            needs += [(None, ("not_applicable",))] if self.not_applicable else []
             if needs:
-                raise ValueError(f"{'、'.join(needs)} 需要按部分合成总分：请写 aggregate: sum（总分为各部分得分之和）"
-                                 "或 aggregate: weighted")
+                ident, field = needs[0]
+                raise Located(ident, field, f"{ident or '细则'} 的 {field[0]} 需要按部分合成总分：请写 aggregate: sum"
+                              "（总分为各部分得分之和）或 aggregate: weighted")
+        for n in self.nodes:
+            parent = self.parents[n.id]
+            if n.start == "zero" and not combines(n) and not (parent and parent.id in self.starts_at_zero):
+                raise Located(n.id, ("start",), f"{n.id} 的 start: zero（得分制）须在细则顶层或 combine: sum / weighted 的"
+                              "节点下：其得分直接计入上级（扣分表中的加分请用加分规则）")
+            if n.start == "full" and parent and parent.id in self.starts_at_zero:
+                raise Located(n.id, ("start",), f"{n.id} 在得分制节点 {parent.id} 下，不能改回 start: full")
+            if n.gate is not None and not combines(n):
+                raise Located(n.id, ("gate",), f"{n.id} 的 gate 须在细则顶层或 combine: sum / weighted 的节点下"
+                              "（未进入评分时计 0 分，由上级相加或加权）")
+            if n.optional and not (parent.combine == "sum" if parent else self.aggregate == "sum"):
+                raise Located(n.id, ("optional",), f"{n.id} 的 optional 须在 aggregate: sum 细则的顶层或 combine: sum 的节点下"
+                              "（不适用的部分按 not_applicable 折算）")
+            if n.fail is not None and self.grades and n.fail.grade not in {b.grade for b in self.grades.bands}:
+                raise Located(n.id, ("fail", "grade"), f"{n.id} 的 fail.grade「{n.fail.grade}」不是本细则的等次之一")
+        if self.aggregate == "sum" and self.scale is None and not self.points_reading:
+            top = {n.id: p for n in self.indicators if (p := self.effective_points[n.id]) is not None}
+            plain = sum((p for i, p in top.items() if i not in self.starts_at_zero), Decimal(0))
+            if self.points not in (plain, sum(top.values(), Decimal(0))):  # full marks with or without the bonus part
+                raise Located(None, ("points",), f"各部分分值合计 {fmt(sum(top.values(), Decimal(0)))} 分（不含加分部分 "
+                              f"{fmt(plain)} 分），与总分 points {fmt(self.points)} 分不符（若原文如此，在 points_reading 中写明如何计分）")
         if self.scale is not None and self.not_applicable is not None:
-            raise ValueError("scale 即按比例折合（not_applicable: {rescale: proportional}）：两者只写一个")
+            raise Located(None, ("not_applicable",), "scale 即按比例折合（not_applicable: {rescale: proportional}）：两者只写一个")
         for n in self.nodes:
             if n.gate is not None:
                 target = ids.get(n.gate.node)
@@ -377,8 +406,9 @@ class Rubric(_Model):
                 if target is None or target.id in inside:
                     raise Located(n.id, ("gate", "node"), f"{n.id} 的 gate.node {n.gate.node!r} 应为本细则中另一部分的编号"
                                   "（不能是本项、其上级或下级）")
-        hosts = [(None, self.not_applicable, self.indicators), *((n.id, n.not_applicable, n.children) for n in self.nodes)]
-        for host, na, kids in hosts:
+        self._acyclic_gates()
+        for host, na, kids in [(None, self.not_applicable, self.indicators),
+                               *((n.id, n.not_applicable, n.children) for n in self.nodes)]:
             if na is None:
                 continue
             siblings = {k.id: k for k in kids}
@@ -389,15 +419,43 @@ class Rubric(_Model):
             if not any(k.optional for k in kids):
                 raise Located(host, ("not_applicable",), f"{host or '细则'} 写了 not_applicable，但其下级没有可不适用"
                               "（optional: true）的指标")
+        grades = {b.grade for b in self.grades.bands} if self.grades else None
         for r in self.rules.values():
             scope = getattr(r, "scope", None)
             if scope is not None and scope not in ids:
                 raise Located(r.id, ("scope",), f"规则 {r.id} 的 scope {scope!r} 不是本细则的节点编号")
+            if scope is not None and not combines(ids[scope]):
+                raise Located(r.id, ("scope",), f"规则 {r.id} 的 scope {scope} 须为细则顶层或 combine: sum / weighted 节点下的指标")
+            if r.kind == "veto" and r.score is not None:
+                top = self.effective_points[scope] if scope else (self.scale or self.points)
+                if top is not None and r.score > top:
+                    raise Located(r.id, ("score",), f"规则 {r.id} 的 score {fmt(r.score)} 超过满分 {fmt(top)}")
+            if grades and getattr(r, "grade", None) and r.grade not in grades:
+                raise Located(r.id, ("grade",), f"规则 {r.id} 的 grade「{r.grade}」不是本细则的等次之一（{'、'.join(grades)}）")
             if r.kind == "earned" and not any(a.start == "zero" for a in self.ancestors(self.rule_node[r.id])):
                 raise Located(r.id, ("kind",), f"规则 {r.id}（得分项）须在 start: zero（得分制）的节点下：得分项从 0 分起计")
         depth = max(d for top in self.indicators for d in _depths(top, 1))
         if self.cap_levels and any(c > depth for c in self.cap_levels):
             raise Located(None, ("cap_levels",), f"cap_levels {self.cap_levels} 超出指标的层级数 {depth}")
+
+    def _acyclic_gates(self) -> None:
+        """A part's score needs its children's and its gate's: a gate may not, through them, need itself."""
+        needs = {n.id: [c.id for c in n.children] + ([n.gate.node] if n.gate else []) for n in self.nodes}
+        state: dict[str, int] = {}
+
+        def visit(x: str, path: list[str]) -> None:
+            if state.get(x) == 2:
+                return
+            if state.get(x) == 1:
+                gated = next(g for g in path[path.index(x):] if self.nodes_by_id[g].gate)
+                raise Located(gated, ("gate", "node"), f"进入条件形成循环：{' → '.join([*path[path.index(x):], x])}")
+            state[x] = 1
+            for y in needs[x]:
+                visit(y, [*path, x])
+            state[x] = 2
+
+        for n in self.indicators:
+            visit(n.id, [])
 
     @cached_property
     def level(self) -> dict[str, int]:
@@ -414,7 +472,7 @@ class Rubric(_Model):
         out: set[str] = set()
         for n in self.nodes:
             parent = self.parents[n.id]
-            if n.start == "zero" or (parent is not None and parent.id in out and parent.combine == "deduct"):
+            if n.start == "zero" or (n.start is None and parent is not None and parent.id in out):
                 out.add(n.id)
         return frozenset(out)
 
@@ -428,7 +486,7 @@ class Rubric(_Model):
         return self.scale is not None or (self.not_applicable is not None and self.not_applicable.rescale == "proportional")
 
     @property
-    def vetoes(self) -> bool:
+    def can_veto(self) -> bool:
         """Whether a record can veto a unit (a veto that only bars awards does not)."""
         return any(r.kind == "veto" and r.effect != "no_award" for r in self.rules.values())
 
@@ -436,7 +494,7 @@ class Rubric(_Model):
     def bars_awards(self) -> bool:
         """Whether something other than a veto can bar a unit from awards: a module's minimum, a fail mark,
         a veto that only bars awards."""
-        return (any(n.eligibility_min is not None or n.fail is not None for n in self.nodes)
+        return (any(n.eligibility_min is not None for n in self.indicators) or any(n.fail is not None for n in self.nodes)
                 or any(r.kind == "veto" and r.effect == "no_award" for r in self.rules.values()))
 
     @cached_property
@@ -481,12 +539,17 @@ class Rubric(_Model):
         no optional node of this rubric."""
         ids, bad = set(), []
         for w in written:
-            hit = next((n for n in self.nodes if w == n.id or simplified(w) == simplified(n.name)), None)
+            named = [n for n in self.nodes if w == n.id or simplified(w) == simplified(n.name)]
+            hit = next((n for n in named if n.optional), named[0] if named else None)  # a name may repeat
             if hit is None or not hit.optional:
                 bad.append(w)
             else:
                 ids.add(hit.id)
         return frozenset(ids), bad
+
+    def left_out_above(self, node: Node, left_out: frozenset[str]) -> Node | None:
+        """The outermost of ``node`` and its ancestors that does not apply to a unit (``left_out``), if any."""
+        return next((a for a in reversed(self.ancestors(node)) if a.id in left_out), None)
 
     def ancestors(self, node: Node) -> list[Node]:
         """``node`` and its ancestors, innermost first."""
@@ -726,6 +789,8 @@ _MESSAGES = {
     "string_too_short": "不能为空",
     "string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
     "literal_error": "取值应为 {expected} 之一",
+    "bool_parsing": "应为 true 或 false（是或否）",
+    "bool_type": "应为 true 或 false（是或否）",
     "union_tag_invalid": "未知的规则类型 kind {tag}；可用的类型：{expected_tags}",
     "union_tag_not_found": "缺少规则类型字段 kind",
 }

@@ -29,7 +29,7 @@ LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "da
                   "capped_by", "reason", "file", "row"]
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score", "basis"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "subtotal", "max", "grade", "rank", "vetoed",
-                "disqualified", "ineligible", "excellent", "excellent_pending", "notes"]
+                "disqualified", "ineligible", "excellent", "excellent_pending", "notes", "formula"]
 #: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
 ZERO = Decimal(0)
@@ -48,6 +48,9 @@ class Result:
             is the sum before conversion (衡阳's modules that apply); elsewhere it equals total/points.
         nodes: each node's points, deducted and score per unit (score None where the node
             has no points of its own); in a weighted rubric, ``basis`` says how the score was formed.
+            ``ineligible`` also holds a part under its fail mark and a veto that bars awards only.
+            ``notes``: sentences the unit report prints (a gate passed or not, a fail mark, a rescaling of parts
+            that do not apply); ``formula``: how a composite total was formed, in words.
         ledger: one row per evidence row that reached a rule: raw amount, applied amount after
             caps and, where they differ, ``capped_by`` (rule or node id) and ``reason``.
         decisions: ties across the excellent quota, for the office to decide (never broken here).
@@ -88,7 +91,7 @@ class Result:
                             ("扣分" if r.aggregate == "deduct" else "失分"): u["deducted"]})
         if r.grades:
             out["等次"] = u["grade"]
-        if r.vetoes:
+        if r.can_veto:
             out["一票否决"] = u["vetoed"].map({True: "是", False: ""})
         if "disqualify" in kinds:
             out["取消评价资格"] = u["disqualified"].map({True: "是", False: ""})
@@ -304,7 +307,7 @@ def _note(rubric: Rubric, rule, f) -> str:
             return "取消评优资格：不扣分，照常计分排名"
         if rule.effect == "stop":
             where = f"「{rubric.nodes_by_id[rule.scope].name}」" if rule.scope else "其余部分"
-            return f"单项否决：不扣分，{where}不再评分，计 {fmt(rule.score or 0)} 分"
+            return f"单项否决：不扣分，{where}不再评分，计 {fmt(rule.fixed_score)} 分"
         return "一票否决：不扣分，该年考核结果否决"
     if rule.kind == "disqualify":
         return "取消年度评价资格：不扣分，不参加排名和评优"
@@ -380,10 +383,11 @@ def _apply_caps(rubric: Rubric, t: _Table, shape: _Shape) -> None:
     points = rubric.effective_points
     for node in reversed(rubric.nodes):
         p = points[node.id]
-        if p is None or node.combine == "sum" or not rubric.caps(node):  # a sum is capped in its parts
+        zero = node.id in rubric.starts_at_zero
+        if p is None or node.combine == "sum" or not (zero or rubric.caps(node)):  # a sum is capped in its parts
             continue
         rows = np.flatnonzero(shape.under[:, column[node.id]][t.rule])
-        if node.id in rubric.starts_at_zero:  # 加分指标分值为20分: what a part can earn is capped at its points
+        if zero:  # 加分指标分值为20分: what a part can earn is capped at its points, whatever cap_levels says
             _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）所得已达该项分值 {fmt(p)} 分，超出部分不计", -1)
         else:
             _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
@@ -437,7 +441,7 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         else:
             scorer, (total, subtotal, out_of) = scorers[ui]
             node_score, basis = scorer.scores, scorer.how
-            deducted = (rubric.scale or out_of) - total
+            deducted = (rubric.scale or rubric.points) - total  # negative where a bonus part took it past full marks
             ineligible = any(n.eligibility_min is not None and node_score.get(n.id) is not None
                              and node_score[n.id] < n.eligibility_min for n in rubric.indicators)
         grade, vetoed, barred, notes = verdict(rubric, [rubric.rules[r] for r in vetoes.get(ui, [])], scorer, total)
@@ -449,7 +453,8 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
             node_rows.append((unit, node.id, node.name, depth, p, d, score_, basis.get(node.id, "")))
         unit_rows.append({"unit": unit, "category": category[unit], "points": rubric.scale or rubric.points,
                           "deducted": deducted, "total": total, "subtotal": subtotal, "max": out_of, "grade": grade,
-                          "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible, "notes": notes})
+                          "vetoed": vetoed, "disqualified": disqualified, "ineligible": ineligible, "notes": notes,
+                          "formula": scorer.formula if scorer else ""})
 
     units_df = pd.DataFrame(unit_rows, columns=[c for c in UNIT_COLUMNS if c not in
                                                 ("rank", "excellent", "excellent_pending")])

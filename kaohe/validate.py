@@ -304,7 +304,7 @@ def _per_unit_checks(rubrics: list[Rubric], roster: Roster, evidence: Evidence, 
         mine = rows.get(u.name, {})
         for rule_id, fs in mine.items() if left_out else ():
             node = rubric.rule_node.get(rule_id)
-            out_node = next((a for a in rubric.ancestors(node) if a.id in left_out), None) if node else None
+            out_node = rubric.left_out_above(node, left_out) if node else None
             if out_node is not None:
                 out += [Problem(f.file, f.row, evidence.header(f.file, "rule"), rule_id, "not_applicable",
                                 f"名单中 {u.name} 的「{out_node.name}」不适用、不列入考核，不应有记录", rule_id) for f in fs]
@@ -355,7 +355,7 @@ def missing_periods(rubrics: list[Rubric], roster: Roster, evidence: Evidence, a
         left_out, _ = rubric.modules_left_out(u.not_applicable)
         end = min(as_of, rubric.period.end) if as_of else rubric.period.end
         for rid, rule in rubric.rules.items():
-            if rule.kind != "periodic" or any(n.id in left_out for n in rubric.ancestors(rubric.rule_node[rid])):
+            if rule.kind != "periodic" or rubric.left_out_above(rubric.rule_node[rid], left_out):
                 continue
             have = {period_of(rule.every, d).start for d in seen.get((u.name, rid), ())}
             due = [p for p in periods(rule.every, rubric.period.start, rubric.period.end)

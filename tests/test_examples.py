@@ -517,7 +517,7 @@ def test_the_reports_explain_gates_vetoes_rescaling_and_periods(reports):
     assert "本单位被单项否决" in vetoed and "其余部分不再评分，总分计 59 分" in vetoed and "记录 S19" in vetoed
     assert "「扣分指标」得分 80 分，未高于 80 分：不进入本项评分，计 0 分" in page(staged, "示例县教育局")
     county = page(reports["county-not-applicable"], "示例县财政局")  # 办事服务 不适用: 70.5 × 4/3
-    assert "70.5 ÷ 75 × 100 = 94 分" in county
+    assert "适用模块得分之和 70.5 ÷ 适用模块满分 75 × 100 = 94 分" in county  # 总分的构成
     monthly = page(reports["township-earned-monthly"], "示例东岭镇")  # March 36 and August 38 posts: 5 each
     assert "2026年3月 36 不低于 40 条 5 M003" in monthly and "2026年8月 38 不低于 40 条 5 M008" in monthly
     weighted = page(reports["weighted-website-newmedia"], "示例县农业农村局")

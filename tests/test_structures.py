@@ -138,6 +138,7 @@ class TestStaged:
         # any V1 record: 判定为不合格(59分); P2 and P3 are not scored, their rows apply nothing
         u = unit(result, "否决")
         assert (u["total"], u["grade"], bool(u["vetoed"])) == (D("59"), "不合格", True)
+        assert u["deducted"] == D("41")  # 失分 against full marks 100, not against the parts left unscored
         assert node_score(result, "否决", "P2") is None and node_score(result, "否决", "P3") is None
         assert rows(result, "否决", "r22").iloc[0]["applied"] == 0
         assert rows(result, "否决", "r22").iloc[0]["capped_by"] == "V1"
@@ -189,7 +190,7 @@ class TestNotApplicable:
         assert unit(r, "部门甲")["total"] == D("92.67")
         assert (unit(r, "部门甲")["subtotal"], unit(r, "部门甲")["max"]) == (D("69.5"), D("75"))
         assert node_score(r, "部门甲", "C") is None
-        assert any("69.5 ÷ 75 × 100 = 92.67" in n for n in unit(r, "部门甲")["notes"])
+        assert "69.5 ÷ 75 × 100 = 92.67" in unit(r, "部门甲")["formula"]
         # 部门乙 has every part: 100 − 3 = 97, nothing to rescale
         assert unit(r, "部门乙")["total"] == D("97")
 
@@ -209,6 +210,26 @@ class TestNotApplicable:
         # A 22 → 22 + 37.5 + 33.75 = 93.25
         assert unit(r, "部门甲")["total"] == D("93.25")
         assert unit(r, "部门甲")["max"] == D("100")
+
+    def test_a_bonus_part_is_added_after_the_rescaling(self):
+        # A–D 25 each (C optional) + E 加分 20 (得分制). 甲 without C: (22 + 25 + 22.5) ÷ 75 × 100 = 92.67, + E 3 = 95.67;
+        # the bonus is not rescaled with the items (其余指标得分之和乘以4/3 speaks of the items)
+        text = NA.replace("points: 100\n", "points: 100\npoints_reading: 加分另计\n", 1) + """
+  - id: E
+    name: 加分
+    points: 20
+    start: zero
+    rules: [{id: e1, kind: bonus, per: 1, text: 每项加1分}]
+"""
+        r = score(rubric(text), roster(["部门甲"], {"部门甲": "C"}), ledger(*self.OWN, ("部门甲", "e1", {"次数/数量": 3})))
+        assert unit(r, "部门甲")["total"] == D("95.67")
+
+    def test_redistribute_with_every_part_stopped_scores_the_veto(self):
+        # a stop veto of the whole unit: nothing to share C's points with; the unit scores the veto's 0
+        text = NA.replace("rescale: proportional", "rescale: redistribute, to: [B]").replace(
+            "rules: [{id: a1,", "rules: [{id: V, kind: veto, effect: stop, text: 单项否决}, {id: a1,", 1)
+        r = score(rubric(text), roster(["部门甲"], {"部门甲": "C"}), ledger(("部门甲", "V")))
+        assert (unit(r, "部门甲")["total"], bool(unit(r, "部门甲")["vetoed"])) == (D("0"), True)
 
     def test_a_part_that_cannot_be_not_applicable_is_named(self):
         from kaohe.errors import InputError
@@ -316,6 +337,7 @@ class TestWeightedStagedParts:
         assert node_score(r, "部门甲", "W") == 0
         assert rows(r, "部门甲", "w2").iloc[0]["applied"] == 0
         assert unit(r, "部门甲")["total"] == D("67.2")
+        assert not unit(r, "部门甲")["vetoed"]  # one part fixed at 0; the unit itself names no grade, so it ranks by score
 
 
 NO_AWARD = HEAD + """
@@ -355,11 +377,17 @@ class TestValidation:
         ("aggregate: sum\n", "需要按部分合成总分"),  # a gate in a plain deduction table
         ("gate: {node: P2,", "gate.node"),
         ("effect: stop, score: 59,", "scope"),
+        ("mutual", "进入条件形成循环：P2 → P3 → P2"),
+        ("zero under deduct", "start: zero（得分制）须在细则顶层或 combine: sum / weighted 的节点下"),
+        ("grade", "不是本细则的等次之一"),
     ])
     def test_structures_are_checked_with_the_field_named(self, tmp_path, change, words):
         text = {"aggregate: sum\n": STAGED.replace("aggregate: sum\n", ""),
                 "gate: {node: P2,": STAGED.replace("gate: {node: P2,", "gate: {node: P3,"),
-                "effect: stop, score: 59,": STAGED.replace("effect: stop, score: 59,", "effect: stop, scope: P9,")}[change]
+                "effect: stop, score: 59,": STAGED.replace("effect: stop, score: 59,", "effect: stop, scope: P9,"),
+                "mutual": STAGED.replace("    fail: {below: 60,", "    gate: {node: P3, above: 1, text: 循环}\n    fail: {below: 60,"),
+                "zero under deduct": STAGED.replace("        name: 办事服务\n", "        name: 办事服务\n        start: zero\n"),
+                "grade": STAGED.replace("grade: 不合格, text: 出现", "grade: 差, text: 出现")}[change]
         path = tmp_path / "r.yaml"
         path.write_text(text, encoding="utf-8")
         with pytest.raises(RubricError) as e:

@@ -46,6 +46,11 @@ class VetoRule(RuleBase):
             raise ValueError("effect: no_award 只取消评优资格，不改等次：不写 grade")
         return self
 
+    @property
+    def fixed_score(self) -> Decimal:
+        """The score a ``stop`` veto gives the unit or its ``scope`` (0 unless the document names one)."""
+        return self.score if self.score is not None else Decimal(0)
+
     def describe(self) -> str:
         who = f"被{'、'.join(self.levels)}级通报批评的" if self.levels else "出现所列情形之一的"
         if self.effect == "no_award":
@@ -53,7 +58,7 @@ class VetoRule(RuleBase):
         grade = f"判定为「{self.grade}」" if self.grade else "一票否决"
         if self.effect == "stop":
             where = f"「{self.scope}」" if self.scope else "其余部分"
-            return f"{who}，{grade}：{where}不再评分，计 {fmt(self.score or Decimal(0))} 分"
+            return f"{who}，{grade}：{where}不再评分，计 {fmt(self.fixed_score)} 分"
         return f"{who}，{grade}（不扣分，等次按否决定，排名列在未被否决的单位之后）"
 
     def check(self, finding: Finding):
