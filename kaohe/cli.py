@@ -121,6 +121,13 @@ def _parser() -> argparse.ArgumentParser:
     rn.add_argument("id")
     rn.add_argument("--strict", action="store_true", help="有警告时以退出码 1 结束")
     rn.set_defaults(func=cmd_rubric_lint)
+    rc = rsub.add_parser("check", help="对照原文检查细则：原文逐字相符、每条计分条款都有规则、分值合计（lint）；有问题时退出码为 1")
+    rc.add_argument("rubric", nargs="+", metavar="细则",
+                    help="细则编号或文件；同一原文的几个细则（如附件1、附件2）可一起检查")
+    rc.add_argument("--source", required=True, metavar="原文", help="细则所依的原文件：.docx、.txt（或 .md）、.xlsx")
+    rc.add_argument("--from", dest="start", metavar="文字", help="只检查原文从含这段文字的一行（如 附件1）起的部分")
+    rc.add_argument("--to", dest="end", metavar="文字", help="只检查到含这段文字的一行（如 附件2）之前")
+    rc.set_defaults(func=cmd_rubric_check)
     return p
 
 
@@ -354,6 +361,15 @@ def cmd_rubric_lint(args) -> int:
     warnings = sum(f.severity == "警告" for f in found)
     print(f"{r.ref}：{warnings} 个警告，{len(found) - warnings} 个提示。", file=sys.stderr)
     return 1 if (args.strict and warnings) else 0
+
+
+def cmd_rubric_check(args) -> int:
+    from .coverage import check, read_source
+
+    rubrics = [load_rubric(r) for r in args.rubric]
+    report = check(rubrics, read_source(args.source), start=args.start, end=args.end)
+    print(report.text())
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,62 +1,31 @@
 """The two 衡南 2020 rubrics against their source document (seed 000)."""
 
-import re
-
 import pytest
 
+from kaohe.coverage import Document, check, not_verbatim, read_source
 from kaohe.rubric import bundled, load_rubric
 
 TOWNSHIP, DEPARTMENT = "hengnan-2020-township", "hengnan-2020-department"
 
-
-def tables(seed: str) -> dict[str, str]:
-    a1 = seed.index("附件1\n乡镇（街道）考核细则")
-    a2 = seed.index("附件2\n县直部门考核细则")
-    return {TOWNSHIP: seed[a1:a2], DEPARTMENT: seed[a2:]}
-
-
-def clause_lines(table: str) -> list[str]:
-    """The table's clause lines (any line naming a deduction, or ending a sentence, like the
-    amount-less 未按要求上报电子印章、电子证照数据的。), with extraction line breaks joined."""
-    out: list[str] = []
-    for raw in table.splitlines():
-        line = raw.strip()
-        if re.fullmatch(r"\d+(\.\d+)? 分。", line) and out:
-            out[-1] += line  # "每超期一件，扣" + "0.2 分。"
-        elif (any(w in line for w in ("扣", "否决", "计分")) or line.endswith("。")) and line != "评估内容和计分方法":
-            out.append(line)
-    return out
+# Each rubric's table in seed 000, as `kaohe rubric check --from … --to …` would be told.
+TABLES = {TOWNSHIP: ("附件1", "附件2"), DEPARTMENT: ("附件2", None)}
 
 
 @pytest.mark.parametrize("rid", [TOWNSHIP, DEPARTMENT])
 def test_every_rule_text_is_verbatim(rid, seed_000):
-    flat = seed_000.replace("\n", "")
     rubric = load_rubric(rid)
-    missing = [r.id for r in rubric.rules.values() if r.text not in flat]
-    assert missing == []
-    assert rubric.grades.text in flat and rubric.awards.excellent.text in flat
-
-
-# Text in a clause line that states no rule: the 抽检 method note of 信息公开 ①.
-NOT_A_RULE = ["（每月底系统抽检）"]
+    assert not_verbatim(rubric, Document.from_text("000", seed_000)) == []
+    assert rubric.grades.text and rubric.awards.excellent.text  # among the texts checked
 
 
 @pytest.mark.parametrize("rid", [TOWNSHIP, DEPARTMENT])
 def test_every_clause_of_the_table_is_a_rule(rid, seed_000):
-    rubric = load_rubric(rid)
-    texts = sorted({r.text for r in rubric.rules.values()}, key=len, reverse=True)
-    lines = clause_lines(tables(seed_000)[rid])
-    assert len(lines) > 20
-    leftovers = []
-    for line in lines:
-        rest = line
-        for t in texts + NOT_A_RULE:
-            rest = rest.replace(t, "")
-        # ①②③ survive extraction as private-use U+F081..U+F083; they number, not state.
-        rest = re.sub(r"[\uf081-\uf086①②③④⑤⑥。；，、\s]", "", rest)
-        if rest:
-            leftovers.append((line, rest))
-    assert leftovers == []
+    """Every scoring phrase of the rubric's table (扣x分, 一票否决, the amount-less …的。) lies in a rule's text;
+    the 抽检 note （每月底系统抽检） states no amount and needs none."""
+    start, end = TABLES[rid]
+    report = check([load_rubric(rid)], Document.from_text("000", seed_000), start=start, end=end)
+    assert report.phrases > 20
+    assert report.gaps == []
 
 
 @pytest.mark.parametrize(("rid", "n_rules"), [(TOWNSHIP, 47), (DEPARTMENT, 59)])
@@ -106,9 +75,4 @@ def test_every_text_of_every_rubric_is_verbatim_in_its_source(rid):
     from conftest import SEEDS
 
     rubric = load_rubric(rid)
-    flat = (SEEDS / rubric.source.file).read_text(encoding="utf-8").replace("\n", "")
-    texts = [r.text for r in rubric.rules.values()]
-    texts += [t for t in (rubric.points_text, rubric.grades and rubric.grades.text,
-                          rubric.awards.excellent and rubric.awards.excellent.text) if t]
-    texts += [n.text for n in rubric.nodes if n.text]
-    assert [t for t in texts if t not in flat] == []
+    assert not_verbatim(rubric, read_source(SEEDS / rubric.source.file)) == []
