@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, ClassVar, Union, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from ..numbers import fmt, to_decimal
 
@@ -28,9 +28,10 @@ def _dec(value):
     return value
 
 
-Dec = Annotated[Decimal, BeforeValidator(_dec)]
-NonNeg = Annotated[Decimal, BeforeValidator(_dec), Field(ge=0)]
-Pos = Annotated[Decimal, BeforeValidator(_dec), Field(gt=0)]
+# The JSON Schema says "a number" (what a rubric writes), not pydantic's number-or-string with its own gt/ge keys.
+Dec = Annotated[Decimal, BeforeValidator(_dec), WithJsonSchema({"type": "number"})]
+NonNeg = Annotated[Decimal, BeforeValidator(_dec), Field(ge=0), WithJsonSchema({"type": "number", "minimum": 0})]
+Pos = Annotated[Decimal, BeforeValidator(_dec), Field(gt=0), WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
 
 
 @dataclass(frozen=True)
@@ -60,30 +61,47 @@ class Finding:
     rule_as_written: str = ""
 
 
+def _kind_schema(schema: dict, cls: type[RuleBase]) -> None:
+    """A kind's JSON Schema speaks Chinese: its name, what its example clause becomes, the example itself."""
+    if "kind" in cls.model_fields:
+        schema["title"] = f"{cls.label}（{cls.name()}）"
+        schema["description"] = cls.summary()
+        schema["examples"] = [{"kind": cls.name(), **cls.example}]
+
+
 class RuleBase(BaseModel):
     """Fields every rule has.
 
     ``text`` is the shortest verbatim span of the source document that states this one
     rule; ``reading`` states how an ambiguous clause is read; ``cap`` is the most this rule
-    may take in a year (累计不超过).
+    may take in a year (累计不超过). Each field's Chinese ``description`` is what the JSON
+    Schema, docs/reference.md and the message about a missing field say.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_kind_schema)
 
     #: Not containing ｜, which separates an id from its label in a ledger (kaohe.ledger.RULE_LABEL).
-    id: str = Field(min_length=1, pattern=r"^[^｜]+$")
-    text: str = Field(min_length=1)
-    cap: NonNeg | None = None
-    reading: str | None = None
-    note: str | None = None
+    id: str = Field(min_length=1, pattern=r"^[^｜]+$", examples=["1.2.3"],
+                    description="规则编号，在细则内唯一（不能含 ｜），台账的「规则编号」列填它")
+    text: str = Field(min_length=1, examples=["业务办件超期，预警每次扣0.5分"],
+                      description="条款原文：原文件中写明这一条的最短一段文字，逐字照录（kaohe rubric check 核对）")
+    cap: NonNeg | None = Field(default=None, examples=[2],
+                               description="本条全年最多扣（或加）的分数：原文的“累计不超过x分”“扣完x分为止”")
+    reading: str | None = Field(default=None, description="原文可有两种理解时，本细则采用的读法（报告中列出）")
+    note: str | None = Field(default=None, description="备注：给记录人看的说明，不影响计分")
     #: The last day a record of this rule may carry when it is made after the period (郎溪's 双向互评,
     #: 2020年1月2日至2020年1月31日); default the period's end.
-    records_until: date | None = None
+    records_until: date | None = Field(default=None, examples=["2020-01-31"],
+                                       description="记录可晚于考核期的最后日期（年终互评在次年1月进行）；默认考核期最后一天")
     #: Rules that cannot both apply to one unit (没有出现扣分…加2分 / 出现扣分…每件次扣0.5分).
-    excludes: list[str] = []
+    excludes: list[str] = Field(default=[], examples=[["A5.1b"]],
+                                description="不能与本条同时用于一个单位的规则编号（“没有出现扣分的…加2分”与“出现扣分的…扣0.5分”）")
 
     #: The kind's name in Chinese, as a clerk would call it (每次扣分, 一票否决…): messages, the rubric workbook.
     label: ClassVar[str] = ""
+    #: The kind at work on a real clause (its fields but ``kind``): messages about a missing parameter, the
+    #: reference and the JSON Schema show it; tests/test_reference.py checks its text is a document's own words.
+    example: ClassVar[dict] = {}
     #: Evidence column that carries this kind's input: count, value, points, level or None.
     uses: ClassVar[str | None] = None
     #: Further columns the kind reads (per_level multiplies by 次数/数量).
@@ -98,6 +116,29 @@ class RuleBase(BaseModel):
 
     def describe(self) -> str:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
+
+    @classmethod
+    def name(cls) -> str:
+        """The ``kind`` this model stands for (``per_count``)."""
+        (name,) = get_args(cls.model_fields["kind"].annotation)
+        return name
+
+    @classmethod
+    def sample(cls) -> RuleBase:
+        """:attr:`example` as a rule."""
+        return cls.model_validate({"kind": cls.name(), **cls.example})
+
+    @classmethod
+    def summary(cls) -> str:
+        """What the kind does, in Chinese: its example clause and what the example rule says it does."""
+        return f"例：「{cls.example['text']}」→ {cls.sample().describe()}"
+
+    @classmethod
+    def field_order(cls) -> list[str]:
+        """The fields as a rubric writes them: id, kind, text, the kind's own parameters, then the common ones."""
+        common = [f for f in RuleBase.model_fields if f not in ("id", "text")]
+        own = [f for f in cls.model_fields if f not in RuleBase.model_fields and f != "kind"]
+        return ["id", "kind", "text", *own, *common]
 
     def effective_cap(self) -> Decimal | None:
         """The declared cap, or the kind's own (a flat deduction is taken once)."""
@@ -150,7 +191,7 @@ _REGISTRY: dict[str, RuleKind] = {}
 
 def register(model: type[RuleBase]):
     """Register ``fn(rule, finding) -> Decimal`` as the amount function of ``model``'s kind."""
-    (name,) = get_args(model.model_fields["kind"].annotation)
+    name = model.name()
 
     def deco(fn):
         if name in _REGISTRY:

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..numbers import fmt
 from . import Finding, Pos, RuleBase, register
@@ -17,8 +17,9 @@ class BonusRule(RuleBase):
 
     kind: Literal["bonus"]
     label: ClassVar[str] = "加分"
-    per: Pos | None = None
-    amount: Pos | None = None
+    example: ClassVar[dict] = {"id": "A5.4a", "text": "本单位主要负责同志出席新闻发布会,每件次加0.5分,累计不超过1分", "per": 0.5, "cap": 1}
+    per: Pos | None = Field(default=None, examples=[0.5], description="每件次加的分数，按台账「次数/数量」累计（与 amount 二选一）")
+    amount: Pos | None = Field(default=None, examples=[2], description="一次性加的分数（“没有出现扣分的…加2分”；与 per 二选一）")
     uses: ClassVar[str] = "count"
 
     @model_validator(mode="after")

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..numbers import fmt
 from . import Finding, NonNeg, RuleBase, register
@@ -19,10 +19,13 @@ class DiscretionaryRule(RuleBase):
 
     kind: Literal["discretionary"]
     label: ClassVar[str] = "视情扣分"
-    min: NonNeg = Decimal(0)
-    max: NonNeg | None = None
-    per_occurrence: bool = False
-    bonus: bool = False
+    example: ClassVar[dict] = {"id": "1.3.4", "text": "压缩企业开办时间视完成情况扣 1-3 分", "min": 1, "max": 3}
+    min: NonNeg = Field(default=Decimal(0), description="区间的下限（“扣 1-3 分”的 1）", examples=[1])
+    max: NonNeg | None = Field(default=None, examples=[3],
+                               description="区间的上限（“扣 1-3 分”的 3）；原文只说“视情扣分”、没有区间时不写")
+    per_occurrence: bool = Field(default=False, description="true：每次（每条记录）各在区间内扣分并累计（“每次扣0.5-1.5分”）；"
+                                                           "false：全年一次判断，本条最多扣到上限")
+    bonus: bool = Field(default=False, description="true：视情加分（“视情加 1-3 分”），台账的分值是所加的分")
     uses: ClassVar[str] = "points"
     reads: ClassVar[tuple[str, ...]] = ("note",)
 

@@ -11,6 +11,7 @@ class DisqualifyRule(RuleBase):
 
     kind: Literal["disqualify"]
     label: ClassVar[str] = "取消评价资格"
+    example: ClassVar[dict] = {"id": "disqualify", "text": "对虚报、瞒报、伪造篡改相关数据的区县(市),将取消年度评价资格"}
 
     def describe(self) -> str:
         return "取消年度评价资格：不参加排名和评优，不扣分"

@@ -12,7 +12,7 @@ Such rules live in a node that starts at zero (``start: zero``), whose score is 
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from ..numbers import fmt
 from . import Finding, Pos, RuleBase, register, status_check
@@ -27,8 +27,11 @@ class EarnedRule(RuleBase):
 
     kind: Literal["earned"]
     label: ClassVar[str] = "得分项"
-    points: Pos | None = None
-    per: Pos | None = None
+    example: ClassVar[dict] = {"id": "W2.1", "text": "每发布一篇政策解读材料得2分，本项最多得6分", "per": 2, "cap": 6}
+    points: Pos | None = Field(default=None, examples=[5], description="达到时所得的分数（“内容全面规范的得5分”），部分达到由台账给出 "
+                                                                       "0 至此分；与 per 二选一")
+    per: Pos | None = Field(default=None, examples=[2], description="每项所得的分数，按台账「次数/数量」累计（“每发布一篇…得2分”）；"
+                                                                   "与 points 二选一")
     statuses: ClassVar[tuple[str, ...]] = EARNED_STATUSES
 
     @model_validator(mode="after")

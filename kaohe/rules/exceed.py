@@ -24,18 +24,18 @@ from . import Finding, NonNeg, Pos, RuleBase, register
 class Tier(BaseModel):
     """Excess of ``over`` percent (or more) gives ``amount``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    over: NonNeg
-    amount: Pos
+    model_config = ConfigDict(extra="forbid", frozen=True, title="超额加分的一档")
+    over: NonNeg = Field(description="超出目标的百分比（“超过10%”的 10）", examples=[10])
+    amount: Pos = Field(description="达到这一档加的分数", examples=[1])
 
 
 class Steps(BaseModel):
     """Beyond ``over`` percent, each whole ``every`` percent of excess gives ``amount``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    over: NonNeg
-    every: Pos
-    amount: Pos
+    model_config = ConfigDict(extra="forbid", frozen=True, title="超额以后每超过若干加分")
+    over: NonNeg = Field(description="从超出多少百分比以后开始（“超过30%以上”的 30）", examples=[30])
+    every: Pos = Field(description="每多超出多少百分比（“每超过20%”的 20）", examples=[20])
+    amount: Pos = Field(description="每多超出一个 every 加的分数", examples=[1])
 
 
 class ExceedRule(RuleBase):
@@ -44,10 +44,16 @@ class ExceedRule(RuleBase):
 
     kind: Literal["exceed"]
     label: ClassVar[str] = "超出目标加分"
-    target: Pos | None = None
-    tiers: list[Tier] = Field(default_factory=list)
-    then: Steps | None = None
-    inclusive: bool
+    example: ClassVar[dict] = {"id": "3.2", "text": "政务新媒体全年发布原创信息超出规定数量（200条）10%的加1分，超出30%以上的，"
+                                                   "每多超出20%加1分，本项最高加5分", "cap": 5, "target": 200,
+                               "tiers": [{"over": 10, "amount": 1}], "then": {"over": 30, "every": 20, "amount": 1},
+                               "inclusive": True}
+    target: Pos | None = Field(default=None, examples=[200],
+                               description="规定数量（目标）；不写时由台账「要求任务量」给出。超出比例 =（数值 − 目标）÷ 目标")
+    tiers: list[Tier] = Field(default_factory=list, description="各档：超出 over% 加 amount 分，取所达到的最高一档（不累加）")
+    then: Steps | None = Field(default=None, description="超出 over% 以后，每多超出 every% 另加 amount 分")
+    inclusive: bool = Field(description="恰好达到界限算不算（原文“超过”两可，须写明）：true 算（超出 10% 即加分），false 须严格超过",
+                            examples=[True])
     uses: ClassVar[str] = "value"
     measurement: ClassVar[bool] = True
 

@@ -16,7 +16,10 @@ class ExternalRule(RuleBase):
 
     kind: Literal["external"]
     label: ClassVar[str] = "按其他文件扣分"
-    document: str = Field(min_length=1)
+    example: ClassVar[dict] = {"id": "11.1", "text": "按照《益阳市12345市长热线工作考评实施细则(试行)》要求进行扣分",
+                               "document": "《益阳市12345市长热线工作考评实施细则(试行)》"}
+    document: str = Field(min_length=1, examples=["《益阳市12345市长热线工作考评实施细则(试行)》"],
+                          description="扣分所依的另一份文件的名称；分值由台账给出，「依据/来源」注明所依条款")
     uses: ClassVar[str] = "points"
     reads: ClassVar[tuple[str, ...]] = ("source",)
 

@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt
 from . import Finding, Pos, RuleBase, register
 
@@ -12,7 +14,8 @@ class FlatRule(RuleBase):
 
     kind: Literal["flat"]
     label: ClassVar[str] = "一次性扣分"
-    amount: Pos
+    example: ClassVar[dict] = {"id": "1.1.1", "text": "“放管服”改革工作整体推进不力，扣 5 分", "amount": 5}
+    amount: Pos = Field(description="扣的分数；同一情形全年只扣一次，记录几条都一样", examples=[5])
 
     def describe(self) -> str:
         return f"扣 {fmt(self.amount)} 分（一次性，全年只扣一次）"

@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt
 from . import Finding, Pos, RuleBase, register, score_range
 
@@ -15,7 +17,9 @@ class GivenRule(RuleBase):
 
     kind: Literal["given"]
     label: ClassVar[str] = "给定得分"
-    max: Pos = Decimal(100)
+    example: ClassVar[dict] = {"id": "A.0", "text": "专业机构根据年度工作要点、年度考评内容制定测评方案、指标体系,独立开展过程测评和年度测评,"
+                                                   "并提供最终考核成绩", "max": 100}
+    max: Pos = Field(default=Decimal(100), description="台账「数值」所给得分的满分（百分制为 100）", examples=[100])
     uses: ClassVar[str] = "value"
     measurement: ClassVar[bool] = True
 

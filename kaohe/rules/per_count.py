@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt as _f
 from . import Finding, Pos, RuleBase, register
 
@@ -12,7 +14,8 @@ class PerCountRule(RuleBase):
 
     kind: Literal["per_count"]
     label: ClassVar[str] = "每次扣分"
-    per: Pos
+    example: ClassVar[dict] = {"id": "1.3.3b", "text": "业务办件超期，预警每次扣0.5分", "per": 0.5}
+    per: Pos = Field(description="每次（每件、每项、每个）扣的分数；台账「次数/数量」是次数，空白算 1 次", examples=[0.5])
     uses: ClassVar[str] = "count"
 
     def describe(self) -> str:

@@ -15,8 +15,10 @@ class PerLevelRule(RuleBase):
 
     kind: Literal["per_level"]
     label: ClassVar[str] = "按级别扣分"
-    amounts: dict[str, Pos] = Field(min_length=1)
-    bonus: bool = False
+    example: ClassVar[dict] = {"id": "A5.5b", "text": "受到批评或问责处理的,分别扣3分、2 分、1分", "amounts": {"国家": 3, "省": 2, "市": 1}}
+    amounts: dict[str, Pos] = Field(min_length=1, examples=[{"国家": 3, "省": 2, "市": 1}],
+                                    description="各级别每次的分数（级别: 分数），台账「级别」须为其一")
+    bonus: bool = Field(default=False, description="true：按级别加分（“被国家、省、市通报表彰的，分别加3分、2分、1分”）")
     uses: ClassVar[str] = "level"
     also_uses: ClassVar[tuple[str, ...]] = ("count",)
 

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt
 from . import Finding, NonNeg, Pos, RuleBase, register
 
@@ -62,10 +64,12 @@ class PeriodicRule(RuleBase):
 
     kind: Literal["periodic"]
     label: ClassVar[str] = "按期考核"
-    every: Literal["month", "quarter"]
-    min: NonNeg
-    per: Pos
-    unit: str = "条"
+    example: ClassVar[dict] = {"id": "1.1", "text": "乡镇政府信息公开专栏每月发布信息应不少于40条，当月不足40条的，每出现一个月扣5分",
+                               "every": "month", "min": 40, "per": 5}
+    every: Literal["month", "quarter"] = Field(description="考核周期：month 每月，quarter 每季度", examples=["month"])
+    min: NonNeg = Field(description="每期应达到的数量（不低于）", examples=[40])
+    per: Pos = Field(description="每个未达到的周期扣的分数", examples=[5])
+    unit: str = Field(default="条", description="数量的单位（条、篇），只用于说明文字")
     uses: ClassVar[str] = "value"
 
     def describe(self) -> str:

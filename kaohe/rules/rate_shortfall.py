@@ -24,11 +24,15 @@ class RateShortfallRule(RuleBase):
 
     kind: Literal["rate_shortfall"]
     label: ClassVar[str] = "比率低于目标扣分"
-    target: NonNeg
-    step: Pos = Decimal(1)
-    per: Pos
-    rounding: Literal["proportional", "whole_steps_down", "whole_steps_up"]
-    decimals: int = Field(default=2, ge=0, le=4)
+    example: ClassVar[dict] = {"id": "5.1", "text": "接通率低于 98%，每下降 1 个百分点，扣 0.5 分", "target": 98, "per": 0.5,
+                               "rounding": "whole_steps_down"}
+    target: NonNeg = Field(description="目标比率（百分数）：台账「数值」低于它时扣分", examples=[98])
+    step: Pos = Field(default=Decimal(1), description="每下降多少个百分点算一步（“每下降 1 个百分点”的 1）", examples=[1])
+    per: Pos = Field(description="每一步扣的分数", examples=[0.5])
+    rounding: Literal["proportional", "whole_steps_down", "whole_steps_up"] = Field(
+        description="不足一步的部分怎么算（原文多未写明，须由细则选定）：proportional 按比例折算；"
+                    "whole_steps_down 不足一步不扣；whole_steps_up 不足一步按一步扣", examples=["whole_steps_down"])
+    decimals: int = Field(default=2, ge=0, le=4, description="按比例折算时保留的小数位（四舍五入）")
     uses: ClassVar[str] = "value"
     measurement: ClassVar[bool] = True
 

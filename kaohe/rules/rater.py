@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt
 from . import Finding, Pos, RuleBase, register, score_range
 
@@ -15,7 +17,9 @@ class RaterRule(RuleBase):
 
     kind: Literal["rater"]
     label: ClassVar[str] = "评分人打分"
-    max: Pos = Decimal(100)
+    example: ClassVar[dict] = {"id": "C.1", "text": "由县政府办牵头,组织县直单位工作人员对各乡镇政府政务公开情况进行评分,各乡镇政府工作人员对县直单位"
+                                                   "年度政务公开工作完成情况进行综合评价", "records_until": "2020-01-31"}
+    max: Pos = Field(default=Decimal(100), description="每位评分人打分的满分", examples=[100])
     uses: ClassVar[str] = "value"
     reads: ClassVar[tuple[str, ...]] = ("note",)
 

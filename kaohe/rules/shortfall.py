@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt
 from . import Finding, NonNeg, Pos, RuleBase, register
 
@@ -12,9 +14,10 @@ class ShortfallRule(RuleBase):
 
     kind: Literal["shortfall"]
     label: ClassVar[str] = "低于目标扣分"
-    target: NonNeg
-    per: Pos
-    unit: str = "项"
+    example: ClassVar[dict] = {"id": "1.1.1b", "text": "随机抽取一个村（社区）可办事项低于44项，每少一项扣0.1分", "target": 44, "per": 0.1}
+    target: NonNeg = Field(description="应达到的数量：台账「数值」（实际数量）每少一个扣 per 分", examples=[44])
+    per: Pos = Field(description="每少一个扣的分数", examples=[0.1])
+    unit: str = Field(default="项", description="数量的单位（项、个、条），只用于说明文字")
     uses: ClassVar[str] = "value"
     measurement: ClassVar[bool] = True
 

@@ -20,6 +20,8 @@ class TaskRule(RuleBase):
 
     kind: Literal["task"]
     label: ClassVar[str] = "按任务计分"
+    example: ClassVar[dict] = {"id": "1.2", "text": "按時按量完成或超額完成任務按標準計分,逾期完成任務的,按完成任務量(或完成時間)與要求任務量"
+                                                   "(或要求時間)比例計分,未啟動的計零分"}
     uses: ClassVar[str] = "status"
     also_uses: ClassVar[tuple[str, ...]] = ("points", "required", "done")
     statuses: ClassVar[tuple[str, ...]] = ("按时完成", "逾期完成", "未启动")

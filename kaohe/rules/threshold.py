@@ -3,6 +3,8 @@
 from decimal import Decimal
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from ..numbers import fmt
 from . import Finding, NonNeg, Pos, RuleBase, fraction_check, register
 
@@ -12,9 +14,10 @@ class ThresholdRule(RuleBase):
 
     kind: Literal["threshold"]
     label: ClassVar[str] = "低于限值扣分"
-    below: NonNeg
-    amount: Pos
-    percent: bool = False
+    example: ClassVar[dict] = {"id": "1.1.3", "text": "年度办件量低于500扣2分", "below": 500, "amount": 2}
+    below: NonNeg = Field(description="限值：台账「数值」低于它（不含）时扣分", examples=[500])
+    amount: Pos = Field(description="低于限值时扣的分数", examples=[2])
+    percent: bool = Field(default=False, description="true：「数值」是百分率（“评价率低于 80%”），应在 0 至 100 之间")
     uses: ClassVar[str] = "value"
     measurement: ClassVar[bool] = True
 

@@ -11,6 +11,7 @@ class UnscoredRule(RuleBase):
 
     kind: Literal["unscored"]
     label: ClassVar[str] = "不计分"
+    example: ClassVar[dict] = {"id": "2.2.1", "text": "未按要求上报电子印章、电子证照数据的"}
 
     def describe(self) -> str:
         return "原文未规定扣分额度：只记录，不扣分"

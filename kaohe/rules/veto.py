@@ -24,15 +24,19 @@ class VetoRule(RuleBase):
 
     kind: Literal["veto"]
     label: ClassVar[str] = "一票否决"
+    example: ClassVar[dict] = {"id": "veto", "text": "被国、省、市通报批评，该年绩效考核一票否决", "levels": ["国家", "省", "市"]}
     #: The levels the clause names; a record at another level is an error. None: any record vetoes.
-    levels: list[str] | None = Field(default=None, min_length=1)
-    effect: Literal["grade", "stop", "no_award"] = "grade"
+    levels: list[str] | None = Field(default=None, min_length=1, examples=[["国家", "省", "市"]],
+                                     description="条款所列的通报级别，台账「级别」须为其一；不写：有记录即否决")
+    effect: Literal["grade", "stop", "no_award"] = Field(
+        default="grade", description="否决的后果：grade 等次定为否决等次、照常计分、排在未被否决的单位之后；"
+                                     "stop 不再评分，得分定为 score（单项否决）；no_award 只取消评优资格")
     #: ``stop``: the score the unit (or the ``scope`` part) gets instead of being scored (default 0).
-    score: NonNeg | None = None
+    score: NonNeg | None = Field(default=None, examples=[59], description="effect: stop 时定的得分（“判定为不合格(59分)”），默认 0")
     #: ``stop`` only: the node that is not scored; default the whole unit.
-    scope: str | None = None
+    scope: str | None = Field(default=None, description="effect: stop 时不再评分的部分（指标编号）；默认整个单位")
     #: The grade of a vetoed unit; default the rubric's ``veto.grade``.
-    grade: str | None = None
+    grade: str | None = Field(default=None, examples=["不合格"], description="被否决单位的等次；默认细则 veto.grade 所写")
 
     @property
     def uses(self) -> str | None:  # 级别 only where the clause names levels
