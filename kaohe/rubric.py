@@ -14,6 +14,7 @@ proposal that changes a few fields states exactly those and nothing is copied.
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from decimal import Decimal
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Literal
+from types import UnionType
+from typing import Annotated, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -40,19 +42,27 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _named(title: str, summary: str) -> ConfigDict:
+    """A model's Chinese name and what it is, for the JSON Schema, docs/reference.md and messages (the
+    docstrings stay the developers')."""
+    return ConfigDict(title=title, json_schema_extra={"description": summary})
+
+
 class Source(_Model):
     """Where the rubric comes from: document title, issuer, 文号, the seed file, the part of it."""
 
-    title: str
-    issuer: str
-    doc_no: str
-    file: str
-    part: str | None = None
+    model_config = _named("来源文件", "细则所依的原文件")
+    title: str = Field(description="原文件标题", examples=["关于印发《衡南县2020年政务公开政务服务工作考核实施方案》的函"])
+    issuer: str = Field(description="发文单位", examples=["衡南县政务公开政务服务领导小组办公室"])
+    doc_no: str = Field(description="文号", examples=["清公开办函〔2020〕4号"])
+    file: str = Field(description="原文件的文件名（kaohe rubric check --source 用它核对原文）", examples=["考核方案.docx"])
+    part: str | None = Field(default=None, description="细则编入的是原文件的哪一部分", examples=["附件1 乡镇（街道）考核细则"])
 
 
 class Period(_Model):
-    start: date
-    end: date
+    model_config = _named("考核期", "考核期的起止日期（含两端）")
+    start: date = Field(description="考核期第一天，YYYY-MM-DD", examples=["2020-01-01"])
+    end: date = Field(description="考核期最后一天，YYYY-MM-DD", examples=["2020-12-31"])
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -62,16 +72,18 @@ class Period(_Model):
 
 
 class Band(_Model):
-    grade: str
-    min: Dec | None = Field(default=None, description="inclusive lower bound; None for the lowest band")
+    model_config = _named("等次档", "一个等次及其分数下限")
+    grade: str = Field(description="等次名称", examples=["优秀"])
+    min: Dec | None = Field(default=None, examples=[90], description="该等次的最低分（含）；最后一档（最低等次）不写")
 
 
 class Grades(_Model):
     """Grade bands, half-open: a score is in the first band whose ``min`` it reaches."""
 
-    text: str
-    reading: str
-    bands: list[Band] = Field(min_length=1)
+    model_config = _named("等次", "按得分评定的等次，从高到低")
+    text: str = Field(description="原文中规定等次的文字，逐字照录", examples=["年度考核得分在 90 分以上为优秀"])
+    reading: str = Field(description="等次界限的读法（如“90 分以上”含不含 90 分、89.5 分属哪一档）")
+    bands: list[Band] = Field(min_length=1, description="各等次，从高到低；最后一档不写 min")
 
     @model_validator(mode="after")
     def _descending(self):
@@ -95,32 +107,37 @@ class Excellent(_Model):
     vetoed nor disqualified — 衡南's 年度优秀单位, 益阳's 激励名单. ``quota: null`` means the document
     leaves the number open: the run's params file sets it (``quotas``)."""
 
-    name: str = "年度优秀单位"
-    text: str
-    min_score: Dec | None = None
-    quota: int | None = Field(default=None, ge=0)
-    reading: str | None = None
+    model_config = _named("评优名单", "得分最高、未被否决或取消资格的若干单位")
+    name: str = Field(default="年度优秀单位", description="名单的名称", examples=["激励名单"])
+    text: str = Field(description="原文中规定评优的文字，逐字照录", examples=["从考核得分 90 分以上的评选出年度优秀单位 12 个"])
+    min_score: Dec | None = Field(default=None, examples=[90], description="入选的最低分（含）；不写则不限")
+    quota: int | None = Field(default=None, ge=0, examples=[6], description="名额；原文未定时不写，由运行配置 quotas 给出")
+    reading: str | None = Field(default=None, description="评优规则的读法（如名额按类别分配）")
 
 
 class Awards(_Model):
-    excellent: Excellent | None = None
+    model_config = _named("评优", "细则规定的评优")
+    excellent: Excellent | None = Field(default=None, description="评优名单（年度优秀单位、激励名单）")
 
 
 class Veto(_Model):
     """What a veto does to the year's result, as this rubric reads 一票否决."""
 
-    grade: str
-    reading: str
+    model_config = _named("一票否决的后果", "被一票否决的单位如何评定")
+    grade: str = Field(description="被否决单位的等次", examples=["不合格"])
+    reading: str = Field(description="一票否决的读法（如仍计分、排在未被否决的单位之后）")
 
 
 class Gate(_Model):
     """A part scored only when another part's score passes a threshold (国办 2019 检查指标: 扣分指标高于80分的,
     进入加分指标评分环节). ``inclusive``: at or above; else strictly above, as 高于 reads."""
 
-    node: str = Field(min_length=1)
-    above: Dec
-    inclusive: bool = False
-    text: str = Field(min_length=1)
+    model_config = _named("评分门槛", "另一部分得分达到门槛才给本部分评分，否则本部分计 0 分")
+    node: str = Field(min_length=1, examples=["2"], description="看其得分的那一部分（指标编号）")
+    above: Dec = Field(description="门槛分数", examples=[80])
+    inclusive: bool = Field(default=False, description="true：达到门槛即可（含）；false：须高于门槛（“高于80分”）")
+    text: str = Field(min_length=1, description="原文中规定门槛的文字，逐字照录",
+                      examples=["扣分指标得分高于80分的单位，方可参加加分指标评分"])
 
     def passes(self, score: Decimal | None) -> bool:
         return score is not None and (score >= self.above if self.inclusive else score > self.above)
@@ -132,9 +149,10 @@ class Gate(_Model):
 class FailMark(_Model):
     """评分结果低于60分，判定为不合格: a part's score strictly below ``below`` sets the unit's grade (no award)."""
 
-    below: Dec
-    grade: str = "不合格"
-    text: str = Field(min_length=1)
+    model_config = _named("不合格线", "本部分得分低于此线，单位定为不合格（不能评优）")
+    below: Dec = Field(description="低于此分（不含）即不合格", examples=[60])
+    grade: str = Field(default="不合格", description="定的等次")
+    text: str = Field(min_length=1, description="原文中的这句话，逐字照录", examples=["扣分指标得分低于60分的，评定为不合格"])
 
 
 class NotApplicable(_Model):
@@ -144,10 +162,13 @@ class NotApplicable(_Model):
     nodes, each of whose score is scaled by (its points + its share) ÷ its points (平均计入其他指标中);
     ``exclude`` — left out of both score and maximum. Rescaled scores are rounded 四舍五入 to ``decimals``."""
 
-    rescale: Literal["proportional", "redistribute", "exclude"]
-    text: str | None = None
-    to: list[str] = []
-    decimals: int = Field(default=2, ge=0, le=4)
+    model_config = _named("不适用时的折算", "某些部分对某单位不适用（名单「不适用」列）时，总分如何折算")
+    rescale: Literal["proportional", "redistribute", "exclude"] = Field(
+        description="proportional 其余得分按比例折算到满分；redistribute 不适用部分的分值平均计入 to 所列指标；"
+                    "exclude 不列入得分也不列入满分", examples=["proportional"])
+    text: str | None = Field(default=None, description="原文中的这句话，逐字照录", examples=["按比例折合"])
+    to: list[str] = Field(default=[], description="rescale: redistribute 时分摊缺项分值的指标编号")
+    decimals: int = Field(default=2, ge=0, le=4, description="折算后保留的小数位（四舍五入）")
 
     @model_validator(mode="after")
     def _targets(self):
@@ -164,12 +185,15 @@ class NotApplicable(_Model):
 class Reading(_Model):
     """One entry of the assumptions log: a clause that can be read two ways, and the reading taken."""
 
-    id: str
-    about: str
-    reading: str
+    model_config = _named("读法", "原文可有两种理解的地方，以及本细则采用的理解（假设记录）")
+    id: str = Field(description="读法编号", examples=["R1"])
+    about: str = Field(description="涉及的条款或问题", examples=["“每下降1个百分点”不足 1 个百分点的部分"])
+    reading: str = Field(description="采用的理解及理由")
     #: Where the reading bites, so a unit's report shows it only when it touched that unit: rule or node
     #: ids, ``kind:<kind>``, ``measurement``, ``capped`` (a cap cut a deduction) or ``all``.
-    touches: list[str] = Field(min_length=1)
+    touches: list[str] = Field(min_length=1, examples=[["5.1", "kind:rate_shortfall"]],
+                               description="影响到的规则或指标编号、kind:<计分方式>、measurement、capped 或 all；"
+                                           "单位报告只在用到时列出此读法")
 
 
 #: Keywords a reading's ``touches`` may use besides rule and node ids and ``kind:<kind>``.
@@ -186,30 +210,37 @@ class Node(_Model):
     own gives the whole score (an agency's final result).
     """
 
-    id: str = Field(min_length=1)
-    name: str
+    model_config = _named("指标", "指标树的一个节点：一级、二级……指标；末级指标下是规则")
+    id: str = Field(min_length=1, examples=["1.2"], description="指标编号，在细则内唯一（与规则编号也不重复）")
+    name: str = Field(description="指标名称，照原文", examples=["大厅建设管理"])
     #: The document's words that define this node (its weight or points), verbatim, where they exist.
-    text: str | None = None
-    points: NonNeg | None = None
-    weight: NonNeg | None = None
+    text: str | None = Field(default=None, description="原文中规定本指标（分值、权重）的文字，逐字照录", examples=["(一)专业机构测评(权重:40%)"])
+    points: NonNeg | None = Field(default=None, examples=[15],
+                                  description="本项分值（满分）：扣分以此为限；不写则扣分计入上一级有分值的指标")
+    weight: NonNeg | None = Field(default=None, examples=[40], description="按权重合成时本项所占的百分比（“权重:40%”写 40）")
     #: ``sum``: the score is the sum of the children's (a staged part: 扣分指标 + 加分指标), not clamped at points.
-    combine: Literal["deduct", "weighted", "sum"] = "deduct"
+    combine: Literal["deduct", "weighted", "sum"] = Field(
+        default="deduct", description="本项得分如何由下级得出：deduct 分值减去扣分；weighted 下级得分按权重合成；"
+                                      "sum 下级得分相加（扣分指标 + 加分指标）")
     #: ``zero``: 得分制 — the node starts at 0 and gains (points earned, bonuses), within [0, points]; its
     #: descendants too unless one says ``full``. Unset: as the parent (``full`` at the top).
-    start: Literal["full", "zero"] | None = None
+    start: Literal["full", "zero"] | None = Field(
+        default=None, description="full 从满分扣起（扣分制）；zero 从 0 分加起（得分制，用于得分项），下级指标随之，"
+                                  "除非下级写 full；不写则同上一级（一级指标为 full）")
     #: Scored only when another node's score passes (进入加分指标评分环节); else 0.
-    gate: Gate | None = None
+    gate: Gate | None = Field(default=None, description="评分门槛：另一部分得分达到门槛，本项才评分")
     #: A score below this mark makes the unit 不合格 (评分结果低于60分，判定为不合格).
-    fail: FailMark | None = None
+    fail: FailMark | None = Field(default=None, description="不合格线：本项得分低于它，单位定为不合格")
     #: A node that may not apply to a unit (marked in the roster's 不适用 column): left out of its total.
-    optional: bool = False
+    optional: bool = Field(default=False, description="true：本项可能对某些单位不适用（名单「不适用」列写明），不适用时不列入")
     #: How a ``combine: sum`` node's total is rescaled when optional children do not apply.
-    not_applicable: NotApplicable | None = None
+    not_applicable: NotApplicable | None = Field(default=None, description="下级有不适用的部分时本项得分如何折算（combine: sum）")
     #: Below this score the unit loses eligibility for awards (衡阳: 12345 热线 低于90分, 取消年度评优资格).
-    eligibility_min: Dec | None = None
-    children: list[Node] = []
-    rules: list[Rule] = []
-    reading: str | None = None
+    eligibility_min: Dec | None = Field(default=None, examples=[90],
+                                        description="本项得分低于此分（不含）的单位取消评优资格（“低于90分的，取消年度评优资格”）")
+    children: list[Node] = Field(default=[], description="下级指标")
+    rules: list[Rule] = Field(default=[], description="本项的计分规则（每条一个计分方式 kind）")
+    reading: str | None = Field(default=None, description="本项的读法：下级分值合计与本项不符等原文问题如何处理")
 
     @model_validator(mode="after")
     def _leaf_or_branch(self):
@@ -274,44 +305,56 @@ def _listed(value):
 
 
 class Rubric(_Model):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    version: int = Field(ge=1)
+    model_config = _named("细则", "一份考核细则：原文件、考核期、适用对象、总分、等次、评优，以及指标树（末级指标下是计分规则）")
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["hengnan-2020-township"],
+                    description="细则编号：小写字母、数字和连字符；运行配置和 kaohe 命令用它指称本细则")
+    version: int = Field(ge=1, examples=[1], description="版本号，从 1 起")
     #: ``draft``: a proposal under review, selected only as ``ID@N`` (``ID`` is the latest published).
-    status: Literal["published", "draft"] = "published"
+    status: Literal["published", "draft"] = Field(
+        default="published", description="published 已发布；draft 草案，只在写明 编号@版本 时使用")
     #: What this version is and how it differs from the one before, in plain words (compare reports show it).
-    description: str | None = None
+    description: str | None = Field(default=None, description="本版本是什么、与上一版有何不同（版本比较报告中显示）")
     #: Ids of an earlier version that this one replaces: old id -> new id(s). One old id to one new id is a
     #: rename (several old ids to the same new one, a merge): evidence recorded against the old id lands on
     #: the new one. One old id to several new ids is a split, whose evidence needs a person to choose.
-    replaces: dict[str, Annotated[list[str], BeforeValidator(_listed), Field(min_length=1)]] = {}
-    title: str
-    source: Source
-    period: Period
-    applies_to: list[str] = Field(min_length=1, description="roster categories this rubric scores")
-    points: NonNeg
-    grades: Grades | None = None  # some documents rank without grades (益阳 2020)
+    replaces: dict[str, Annotated[list[str], BeforeValidator(_listed, json_schema_input_type=str | list[str]),
+                                  Field(min_length=1)]] = Field(
+        default={}, examples=[{"1.3.3": ["1.3.3a", "1.3.3b"]}],
+        description="本版本替换的上一版编号：旧编号: 新编号（改名、合并）或新编号列表（拆分）；按旧编号记的台账随之归入")
+    title: str = Field(description="细则标题", examples=["衡南县2020年政务公开政务服务工作考核 乡镇（街道）考核细则"])
+    source: Source = Field(description="细则所依的原文件")
+    period: Period = Field(description="考核期")
+    applies_to: list[str] = Field(min_length=1, examples=[["乡镇"]], description="适用的单位类别（单位名单「类别」列）")
+    points: NonNeg = Field(description="总分", examples=[100])
+    grades: Grades | None = Field(default=None, description="等次；原文只排名不定等次时不写")  # 益阳 2020 ranks only
     #: 扣分制，总分 N 分，扣完为止: the items share one pool of points and have none of their own.
-    pooled: bool = False
+    pooled: bool = Field(default=False, description="true：各项共用一个总分池，没有各自的分值（“扣分制，总分100分，扣完为止”）")
     #: The document's own words on the total, verbatim, where it states them (扣分制,总分100分,扣完为止).
-    points_text: str | None = None
+    points_text: str | None = Field(default=None, description="原文中规定总分的文字，逐字照录",
+                                    examples=["(扣分制,总分100分,扣完为止)"])
     #: Where the document's items do not add up to its total: how the total is read (else such a rubric
     #: is refused, as a node whose parts do not add up is unless its ``reading`` says how).
-    points_reading: str | None = None
+    points_reading: str | None = Field(default=None, description="各项分值合计与总分不符时，总分如何计（不写则拒绝这样的细则）")
     #: How the total is formed: ``deduct`` (points − deductions, capped per node: 衡南, 益阳) or
     #: ``weighted`` (Σ weight% × top node score / its points × points: 郎溪's 40/30/30).
-    aggregate: Literal["deduct", "weighted", "sum"] = "deduct"
+    aggregate: Literal["deduct", "weighted", "sum"] = Field(
+        default="deduct", description="总分如何合成：deduct 总分减去扣分；weighted 各部分按权重合成；"
+                                      "sum 各部分得分相加（可配合 scale、not_applicable 折算）")
     #: ``sum`` (衡阳 2018): Σ module scores over the modules that apply, converted to this scale
     #: (“按比例折合”): total = Σ ÷ applicable maximum × scale — ``not_applicable: {rescale: proportional}``.
-    scale: Pos | None = None
+    scale: Pos | None = Field(default=None, examples=[100],
+                              description="aggregate: sum 时按比例折合到的分数：总分 = 各部分得分之和 ÷ 适用部分满分之和 × scale")
     #: How the total of a ``sum`` rubric is rescaled when optional top-level parts do not apply.
-    not_applicable: NotApplicable | None = None
+    not_applicable: NotApplicable | None = Field(default=None, description="一级指标有不适用的部分时，总分如何折算")
     #: Levels (1 = top) whose nodes cap deductions at their points (二级、三级指标减分可突破自身分值，不可突破
     #: 一级指标: ``[1]``); default every node with points.
-    cap_levels: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
-    awards: Awards = Awards()
-    veto: Veto | None = None
-    readings: list[Reading] = []
-    indicators: list[Node] = Field(min_length=1)
+    cap_levels: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, min_length=1, examples=[[1]],
+        description="哪几级指标的扣分以本项分值为限（1 为一级）；默认每个有分值的指标（“二级指标减分可突破自身分值，不可突破一级指标”写 [1]）")
+    awards: Awards = Field(default=Awards(), description="评优")
+    veto: Veto | None = Field(default=None, description="被一票否决的单位如何评定：等次与读法（规则自己写了 grade 的以规则为准）")
+    readings: list[Reading] = Field(default=[], description="读法：原文可有两种理解之处及本细则的理解")
+    indicators: list[Node] = Field(min_length=1, description="一级指标（每个下面是下级指标或规则）")
 
     @model_validator(mode="after")
     def _unique_ids(self):
@@ -674,16 +717,17 @@ def load_model(model: type[BaseModel], path: Path):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise RubricError([_problem(str(path), data, where, err) for err in exc.errors()]) from None
+        raise RubricError([_problem(str(path), data, where, err, model) for err in exc.errors()]) from None
 
 
 class _Change(_Model):
-    id: str = Field(min_length=1)
-    set: dict[str, object] = Field(min_length=1)
+    model_config = _named("草案的一项更改", "设置基础版本中一个指标、规则或读法的若干字段")
+    id: str = Field(min_length=1, description="要更改的指标、规则或读法的编号")
+    set: dict[str, object] = Field(min_length=1, description="字段: 新值")
 
 
 class _Overlay(_Model):
-    model_config = ConfigDict(extra="allow", frozen=True)  # the other keys override the base's
+    model_config = ConfigDict(extra="allow", frozen=True, title="草案")  # the other keys override the base's
 
     # A draft names itself: it never takes its base's identity, status, description or replacements.
     id: str
@@ -711,7 +755,7 @@ def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
     try:
         overlay = _Overlay.model_validate(data)
     except ValidationError as exc:
-        raise RubricError([_problem(name, data, where, err) for err in exc.errors()]) from None
+        raise RubricError([_problem(name, data, where, err, _Overlay) for err in exc.errors()]) from None
     base_path = rubric_path(overlay.based_on)
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         fail(("based_on",), overlay.based_on, "circular_base", "based_on 形成循环")
@@ -768,9 +812,7 @@ def _by_id(data: dict) -> dict[str, list[tuple[tuple, dict]]]:
     return out
 
 
-_MESSAGES = {
-    "missing": "缺少必填字段",
-    "extra_forbidden": "未知字段（拼写是否有误？）",
+_MESSAGES = {  # the missing, unknown field and unknown kind messages are built by _teach
     "decimal_parsing": "应为数字",
     "decimal_type": "应为数字",
     "int_parsing": "应为整数",
@@ -791,12 +833,12 @@ _MESSAGES = {
     "literal_error": "取值应为 {expected} 之一",
     "bool_parsing": "应为 true 或 false（是或否）",
     "bool_type": "应为 true 或 false（是或否）",
-    "union_tag_invalid": "未知的规则类型 kind {tag}；可用的类型：{expected_tags}",
-    "union_tag_not_found": "缺少规则类型字段 kind",
 }
 
 
-def _problem(file: str, data, where: Where, err) -> Problem:
+def _problem(file: str, data, where: Where, err, model: type[BaseModel] | None = None) -> Problem:
+    """``err`` (one pydantic error of validating ``data`` into ``model``) as a located Problem; with the model, an
+    unknown field, a missing one or an unknown kind is explained from it (:func:`_teach`)."""
     # pydantic puts the discriminator tag into the location; drop it to get the YAML path.
     loc, node = [], data
     for part in err["loc"]:
@@ -824,6 +866,7 @@ def _problem(file: str, data, where: Where, err) -> Problem:
         message = err["msg"]
     if err["type"] in ("value_error", "assertion_error"):
         message = str(ctx.get("error", err["msg"])).removeprefix("Value error, ")
+    taught = _teach(err, model)  # names the field itself: no "字段 x：" before it
     value = (err.get("ctx") or {}).get("tag") if err["type"] == "union_tag_invalid" else err.get("input")
     if isinstance(located, Located):  # the value of the field named, not the whole rubric
         value = data
@@ -832,8 +875,109 @@ def _problem(file: str, data, where: Where, err) -> Problem:
     shown = None if err["type"] == "missing" or isinstance(value, (dict, list)) else str(value)
     field = next((p for p in reversed(loc) if isinstance(p, str)), None)
     rule_id = _enclosing_rule_id(data, loc)
-    return Problem(file, line, dotted(tuple(loc)) or "(根)", shown, err["type"],
-                   f"字段 {field}：{message}" if field else message, rule_id)
+    if taught is None:
+        taught = f"字段 {field}：{message}" if field else message
+    return Problem(file, line, dotted(tuple(loc)) or "(根)", shown, err["type"], taught, rule_id)
+
+
+def _teach(err, model: type[BaseModel] | None) -> str | None:
+    """What an unknown field, a missing one or an unknown kind means, from the model: the fields allowed there
+    and the nearest to what was written, the kinds by their Chinese names, a missing field's meaning with an
+    example (for a rule's parameter, the kind's example clause)."""
+    kind = err["type"]
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        listed = "、".join(f"{k}（{v.model.label}）" for k, v in kinds().items())
+        if kind == "union_tag_not_found":
+            return f"缺少规则类型 kind；可用的类型：{listed}"
+        tag = str((err.get("ctx") or {}).get("tag", ""))
+        near = _nearest_kind(tag)
+        guess = f"，是否为 {near}（{kinds()[near].model.label}）？" if near else "。"
+        return f"未知的规则类型 kind: {tag}{guess}可用的类型：{listed}"
+    if kind not in ("extra_forbidden", "missing") or model is None or not err["loc"]:
+        return None
+    owner, name = _model_at(model, err["loc"][:-1]), err["loc"][-1]
+    if owner is None or not isinstance(name, str):
+        return None
+    is_rule = issubclass(owner, RuleBase) and "kind" in owner.model_fields
+    allowed = owner.field_order() if is_rule else list(owner.model_fields)
+    whose = f"{owner.label}（{owner.name()}）" if is_rule else owner.model_config.get("title") or ""
+    if kind == "missing":
+        info = owner.model_fields.get(name)
+        if info is None:
+            return None
+        meaning = f"：{info.description}" if info.description else ""
+        if is_rule and name not in RuleBase.model_fields and name in owner.example:
+            example = f"。例：「{owner.example['text']}」写作 {name}: {_yaml(owner.example[name])}"
+        elif info.examples:
+            example = f"。例：{name}: {_yaml(info.examples[0])}"
+        else:
+            example = ""
+        return f"缺少必填字段 {name}{meaning}{example}"
+    near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    fields = "、".join(allowed)
+    others = [k for k in kinds().values() if is_rule and k.model is not owner and name in k.model.model_fields]
+    if others and not near:
+        having = "、".join(f"{k.model.label}（{k.name}）" for k in others)
+        return f"未知字段 {name}（{whose}没有这个字段，{having}才有；{whose}可用的字段：{fields}）"
+    guess = f"是否为 {near[0]}？" if near else ""
+    return f"未知字段 {name}（拼写是否有误？{guess}{whose}可用的字段：{fields}）"
+
+
+def _nearest_kind(tag: str) -> str | None:
+    """The kind meant by ``tag``: one whose Chinese name it is (每次扣分), else the closest spelling."""
+    by_label = {v.model.label: k for k, v in kinds().items()}
+    if tag in by_label:
+        return by_label[tag]
+    near = difflib.get_close_matches(tag, list(kinds()), n=1, cutoff=0.6)
+    near = near or difflib.get_close_matches(tag, list(by_label), n=1, cutoff=0.5)
+    return by_label.get(near[0], near[0]) if near else None
+
+
+def _model_at(model: type[BaseModel], loc) -> type[BaseModel] | None:
+    """The model at pydantic error location ``loc`` inside ``model`` (a rule's location names its kind)."""
+    t = model
+    for part in loc:
+        t, tagged = _unwrap(t, part)
+        if tagged:
+            continue
+        if isinstance(t, type) and issubclass(t, BaseModel) and isinstance(part, str) and part in t.model_fields:
+            t = t.model_fields[part].annotation
+        elif get_origin(t) is list and isinstance(part, int):
+            t = get_args(t)[0]
+        elif get_origin(t) is dict and isinstance(part, str):
+            t = get_args(t)[1]
+        else:
+            return None
+    t, _ = _unwrap(t, None)
+    return t if isinstance(t, type) and issubclass(t, BaseModel) else None
+
+
+def _unwrap(t, tag) -> tuple[object, bool]:
+    """``t`` without Annotated and None; of a union of rule kinds, the member whose kind is ``tag`` (True)."""
+    while True:
+        if get_origin(t) is Annotated:
+            t = get_args(t)[0]
+            continue
+        if get_origin(t) in (Union, UnionType):
+            members = [a for a in get_args(t) if a is not type(None)]
+            hit = [a for a in members if isinstance(a, type) and issubclass(a, RuleBase) and a.name() == tag]
+            if hit:
+                return hit[0], True
+            if len(members) == 1:
+                t = members[0]
+                continue
+        return t, False
+
+
+def _yaml(value) -> str:
+    """An example value as it is written in a rubric file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def _has(node, part) -> bool:
