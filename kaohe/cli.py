@@ -1,5 +1,6 @@
-"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 1 some reports failed (``run``) or
-differences found (``verify``), 2 invalid input (nothing written)."""
+"""The ``kaohe`` command. Messages are Chinese; exit codes: 0 done, 1 some reports failed (``run``),
+differences found (``verify``) or a rubric that does not match its document (``rubric check``), 2 invalid
+input (nothing written)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     rc.add_argument("--from", dest="start", metavar="文字", help="只检查原文从含这段文字的一行（如 附件1）起的部分")
     rc.add_argument("--to", dest="end", metavar="文字", help="只检查到含这段文字的一行（如 附件2）之前")
     rc.set_defaults(func=cmd_rubric_check)
+    rj = rsub.add_parser("schema", help="输出细则文件的 JSON Schema，供编辑器补全与检查（# yaml-language-server: $schema=…）")
+    rj.add_argument("--out", metavar="FILE.json", help="写入此文件（默认输出到屏幕）")
+    rj.set_defaults(func=cmd_rubric_schema)
     return p
 
 
@@ -370,6 +374,22 @@ def cmd_rubric_check(args) -> int:
     report = check(rubrics, read_source(args.source), start=args.start, end=args.end)
     print(report.text())
     return 0 if report.ok else 1
+
+
+def cmd_rubric_schema(args) -> int:
+    import json
+
+    from .files import write_text_atomic
+    from .reference import schema
+
+    text = json.dumps(schema(), ensure_ascii=False, indent=2) + "\n"
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    write_text_atomic(Path(args.out), text)
+    print(f"已写出 {args.out}。在细则文件第一行写  # yaml-language-server: $schema={Path(args.out).name}"
+          "（路径相对于细则文件），编辑器即按它提示字段和说明。", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ from pathlib import Path
 from types import UnionType
 from typing import Annotated, Literal, Union, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import Problem, RubricError
@@ -907,9 +909,9 @@ def _teach(err, model: type[BaseModel] | None) -> str | None:
             return None
         meaning = f"：{info.description}" if info.description else ""
         if is_rule and name not in RuleBase.model_fields and name in owner.example:
-            example = f"。例：「{owner.example['text']}」写作 {name}: {_yaml(owner.example[name])}"
+            example = f"。例：「{owner.example['text']}」写作 {name}: {yaml_text(owner.example[name])}"
         elif info.examples:
-            example = f"。例：{name}: {_yaml(info.examples[0])}"
+            example = f"。例：{name}: {yaml_text(info.examples[0])}"
         else:
             example = ""
         return f"缺少必填字段 {name}{meaning}{example}"
@@ -969,14 +971,27 @@ def _unwrap(t, tag) -> tuple[object, bool]:
         return t, False
 
 
-def _yaml(value) -> str:
-    """An example value as it is written in a rubric file."""
+def yaml_text(value, flow: bool = False) -> str:
+    """An example value as a rubric file writes it (flow style; a string quoted where YAML would read it otherwise).
+
+    >>> yaml_text({"国家": 3, "省": 0.5}), yaml_text(["1.1", True]), yaml_text("扣1分,每次"), yaml_text(["a,b"])
+    ('{国家: 3, 省: 0.5}', '["1.1", true]', '扣1分,每次', '["a,b"]')
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return "[" + ", ".join(_yaml(v) for v in value) + "]"
+        return "[" + ", ".join(yaml_text(v, flow=True) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}: {yaml_text(v, flow=True)}" for k, v in value.items()) + "}"
+    if isinstance(value, str):
+        try:
+            read = yaml.safe_load(value)
+        except yaml.YAMLError:
+            read = None
+        plain = read == value or (isinstance(read, date) and read.isoformat() == value)
+        if flow and re.search(r"[\[\]{},:]", value):  # would end or split the item
+            plain = False
+        return value if plain else json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

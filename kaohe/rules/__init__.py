@@ -67,6 +67,7 @@ def _kind_schema(schema: dict, cls: type[RuleBase]) -> None:
         schema["title"] = f"{cls.label}（{cls.name()}）"
         schema["description"] = cls.summary()
         schema["examples"] = [{"kind": cls.name(), **cls.example}]
+        schema["properties"]["kind"]["description"] = f"计分方式：{cls.label}"
 
 
 class RuleBase(BaseModel):

@@ -24,7 +24,8 @@ from . import Finding, NonNeg, Pos, RuleBase, register
 class Tier(BaseModel):
     """Excess of ``over`` percent (or more) gives ``amount``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="超额加分的一档")
+    model_config = ConfigDict(extra="forbid", frozen=True, title="超额加分的一档",
+                              json_schema_extra={"description": "超出目标 over% 时加 amount 分"})
     over: NonNeg = Field(description="超出目标的百分比（“超过10%”的 10）", examples=[10])
     amount: Pos = Field(description="达到这一档加的分数", examples=[1])
 
@@ -32,7 +33,8 @@ class Tier(BaseModel):
 class Steps(BaseModel):
     """Beyond ``over`` percent, each whole ``every`` percent of excess gives ``amount``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, title="超额以后每超过若干加分")
+    model_config = ConfigDict(extra="forbid", frozen=True, title="超额以后每超过若干加分",
+                              json_schema_extra={"description": "超出 over% 以后，每多超出 every% 加 amount 分"})
     over: NonNeg = Field(description="从超出多少百分比以后开始（“超过30%以上”的 30）", examples=[30])
     every: Pos = Field(description="每多超出多少百分比（“每超过20%”的 20）", examples=[20])
     amount: Pos = Field(description="每多超出一个 every 加的分数", examples=[1])
