@@ -18,7 +18,7 @@ from .files import os_error_text, write_csv_atomic
 from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
-from .rubric import bundled, describe_points, load_rubric, resolve_ref
+from .rubric import bundled, describe_points, load_rubric, resolve_ref, rubric_path
 from .scoring import SCORE_HEADER, Result, parse_as_of, score_checked
 from .validate import check, missing_periods, resolve
 
@@ -125,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     rc = rsub.add_parser("check", help="对照原文检查细则：原文逐字相符、每条计分条款都有规则、分值合计（lint）；有问题时退出码为 1")
     rc.add_argument("rubric", nargs="+", metavar="细则",
                     help="细则编号或文件；同一原文的几个细则（如附件1、附件2）可一起检查")
-    rc.add_argument("--source", required=True, metavar="原文", help="细则所依的原文件：.docx、.txt（或 .md）、.xlsx")
+    rc.add_argument("--source", metavar="原文",
+                    help="细则所依的原文件：.docx、.txt（或 .md）、.xlsx；不写则用细则 source.file 所写、与细则文件同目录的文件")
     rc.add_argument("--from", dest="start", metavar="文字", help="只检查原文从含这段文字的一行（如 附件1）起的部分")
     rc.add_argument("--to", dest="end", metavar="文字", help="只检查到含这段文字的一行（如 附件2）之前")
     rc.set_defaults(func=cmd_rubric_check)
@@ -371,7 +372,14 @@ def cmd_rubric_check(args) -> int:
     from .coverage import check, read_source
 
     rubrics = [load_rubric(r) for r in args.rubric]
-    report = check(rubrics, read_source(args.source), start=args.start, end=args.end)
+    source = args.source
+    if not source:  # the file the rubric names, beside it (examples/*/rubric.yaml and 示例文件.md)
+        beside = [rubric_path(a).parent / r.source.file for a, r in zip(args.rubric, rubrics)]
+        source = next((p for p in beside if p.is_file()), None)
+        if source is None:
+            raise KaoheError(f"请用 --source 指定细则所依的原文件（细则写的是 {rubrics[0].source.file}，"
+                             f"{beside[0].parent} 中没有这个文件）")
+    report = check(rubrics, read_source(source), start=args.start, end=args.end)
     print(report.text())
     return 0 if report.ok else 1
 

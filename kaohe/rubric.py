@@ -57,7 +57,7 @@ class Source(_Model):
     title: str = Field(description="原文件标题", examples=["关于印发《衡南县2020年政务公开政务服务工作考核实施方案》的函"])
     issuer: str = Field(description="发文单位", examples=["衡南县政务公开政务服务领导小组办公室"])
     doc_no: str = Field(description="文号", examples=["清公开办函〔2020〕4号"])
-    file: str = Field(description="原文件的文件名（kaohe rubric check --source 用它核对原文）", examples=["考核方案.docx"])
+    file: str = Field(description="原文件的文件名；kaohe rubric check 不写 --source 时，用细则文件旁的这个文件", examples=["考核方案.docx"])
     part: str | None = Field(default=None, description="细则编入的是原文件的哪一部分", examples=["附件1 乡镇（街道）考核细则"])
 
 

@@ -199,6 +199,15 @@ class TestCommand:
         assert "| 第 74 行 | 扣2分 | 亮红灯每次扣 2 分。 |" in out.splitlines()
         assert "结论：未通过。" in out
 
+    def test_the_source_the_rubric_names_beside_it(self, capsys):
+        code, out, _ = self.run(capsys, str(ROOT / "examples/staged-website/rubric.yaml"))
+        assert code == 0 and "示例文件.md（全文）" in out.splitlines()[0]
+
+    def test_no_source_given_or_beside(self, capsys):
+        code, _, err = self.run(capsys, "hengnan-2020-township")
+        assert code == 2
+        assert "请用 --source 指定细则所依的原文件（细则写的是 000_0885910b71dbd345.txt，" in err
+
     def test_a_missing_source_is_an_input_error(self, capsys, tmp_path):
         code, _, err = self.run(capsys, "hengnan-2020-township", "--source", str(tmp_path / "无.docx"))
         assert code == 2 and "找不到原文文件" in err
