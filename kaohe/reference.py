@@ -40,26 +40,30 @@ from .rules.exceed import Steps, Tier
 PARTS: tuple[type[BaseModel], ...] = (Source, Period, Grades, Band, Awards, Excellent, Veto, Reading, Gate, FailMark,
                                       NotApplicable, Tier, Steps)
 
-SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+# Draft 7, the one yaml-language-server (VS Code's YAML extension) supports fully; it warns on 2020-12.
+SCHEMA_URI = "http://json-schema.org/draft-07/schema#"
 
 
 def schema() -> dict:
     """The JSON Schema of a rubric file written in full, as editors use it (yaml-language-server: completion of
     fields and of ``kind``, each rule checked against its kind's fields, descriptions on hover). A draft written
     as ``based_on`` plus ``changes`` is checked by kaohe after it is merged with its base, not by this schema."""
-    out = Rubric.model_json_schema()
+    out = Rubric.model_json_schema(ref_template="#/definitions/{model}")
+    out["definitions"] = out.pop("$defs")  # draft 7's name for them
 
-    def untitled(node):  # pydantic titles each field in English (Per, Records Until): the descriptions say it
+    def tidy(node):
         if isinstance(node, dict):
             for prop in (node.get("properties") or {}).values():
-                prop.pop("title", None)
+                prop.pop("title", None)  # pydantic's English field titles (Per, Records Until): the descriptions say it
+            if "$ref" in node and len(node) > 1:  # draft 7 ignores what stands beside a $ref: the description
+                node["allOf"] = [{"$ref": node.pop("$ref")}]
             for value in node.values():
-                untitled(value)
+                tidy(value)
         elif isinstance(node, list):
             for value in node:
-                untitled(value)
+                tidy(value)
 
-    untitled(out)
+    tidy(out)
     return {"$schema": SCHEMA_URI, **out}
 
 

@@ -81,8 +81,8 @@ def raw(path: Path):
 @pytest.fixture(scope="module")
 def validator():
     s = schema()
-    jsonschema.Draft202012Validator.check_schema(s)
-    return jsonschema.Draft202012Validator(s)
+    jsonschema.Draft7Validator.check_schema(s)
+    return jsonschema.Draft7Validator(s)
 
 
 class TestSchema:
@@ -94,15 +94,15 @@ class TestSchema:
         """What yaml-language-server needs to complete and check a rule: one oneOf branch per kind, each with
         ``kind`` as a required constant and no other fields allowed."""
         s = schema()
-        branches = s["$defs"]["Node"]["properties"]["rules"]["items"]["oneOf"]
-        defs = [s["$defs"][b["$ref"].rsplit("/", 1)[1]] for b in branches]
+        branches = s["definitions"]["Node"]["properties"]["rules"]["items"]["oneOf"]
+        defs = [s["definitions"][b["$ref"].rsplit("/", 1)[1]] for b in branches]
         assert [d["properties"]["kind"]["const"] for d in defs] == list(kinds())
         assert all("kind" in d["required"] and d["additionalProperties"] is False for d in defs)
         assert [d["title"] for d in defs][:2] == ["加分（bonus）", "视情扣分（discretionary）"]
 
     def test_field_titles_are_left_to_the_chinese_descriptions(self):
         s = schema()
-        props = [p for d in [s, *s["$defs"].values()] for p in d.get("properties", {}).values()]
+        props = [p for d in [s, *s["definitions"].values()] for p in d.get("properties", {}).values()]
         assert [p for p in props if "title" in p] == []
         assert s["title"] == "细则" and s["properties"]["indicators"]["description"] == "一级指标（每个下面是下级指标或规则）"
 
