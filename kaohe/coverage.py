@@ -321,11 +321,11 @@ class Report:
                           [(g.where, "、".join(g.phrases), _cut(g.text)) for g in self.gaps])
         else:
             out.append(f"二、计分条款：{self.phrases} 处计分用语（扣x分、加x分、一票否决……）都在规则原文之内。")
+        out.append("三、细则自身的检查（kaohe rubric lint，供参考，不影响结论）：")
         for ref, found in self.findings.items():
             warnings = sum(f.severity == "警告" for f in found)
-            out.append(f"三、细则 {ref} 自身检查（lint）：{warnings} 个警告，{len(found) - warnings} 个提示"
-                       + ("。" if not found else "："))
-            out += [f"  {f}" for f in found]
+            out.append(f"  {ref}：{warnings} 个警告，{len(found) - warnings} 个提示" + ("。" if not found else "："))
+            out += [f"    {f}" for f in found]
         if self.ok:
             out.append("结论：通过。")
         else:
