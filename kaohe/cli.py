@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
     rn.add_argument("id")
     rn.add_argument("--strict", action="store_true", help="有警告时以退出码 1 结束")
     rn.set_defaults(func=cmd_rubric_lint)
+    rd = rsub.add_parser("draft", help="从考核文件起草细则：指标树、分值、逐条原文和计分方式，拿不准的标为待确认")
+    rd.add_argument("file", metavar="文件", help="考核文件：Word（.docx）、Excel（.xlsx）或纯文本（.txt）")
+    rd.add_argument("--out", required=True, metavar="草稿.yaml", help="写出的细则草稿（YAML，待确认的原因写在行尾注释中）")
+    rd.add_argument("--part", metavar="附件1", help="文件有几张评分表时，只起草标题含此文字的一张")
+    rd.set_defaults(func=cmd_rubric_draft)
     return p
 
 
@@ -354,6 +359,23 @@ def cmd_rubric_lint(args) -> int:
     warnings = sum(f.severity == "警告" for f in found)
     print(f"{r.ref}：{warnings} 个警告，{len(found) - warnings} 个提示。", file=sys.stderr)
     return 1 if (args.strict and warnings) else 0
+
+
+def cmd_rubric_draft(args) -> int:
+    from .draft import count, draft, to_yaml
+    from .files import write_text_atomic
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise KaoheError(f"--out 应为 .yaml 文件：{args.out}")
+    data, pending = draft(args.file, part=args.part)
+    write_text_atomic(out, to_yaml(data, pending))
+    nodes, rules = count(data)
+    for ident, why in pending.items():
+        print(f"待确认 {ident}：{why}", file=sys.stderr)
+    print(f"已起草 {out}：{nodes} 个指标，{rules} 条规则，{len(pending)} 项待确认。"
+          "请逐条核对计分方式和分值，改完后用 kaohe rubric show 查看。", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
