@@ -729,18 +729,18 @@ def _read_xlsx(data: bytes, name: str) -> Document:
             top = ws.cell(rng.min_row, rng.min_col).value
             for r in range(rng.min_row, rng.max_row + 1):
                 for c in range(rng.min_col, rng.max_col + 1):
-                    spans[(r, c)] = (str(rng), top)
+                    spans[(r, c)] = (rng, top)  # the range itself: one object for every cell it spans
         grid = []
         for row in ws.iter_rows():
             cells = []
             for c in row:
-                key, value = spans.get((c.row, c.column), ((c.row, c.column), c.value))
+                key, value = spans.get((c.row, c.column), (object(), c.value))
                 cells.append(Cell(cell_text(value), key))
             while cells and not cells[-1].text:
                 cells.pop()
             grid.append(cells)
         lead = []  # lines above the table (a title row spanning the sheet) are its title
-        while grid and (len({c.key for c in grid[0] if c.text}) <= 1 and not _is_header(_row_text(grid[0]))):
+        while grid and len({id(c.key) for c in grid[0] if c.text}) <= 1:  # one cell, or one merged across
             lead.append(_row_text(grid.pop(0)))
         head += [x for x in lead if x]
         title = " ".join(x for x in lead if x) or ws.title
@@ -761,7 +761,7 @@ def read(path: str | Path) -> Document:
     if suffix not in (".docx", ".xlsx", ".xlsm", ".txt", ".md", ""):
         raise InputError([Problem(name, None, None, suffix, "unsupported_format",
                                   "起草细则只支持 .docx、.xlsx 和纯文本（.txt）文件：.doc、.wps、.pdf 请先另存为 .docx")])
-    data, problem = read_input(path, name, "文件", MAX_XLSX_BYTES)
+    data, problem = read_input(path, name, "考核", MAX_XLSX_BYTES)
     if problem:
         raise InputError([problem])
     if suffix in (".docx", ".xlsx", ".xlsm"):
@@ -785,7 +785,7 @@ def read(path: str | Path) -> Document:
 
 # --- the indicator tree ----------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False)  # nodes are compared by identity: a node's parent holds it among its children
 class _Node:
     name: str | None
     text: str | None = None  # the heading as written, where it states a weight
@@ -982,7 +982,7 @@ def _tree(rows: list[_Row], stream: bool) -> list[_Node]:
     """The table's nodes from its rows; the clause lines go to each row's deepest node."""
     top: list[_Node] = []
     cur: list[_Node] = []
-    keyed: dict[int, tuple[_Node, Decimal]] = {}
+    keyed: dict[int, tuple[_Node, list[_Node]]] = {}  # a points cell's id → the item holding it, the rows' items
     for row in rows:
         spec = list(row.tree)
         if stream and len(spec) < len(cur):  # headings name the deepest levels; the ones above continue
@@ -1024,31 +1024,41 @@ def _tree(rows: list[_Row], stream: bool) -> list[_Node]:
         if row.points is not None:
             _place_points(leaf, row.points, row.points_key, keyed)
         cur = path
+    _shared_points(keyed)
     return top
 
 
 def _place_points(leaf: _Node, value: Decimal, key: object, keyed: dict) -> None:
-    """A merged points cell over several indicators belongs to the indicator that holds them all."""
-    if key is not None and id(key) in keyed and keyed[id(key)][0] is not leaf:
-        first, _ = keyed[id(key)]
+    """A row's points go to its item; a merged points cell over several items, to the item that holds them all."""
+    if key is not None and id(key) in keyed:
+        holder, leaves = keyed[id(key)]
+        if leaf in leaves:
+            return  # the same merged cell again, in a row of the same item
+        leaves.append(leaf)
         mine = leaf.chain()
-        common = next((n for n in first.chain() if n in mine), None)
-        if first.points_key is key:
-            first.points, first.points_key = None, None
+        common = next((n for n in holder.chain() if any(n is m for m in mine)), None)
+        if holder.points_key is key:
+            holder.points, holder.points_key = None, None
         if common is not None and common.points is None:
             common.points, common.points_key = value, key
-            common.why.append("分值单元格跨几项合并：作为这几项共用的分值放在上一级，请确认")
-        keyed[id(key)] = (common or leaf, value)
+        keyed[id(key)] = (common or leaf, leaves)
         return
-    if key is not None and id(key) in keyed:
-        return  # the same merged cell again
     if leaf.points is None:
         leaf.points, leaf.points_key = value, key
     else:
         leaf.points += value
         leaf.why.append(f"本项各行分别写有分值，已合计为 {leaf.points} 分，请确认")
     if key is not None:
-        keyed[id(key)] = (leaf, value)
+        keyed[id(key)] = (leaf, [leaf])
+
+
+def _shared_points(keyed: dict) -> None:
+    """A merged points cell over only some of an item's parts is a pool the document does not name: say so."""
+    for holder, leaves in keyed.values():
+        if len(leaves) > 1:
+            covered = [c for c in holder.children if any(c is n for leaf in leaves for n in leaf.chain())]
+            if len(covered) != len(holder.children):
+                holder.why.append("分值单元格只跨本项的几个下级：作为本项的分值起草，请确认它们是否共用这些分值")
 
 
 def _clause_lines(cell: str) -> list[str]:
@@ -1350,7 +1360,7 @@ def _emit(n: _Node, pending: dict[str, str], stop: dict) -> dict:
                     levels = lv
         for j, d in enumerate(drafted):
             rid = f"{n.id}.{k}" + (chr(ord("a") + j) if len(drafted) > 1 else "")
-            rule = {"id": rid, **d.fields}
+            rule = {"id": rid, "kind": d.fields["kind"], "text": d.fields["text"], **d.fields}
             if d.node_cap and rule.get("cap") == _effective(n):
                 del rule["cap"]  # 扣完10分为止 where the item has 10 points: the item's own cap
             rules.append(rule)
@@ -1500,3 +1510,55 @@ def _unpointed(nodes: list[dict], pending: dict[str, str], capped: bool = False)
                                                                   "task", "external") for r in n["rules"]):
             pending.setdefault(n["id"], "未找到本项分值：请填写，或在上一级写明共用的分值")
         _unpointed(n.get("children", []), pending, here)
+
+
+# --- writing a draft as YAML -----------------------------------------------------------------------------------
+
+def _yaml_dumper():
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def decimal(dumper, value: Decimal):
+        if value == value.to_integral_value():
+            return dumper.represent_int(int(value))
+        return dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+
+    Dumper.add_representer(Decimal, decimal)
+    Dumper.ignore_aliases = lambda self, data: True  # kaohe refuses YAML aliases: an amount used twice is written twice
+    return Dumper
+
+
+def to_yaml(data: dict, pending: dict[str, str]) -> str:
+    """The draft as a rubric YAML file: each item 待确认 carries its reason as a comment on its line, and the
+    head of the file lists them all."""
+    import yaml
+
+    text = yaml.dump(data, Dumper=_yaml_dumper(), allow_unicode=True, sort_keys=False, width=10_000)
+    out = []
+    for line in text.splitlines():
+        x = re.match(r"(\s*)(?:- )?(id|[a-z_]+):(?: (.*))?$", line)
+        reason = None
+        if x and not line.startswith((" ", "-")) and x.group(2) in pending:  # a field of the rubric itself
+            reason = pending[x.group(2)]
+        elif x and x.group(2) == "id" and x.group(3) is not None:
+            ident = str(yaml.safe_load(x.group(3)))
+            reason = pending.get(ident) if line.lstrip().startswith("-") else None
+        out.append(f"{line}  # 待确认：{reason}" if reason else line)
+    head = [f"# 细则草稿，由 kaohe rubric draft 从 {data.get('source', {}).get('file', '')} 起草。",
+            "# 每条规则的 text 是原文的连续片段（只去掉了换行）；计分方式和分值按常见写法识别，须逐条核对。",
+            f"# 待确认 {len(pending)} 项（行尾注明原因）：" if pending else "# 没有待确认的项。"]
+    head += [f"#   {k}：{v}" for k, v in pending.items()]
+    return "\n".join(head + out) + "\n"
+
+
+def count(data: dict) -> tuple[int, int]:
+    """(indicators, rules) of raw rubric data."""
+    def walk(nodes):
+        for n in nodes:
+            yield n
+            yield from walk(n.get("children", []))
+
+    nodes = list(walk(data.get("indicators", [])))
+    return len(nodes), sum(len(n.get("rules", [])) for n in nodes)
