@@ -56,8 +56,10 @@ PHRASES: dict[str, Phrase] = {
     "amount": Phrase("event", "", rf"(?P<verb>扣|加|得)(?:除)?\s*(?P<a>{NUM})\s*分", "未实行好差评扣5分"),
     "amount_after": Phrase("event", "", rf"(?P<verb>扣|加)分\s*(?P<a>{NUM})(?:\s*分)?",
                            "视平台政务服务事项办理,数据归集情况每次扣分0.5"),
-    "judged": Phrase("event", "discretionary", r"(?:视[^,;。]{0,8}?情(?:况|节)?|酌情)(?P<verb>扣|加)分",
+    "judged": Phrase("event", "discretionary", r"(?:视[^,;。]{0,8}?情(?:况|节)?|酌情)(?:给予)?(?P<verb>扣|加)分",
                      "工作质量有欠缺的,视情扣分"),
+    "nil": Phrase("event", "flat", r"(?:该项|本项|此项|该指标|本指标)?(?:不得分|得0分|计0分|计零分|分值全部扣除)",
+                  "答复超期的，该项不得分"),
     "veto": Phrase("event", "veto", r"(?:一票|单项)否决(?!指标|情形|项目|条款|事项)",
                    "被国、省、市通报批评，该年绩效考核一票否决"),
     "disqualify": Phrase("event", "disqualify", r"取消[^,;。]{0,16}?(?:评价|评选|参评|评优|评先|考核)[^,;。]{0,4}?资格",
@@ -71,8 +73,10 @@ PHRASES: dict[str, Phrase] = {
                     "组织县直单位工作人员对各乡镇政府政务公开情况进行评分,各乡镇政府工作人员对县直单位年度政务公开工作完成情况进行综合评价"),
     # -- inside a clause: which kind, which amounts
     "rate": Phrase("inside", "rate_shortfall",
-                   rf"低于\s*(?P<target>{NUM})\s*%[^。;]*?每(?:下降|降低|减少|低)\s*(?P<step>{NUM})\s*个?百分点",
+                   rf"低于\s*(?P<target>{NUM})\s*%[^。;]*?每(?:下降|降低|减少|低)\s*(?P<step>{NUM})\s*(?:个?百分点|%)",
                    "接通率低于 98%，每下降 1 个百分点，扣 0.5 分"),
+    "rate_step": Phrase("inside", "rate_shortfall", rf"每(?:下降|降低|减少|低)\s*(?P<step>{NUM})\s*(?:个?百分点|%)",
+                        "网站首页可用率低于95%的，扣5分；每降低1%扣1分"),
     "periodic": Phrase("inside", "periodic", rf"每(?P<every>月|季度?)[^。;]*?(?:不低于|不少于|不得少于|达到)\s*(?P<min>{NUM})\s*"
                        r"(?P<unit>条|篇|次|件|个)", "乡镇政府信息公开专栏每月发布信息应不少于40条，当月不足40条的，每出现一个月扣5分"),
     "blank_month": Phrase("inside", "periodic", r"空白月", "政务微信公众号当月未发布任何信息的，视为“空白月”，每出现一个空白月扣10分"),
@@ -82,7 +86,8 @@ PHRASES: dict[str, Phrase] = {
     "threshold": Phrase("inside", "threshold", rf"低于\s*(?P<below>{NUM})\s*(?P<pct>%)?", "评价率低于 80%扣 1分"),
     "per": Phrase("inside", "per_count",
                   r"每\s*(?:[一1]\s*)?(?:次|处|例|项|个|条|件|人|家|篇|起|宗|栏目|事项|发现|出现|少|缺|超|有)"
-                  r"|每[^,;。]{0,4}?[一1]\s*(?:次|处|例|项|个|条|件|篇|起|家|人)|(?:少|缺)\s*[一1]\s*(?:个|项|件|条|处)",
+                  r"|每[^,;。]{0,4}?[一1]\s*(?:次|处|例|项|个|条|件|篇|起|家|人)|(?:少|缺)\s*[一1]\s*(?:个|项|件|条|处)"
+                  r"|[一1]\s*(?:次|处|例|件|起|条|项|个|篇|人)\s*,?\s*$",
                   "服务指南少一个扣 1 分"),
     "level_list": Phrase("inside", "per_level", r"(?:国家|国|省|市|县)级?(?:\s*[、,和及与]\s*(?:国家|国|省|市|县)级?)+",
                          "政务公开工作被国家、省、市通报表彰的,分别加3分、2分、1分"),
@@ -96,6 +101,7 @@ PHRASES: dict[str, Phrase] = {
     "cap_most": Phrase("after", "", rf"[,;]?\s*(?:本项)?(?:最高|最多)(?:不超过|扣|加|得)?\s*(?P<cap>{NUM})\s*分", "，本项最多得6分"),
     "cap_until": Phrase("after", "", rf"[,;]?\s*扣完\s*(?P<cap>{NUM})\s*分为止", ",扣完10分为止"),
     "until": Phrase("after", "", r"[,;]?\s*扣完为止", "，扣完为止"),
+    "per_unit": Phrase("after", "per_count", r"\s*/\s*(?:次|处|项|件|个|条|篇|人次|件次|人|例|天|日)", "栏目空白的，扣2分/处"),
     "partly": Phrase("after", "earned", r"[,;]?[^,;。]{0,12}?酌情得分", "，部分达到的酌情得分"),
     "none": Phrase("after", "earned", r"[,;]?[^,;。]{0,12}?不得分", "，未达到的不得分"),
 }
@@ -159,6 +165,7 @@ class Clause:
     start: int = 0  # where the clause is in its line
     end: int = 0
     amounts: dict | None = None  # 国家级每次扣5分，省级每次扣3分，…: the amounts by level
+    per: bool = False  # 扣2分/处: the amount is per occurrence
 
 
 def _events(m: str) -> list[Event]:
@@ -221,11 +228,11 @@ def clauses(line: str) -> list[Clause]:
         for a, b in _sentences(line, m, pos, stop):
             out.append(_bare(line, m, a, b, out))
         start = _skip(m, stop, ev.start)
-        end, cap, until = _suffix(m, ev.end, ev)
+        end, cap, until, per = _suffix(m, ev.end, ev)
         while end > start and line[end - 1].isspace():
             end -= 1
         out.append(Clause(line[start:end], m[start:end], Event(ev.name, ev.kind, ev.start - start, ev.end - start,
-                                                               ev.match), cap, until, start=start, end=end))
+                                                               ev.match), cap, until, start=start, end=end, per=per))
         pos = end
     for a, b in _sentences(line, m, pos, len(line)):
         out.append(_bare(line, m, a, b, out))
@@ -265,8 +272,10 @@ def _bare(line: str, m: str, a: int, b: int, before: list[Clause]) -> Clause:
     return Clause(text, m[a:b].strip(), None)
 
 
-def _suffix(m: str, end: int, ev: Event) -> tuple[int, Decimal | None, bool]:
-    cap, until = None, False
+def _suffix(m: str, end: int, ev: Event) -> tuple[int, Decimal | None, bool, bool]:
+    """Where the clause ends after its event, the cap said there, whether it is the item's (扣完为止), whether the
+    amount is per occurrence (扣2分/处)."""
+    cap, until, per = None, False, False
     while True:
         for name, rx in _SUFFIX.items():
             if name in ("partly", "none") and ev.match.groupdict().get("verb") != "得":
@@ -277,9 +286,10 @@ def _suffix(m: str, end: int, ev: Event) -> tuple[int, Decimal | None, bool]:
                 if "cap" in x.groupdict():
                     cap = Decimal(x["cap"])
                 until = until or name in ("until", "cap_until")
+                per = per or name == "per_unit"
                 break
         else:
-            return end, cap, until
+            return end, cap, until, per
 
 
 # --- rules from clauses ----------------------------------------------------------------------------------------
@@ -291,6 +301,7 @@ class Drafted:
     fields: dict
     why: list[str] = field(default_factory=list)
     node_cap: bool = False  # the cap is said as 扣完N分为止: the item's own cap, not the rule's
+    whole: bool = False  # 该项不得分: the amount is the item's points, known only where the item is
 
 
 _RANKS = ["国家", "省", "市", "县"]
@@ -309,8 +320,9 @@ def _dec(text: str) -> Decimal:
     return Decimal(text)
 
 
-def rules_of(c: Clause, previous_levels: list[str] | None = None) -> list[Drafted]:
+def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = "") -> list[Drafted]:
     """The rule(s) one clause states: kind and amounts from :data:`PHRASES`, and what is not sure.
+    ``previous_levels``: the levels the sentence before named; ``before``: the mirror of its line before it.
 
     >>> [(d.fields["kind"], d.fields.get("per")) for d in rules_of(clauses("差评每件扣 0.5 分")[0])]
     [('per_count', Decimal('0.5'))]
@@ -354,7 +366,9 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None) -> list[Drafte
         out.append(Drafted({**base, "kind": "discretionary", **({"bonus": True} if verb == "加" else {})},
                            ["原文未写幅度（视情扣分）：只受所在指标分值限制；如有上限请填 max"]))
     elif ev.name in ("amount", "amount_after"):
-        out += _amount_rules(c, base, verb, _dec(g["a"]), pre, m)
+        out += _amount_rules(c, base, verb, _dec(g["a"]), pre, m, before)
+    elif ev.name == "nil":
+        out.append(Drafted({**base, "kind": "flat"}, [], whole=True))
     elif ev.name == "veto":
         levels = _levels(m)
         out.append(Drafted({**base, "kind": "veto", **({"levels": levels} if levels else {}),
@@ -405,8 +419,8 @@ def _exceed(base: dict, m: str) -> Drafted:
     return Drafted(fields, ["超额加分：“超过”是否含本数（inclusive）、各档与“每超过”如何合计，原文未写明，请确认"])
 
 
-def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str) -> list[Drafted]:
-    per = bool(_PHRASE["per"].search(pre))
+def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str, before: str) -> list[Drafted]:
+    per = bool(_PHRASE["per"].search(pre)) or c.per
     if verb == "加":
         return [Drafted({**base, "kind": "bonus", **({"per": x} if per else {"amount": x})})]
     if verb == "得":
@@ -421,6 +435,9 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
         if len(items) > 1:  # 全年按时办结率、满意度低于 95%，…分别扣 0.2 分: one rule per measure, the same text
             return [Drafted({**base, **fields, "note": f"本条计「{s}」"}, list(why)) for s in items]
         return [Drafted({**base, **fields}, why)]
+    if (r := _PHRASE["rate_step"].search(m)) and (t := re.findall(rf"低于\s*{NUM}\s*%", before)):
+        return [Drafted({**base, "kind": "rate_shortfall", "target": _dec(t[-1]), "step": _dec(r["step"]), "per": x},
+                        [f"目标值 {t[-1]}% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"])]
     if p := _PHRASE["periodic"].search(m):
         return [Drafted({**base, "kind": "periodic", "every": "month" if p["every"] == "月" else "quarter",
                          "min": _dec(p["min"]), "per": x, "unit": p["unit"]})]
@@ -798,6 +815,8 @@ class _Node:
     content: bool = False  # a description without a scoring clause
     why: list[str] = field(default_factory=list)
     points_key: object = None
+    #: (first clause line, points, cell, the row's label) of each row that brought points of its own.
+    segments: list[tuple[int, Decimal, object, str | None]] = field(default_factory=list)
     id: str = ""
     prose: bool = False  # clauses from running text: sentences without an amount are not clauses
     combine: str | None = None
@@ -821,6 +840,10 @@ class _Row:
     points_key: object = None
     content: bool = False
     number: str | None = None
+    #: The first tree cell is the one above it (a 序号 that changes there numbers rows, not first-level items).
+    first_same: bool = False
+    #: A short description beside the clauses (考核内容: 栏目维护), the name of the row where it is an item.
+    label: str | None = None
 
 
 def _header_row(row: list[Cell]) -> bool:
@@ -839,9 +862,9 @@ def _role(h: str) -> str | None:
         return "points"
     if re.search(r"计分|评分|扣分|标准|细则|评估内容|考评内容", h):
         return "clause"
-    if re.search(r"指标|要点|项目|类别|维度|内容|任务|工作", h):
+    if re.search(r"指标|要点|项目|类别|维度|板块", h):
         return "tree"
-    return None
+    return None  # 考核内容, 工作要求…: a description, or clauses where it states amounts
 
 
 def _same(row: list[Cell], above: list[Cell] | None, j: int) -> bool:
@@ -894,13 +917,18 @@ def _rows(table: Table) -> list[_Row]:
     for row in rows:
         out.append(_row_by_roles(row, above, roles) if roles else _row_by_content(row, above, numbered, levels))
         above = row
+    if roles and any(r.number is not None and r.first_same for r in out):  # 序号 numbers rows inside an item
+        for r in out:
+            if r.number is not None and r.tree:
+                r.tree[0] = (r.tree[0][0], r.first_same, False)
+            r.number = None
     return out
 
 
 def _row_by_roles(row: list[Cell], above: list[Cell] | None, roles: list[str | None]) -> _Row:
     tree: list[tuple[str, bool, bool]] = []
     clauses_: list[str] = []
-    points, key, content, number, ended = None, None, False, None, False
+    points, key, content, number, ended, label = None, None, False, None, False, None
     for j, (cell, role) in enumerate(zip(row, roles)):
         if _left(row, j):
             if role == "tree":
@@ -919,15 +947,17 @@ def _row_by_roles(row: list[Cell], above: list[Cell] | None, roles: list[str | N
                 clauses_.append(cell.text)
             else:
                 content = True
+                label = label or (_oneline(cell.text) if len(_oneline(cell.text)) <= 20 else None)
         elif role == "points" and points is None and (p := _points_of(cell.text)) is not None:
             points, key = p, cell.key
         elif role == "skip" and cell.text.strip():
             content = True
+    first_same = bool(tree) and tree[0][1]
     if number is not None:
         tree = [(tree[0][0] if tree else "", False, True), *tree[1:]]
     elif tree and "number" in roles:
         tree[0] = (tree[0][0], True, False)  # the number did not change: nor did the first level
-    return _Row(tree, clauses_, points, key, content, number)
+    return _Row(tree, clauses_, points, key, content, number, first_same, label)
 
 
 def _row_by_content(row: list[Cell], above: list[Cell] | None, numbered: bool, levels: int | None) -> _Row:
@@ -938,14 +968,15 @@ def _row_by_content(row: list[Cell], above: list[Cell] | None, numbered: bool, l
     number = row[0].text.strip() if start and row[0].text.strip() else None
     points, key = None, None
     end = len(texts)
-    if end > start + 1 and (p := _points_of(texts[-1])) is not None:
-        points, key, end = p, row[-1].key, end - 1
     tree: list[tuple[str, bool, bool]] = []
     clauses_: list[str] = []
     content = False
     for j in range(start, end):
         t = texts[j]
         if _left(row, j):
+            continue
+        if j > start and points is None and (p := _points_of(t)) is not None:
+            points, key = p, row[j].key
             continue
         naming = levels is None or j - start < levels
         if not clauses_ and naming and not _has_events(t) and (not t.strip() or _is_heading(t)):
@@ -1018,38 +1049,52 @@ def _tree(rows: list[_Row], stream: bool) -> list[_Node]:
                 top.append(node)
                 path = [node]
         leaf = path[-1]
+        start = len(leaf.lines)
         for cell in row.clauses:
             leaf.lines += _clause_lines(cell)
         leaf.content = leaf.content or row.content
         if row.points is not None:
-            _place_points(leaf, row.points, row.points_key, keyed)
+            _place_points(leaf, start, row.points, row.points_key, keyed, row.label)
         cur = path
     _shared_points(keyed)
+    _segments(top)
     return top
 
 
-def _place_points(leaf: _Node, value: Decimal, key: object, keyed: dict) -> None:
+def _place_points(leaf: _Node, start: int, value: Decimal, key: object, keyed: dict, label: str | None) -> None:
     """A row's points go to its item; a merged points cell over several items, to the item that holds them all."""
     if key is not None and id(key) in keyed:
         holder, leaves = keyed[id(key)]
-        if leaf in leaves:
+        if any(leaf is x for x in leaves):
             return  # the same merged cell again, in a row of the same item
         leaves.append(leaf)
         mine = leaf.chain()
         common = next((n for n in holder.chain() if any(n is m for m in mine)), None)
-        if holder.points_key is key:
-            holder.points, holder.points_key = None, None
+        holder.segments = [x for x in holder.segments if x[2] is not key]
         if common is not None and common.points is None:
             common.points, common.points_key = value, key
         keyed[id(key)] = (common or leaf, leaves)
         return
-    if leaf.points is None:
-        leaf.points, leaf.points_key = value, key
-    else:
-        leaf.points += value
-        leaf.why.append(f"本项各行分别写有分值，已合计为 {leaf.points} 分，请确认")
+    leaf.segments.append((start, value, key, label))
     if key is not None:
         keyed[id(key)] = (leaf, [leaf])
+
+
+def _segments(nodes: list[_Node]) -> None:
+    """An item's points from its row; where several rows of one item each bring points of their own (评分标准 and
+    分值 row by row under a merged 指标), each row becomes an item of its own under it."""
+    for n in nodes:
+        _segments(n.children)
+        if len(n.segments) == 1 and n.points is None:
+            n.points, n.points_key = n.segments[0][1], n.segments[0][2]
+        elif len(n.segments) > 1 and not n.children:
+            bounds = [0, *(x[0] for x in n.segments[1:]), len(n.lines)]
+            n.children = [_Node(label, points=value, lines=n.lines[bounds[i]:bounds[i + 1]], parent=n)
+                          for i, (_, value, _, label) in enumerate(n.segments)]
+            n.lines = []
+        elif len(n.segments) > 1:
+            n.points = sum((x[1] for x in n.segments), Decimal(0))
+            n.why.append(f"本项各行分别写有分值，已合计为 {n.points} 分，请确认")
 
 
 def _shared_points(keyed: dict) -> None:
@@ -1352,7 +1397,7 @@ def _emit(n: _Node, pending: dict[str, str], stop: dict) -> dict:
             vetoes = c.event is None and any("否决" in (x.name or "") for x in n.chain())
             if n.prose and c.event is None and not vetoes:
                 continue
-            found = [_veto_item(c, n, stop)] if vetoes else rules_of(c, levels)
+            found = [_veto_item(c, n, stop)] if vetoes else rules_of(c, levels, mirror(line)[:c.start])
             for d in found:
                 drafted.append(d)
                 if d.fields["kind"] in ("per_level", "veto") and (lv := d.fields.get("levels") or list(
@@ -1363,6 +1408,12 @@ def _emit(n: _Node, pending: dict[str, str], stop: dict) -> dict:
             rule = {"id": rid, "kind": d.fields["kind"], "text": d.fields["text"], **d.fields}
             if d.node_cap and rule.get("cap") == _effective(n):
                 del rule["cap"]  # 扣完10分为止 where the item has 10 points: the item's own cap
+            if d.whole:
+                whole = next((p for x in n.chain() if (p := _effective(x)) is not None), None)
+                if whole is not None:
+                    rule["amount"] = whole
+                d.why.append(f"“不得分”：按扣除本项全部分值（{whole} 分）起草，请确认" if whole is not None
+                             else "“不得分”：未找到本项分值，请填写扣分（amount）")
             rules.append(rule)
             if d.why:
                 pending[rid] = "；".join(d.why)

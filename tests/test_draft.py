@@ -388,6 +388,51 @@ class TestDocx:
         assert (len(rubric.rules), rubric.points, rubric.rules["1.2.1"].cap) == (9, 100, 5)
 
 
+#: Another common layout: 序号 numbers rows, 考核项目 merged over two rows that each have their own 分值, the
+#: 分值 column before a description column and the 评分标准, and a 得分 column left blank.
+ROWS_2 = [
+    ["序号", "考核项目", "分值", "考核内容", "评分标准", "得分"],
+    ["1", "主动公开", "10", "按要求公开政府信息", "未按时公开的，发现一次扣1分；最多扣5分。", ""],
+    ["2", "主动公开", "10", "栏目维护", "栏目空白的，扣2分/处。", ""],
+    ["3", "依申请公开", "20", "依法答复", "答复超期的，该项不得分。", ""],
+    ["4", "平台建设", "60", "网站运维", "网站首页可用率低于95%的，扣5分；每降低1%扣1分。", ""],
+]
+#: Worked by hand: 主动公开's two rows become two items named by their 考核内容; 该项不得分 costs the item's 20.
+TREE_2 = [
+    {"id": "1", "name": "主动公开", "children": [
+        {"id": "1.1", "name": "按要求公开政府信息", "points": D(10), "rules": [
+            {"id": "1.1.1", "kind": "per_count", "text": "未按时公开的，发现一次扣1分；最多扣5分", "per": D(1), "cap": D(5)}]},
+        {"id": "1.2", "name": "栏目维护", "points": D(10), "rules": [
+            {"id": "1.2.1", "kind": "per_count", "text": "栏目空白的，扣2分/处", "per": D(2)}]}]},
+    {"id": "2", "name": "依申请公开", "points": D(20), "rules": [
+        {"id": "2.1", "kind": "flat", "text": "答复超期的，该项不得分", "amount": D(20)}]},
+    {"id": "3", "name": "平台建设", "points": D(60), "rules": [
+        {"id": "3.1a", "kind": "threshold", "text": "网站首页可用率低于95%的，扣5分", "below": D(95), "amount": D(5), "percent": True},
+        {"id": "3.1b", "kind": "rate_shortfall", "text": "每降低1%扣1分", "target": D(95), "step": D(1), "per": D(1)}]},
+]
+
+
+class TestDocxRowsWithTheirOwnPoints:
+    def test_hand_worked_tree(self, tmp_path):
+        import docx
+
+        d = docx.Document()
+        d.add_paragraph("关于印发《示例县2026年度政务公开工作考核细则（示例）》的通知")
+        table = d.add_table(rows=len(ROWS_2), cols=len(ROWS_2[0]))
+        table.cell(1, 1).merge(table.cell(2, 1))
+        for i, row in enumerate(ROWS_2):
+            for j, text in enumerate(row):
+                if (i, j) != (2, 1):
+                    table.cell(i, j).text = text
+        d.save(tmp_path / "示例.docx")
+        data, pending = draft(tmp_path / "示例.docx")
+        assert data["indicators"] == TREE_2
+        assert data["points"] == 100
+        assert {k: v for k, v in pending.items() if k[0].isdigit()} == {
+            "2.1": "“不得分”：按扣除本项全部分值（20 分）起草，请确认",
+            "3.1b": "目标值 95% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"}
+
+
 class TestXlsx:
     def test_the_same_table_in_a_workbook_drafts_the_same_tree(self, tmp_path):
         data, _ = draft(make_xlsx(tmp_path / "示例细则.xlsx"))
