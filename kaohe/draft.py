@@ -316,9 +316,6 @@ def _levels(m: str) -> list[str] | None:
     return [_LEVEL_NAMES[w] for w in re.findall(r"国家|国|省|市|县", x.group())]
 
 
-def _dec(text: str) -> Decimal:
-    return Decimal(text)
-
 
 def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = "") -> list[Drafted]:
     """The rule(s) one clause states: kind and amounts from :data:`PHRASES`, and what is not sure.
@@ -342,7 +339,7 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = 
     verb = g.get("verb")
     out: list[Drafted] = []
     if ev.name == "levels":
-        nums = [_dec(n) for n in re.findall(NUM, g["nums"])]
+        nums = [Decimal(n) for n in re.findall(NUM, g["nums"])]
         levels, why = _levels(m), []
         if levels is None and previous_levels:
             levels = previous_levels
@@ -353,7 +350,7 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = 
         out.append(Drafted({**base, "kind": "per_level", "amounts": dict(zip(levels, nums)),
                             **({"bonus": True} if verb == "加" else {})}, why))
     elif ev.name == "range":
-        fields = {**base, "kind": "discretionary", "min": _dec(g["a"]), "max": _dec(g["b"])}
+        fields = {**base, "kind": "discretionary", "min": Decimal(g["a"]), "max": Decimal(g["b"])}
         why = []
         if _PHRASE["per"].search(pre) and not _PHRASE["judgement"].search(pre):
             fields["per_occurrence"] = True
@@ -366,7 +363,7 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = 
         out.append(Drafted({**base, "kind": "discretionary", **({"bonus": True} if verb == "加" else {})},
                            ["原文未写幅度（视情扣分）：只受所在指标分值限制；如有上限请填 max"]))
     elif ev.name in ("amount", "amount_after"):
-        out += _amount_rules(c, base, verb, _dec(g["a"]), pre, m, before)
+        out += _amount_rules(c, base, verb, Decimal(g["a"]), pre, m, before)
     elif ev.name == "nil":
         out.append(Drafted({**base, "kind": "flat"}, [], whole=True))
     elif ev.name == "veto":
@@ -406,15 +403,15 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = 
 
 def _exceed(base: dict, m: str) -> Drafted:
     """超出规定数量（200条）10%的加1分，超出30%以上的，每多超出20%加1分."""
-    tiers = [{"over": _dec(a), "amount": _dec(b)} for a, b in re.findall(
+    tiers = [{"over": Decimal(a), "amount": Decimal(b)} for a, b in re.findall(
         rf"(?<![每多])超(?:过|出)[^,;。%]{{0,20}}?{NUM}\s*%(?:以上)?的?,?\s*加\s*{NUM}\s*分", m)]
     fields = {**base, "kind": "exceed"}
     if t := re.search(rf"(?:规定|目标|要求)[^,;。\d]{{0,6}}?\(?\s*{NUM}", m):
-        fields["target"] = _dec(t.group(1))
+        fields["target"] = Decimal(t.group(1))
     if tiers:
         fields["tiers"] = tiers
     if x := re.search(rf"超(?:过|出)\s*{NUM}\s*%以上的?,?\s*每多?超(?:过|出)\s*{NUM}\s*%\s*加\s*{NUM}\s*分", m):
-        fields["then"] = {"over": _dec(x.group(1)), "every": _dec(x.group(2)), "amount": _dec(x.group(3))}
+        fields["then"] = {"over": Decimal(x.group(1)), "every": Decimal(x.group(2)), "amount": Decimal(x.group(3))}
     fields["inclusive"] = "以上" in m
     return Drafted(fields, ["超额加分：“超过”是否含本数（inclusive）、各档与“每超过”如何合计，原文未写明，请确认"])
 
@@ -427,7 +424,7 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
         return [Drafted({**base, "kind": "earned", **({"per": x} if per else {"points": x})},
                         ["得分项：所在指标须从 0 分起计（start: zero），请确认"])]
     if r := _PHRASE["rate"].search(m):
-        fields = {"kind": "rate_shortfall", "target": _dec(r["target"]), "step": _dec(r["step"]), "per": x}
+        fields = {"kind": "rate_shortfall", "target": Decimal(r["target"]), "step": Decimal(r["step"]), "per": x}
         why = ["“每下降1个百分点”不足 1 个百分点的部分如何计（rounding）原文未写：请选 whole_steps_down（不足不扣）、"
                "whole_steps_up（不足按 1 个计）或 proportional（按比例）"]
         subject = c.text[:r.start()]
@@ -436,11 +433,11 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
             return [Drafted({**base, **fields, "note": f"本条计「{s}」"}, list(why)) for s in items]
         return [Drafted({**base, **fields}, why)]
     if (r := _PHRASE["rate_step"].search(m)) and (t := re.findall(rf"低于\s*{NUM}\s*%", before)):
-        return [Drafted({**base, "kind": "rate_shortfall", "target": _dec(t[-1]), "step": _dec(r["step"]), "per": x},
+        return [Drafted({**base, "kind": "rate_shortfall", "target": Decimal(t[-1]), "step": Decimal(r["step"]), "per": x},
                         [f"目标值 {t[-1]}% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"])]
     if p := _PHRASE["periodic"].search(m):
         return [Drafted({**base, "kind": "periodic", "every": "month" if p["every"] == "月" else "quarter",
-                         "min": _dec(p["min"]), "per": x, "unit": p["unit"]})]
+                         "min": Decimal(p["min"]), "per": x, "unit": p["unit"]})]
     if _PHRASE["blank_month"].search(m):
         return [Drafted({**base, "kind": "periodic", "every": "month", "min": Decimal(1), "per": x},
                         ["“空白月”读作当月发布 0 条（不低于 1 条）：请确认"])]
@@ -448,12 +445,12 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
     if targets and _PHRASE["fewer"].search(m):
         if len(targets) == 1:
             t = targets[0]
-            return [Drafted({**base, "kind": "shortfall", "target": _dec(t["target"]), "per": x,
+            return [Drafted({**base, "kind": "shortfall", "target": Decimal(t["target"]), "per": x,
                              **({"unit": t["unit"]} if t["unit"] != "项" else {})})]
         out = []
         for i, t in enumerate(targets):  # 乡镇…低于61项，随机抽取一个村…低于44项，每少一项扣0.1分
             begin = 0 if i == 0 else max(m.rfind(",", 0, t.start()), m.rfind(";", 0, t.start())) + 1
-            out.append(Drafted({"text": c.text[begin:].strip(), "kind": "shortfall", "target": _dec(t["target"]),
+            out.append(Drafted({"text": c.text[begin:].strip(), "kind": "shortfall", "target": Decimal(t["target"]),
                                 "per": x, **({"unit": t["unit"]} if t["unit"] != "项" else {})},
                                [] if i == 0 else ["与上一条共用“每少一项”的分值，原文从本句起"]))
         return out
@@ -461,7 +458,7 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
         why = ["一句中“分别”计几项：是否应拆成几条规则？"] if "分别" in m and "、" in pre else []
         return [Drafted({**base, "kind": "per_count", "per": x}, why)]
     if t := _PHRASE["threshold"].search(pre):
-        return [Drafted({**base, "kind": "threshold", "below": _dec(t["below"]), "amount": x,
+        return [Drafted({**base, "kind": "threshold", "below": Decimal(t["below"]), "amount": x,
                          **({"percent": True} if t["pct"] else {})})]
     return [Drafted({**base, "kind": "flat", "amount": x})]
 
@@ -532,9 +529,17 @@ def _title(lines: list[str]) -> tuple[str, int]:
     return "", 0
 
 
+_MARKDOWN_ROW = re.compile(r"\s*\|.*\|\s*")
+_MARKDOWN_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*")
+
+
 def _read_text(text: str, name: str) -> Document:
     lines = text.splitlines()
     head = [x for x in lines[:40] if x.strip()][:15]
+    if sum(line.strip("\t").count("\t") >= 2 for line in lines) >= 3:
+        return Document(name, head, *_delimited_tables(text))
+    if sum(bool(_MARKDOWN_ROW.fullmatch(line)) for line in lines) >= 3:
+        return Document(name, head, *_markdown_tables(lines))
     if any(line.startswith("\t") for line in lines):
         return Document(name, head, *_tab_tables(lines))
     if sum(line.strip() == "|" for line in lines) >= 3:
@@ -543,6 +548,50 @@ def _read_text(text: str, name: str) -> Document:
     if at is not None:
         return Document(name, head, *_paragraph_table(lines, at))
     return Document(name, head, lines, [])
+
+
+def _delimited_tables(text: str) -> tuple[list[str], list[Table]]:
+    """A table saved as text with its cells separated by tabs, one row a line (a cell's own line breaks quoted, as
+    Excel and WPS write them); a merged cell is empty below its first row."""
+    import csv
+
+    prose: list[str] = []
+    tables: list[Table] = []
+    rows: list[list[Cell]] = []
+    for cells in csv.reader(io.StringIO(text, newline=""), delimiter="\t"):
+        if sum(bool(c.strip()) for c in cells) >= 2 or (rows and len(cells) >= 3):
+            if not rows:
+                title, back = _title(prose)
+                del prose[len(prose) - back:]
+                tables.append(Table(title, rows))
+            rows.append([Cell(c) for c in cells])
+        else:
+            if rows:
+                rows = []
+                tables[-1].rows = [r for r in tables[-1].rows if any(c.text.strip() for c in r)]
+            prose += "\t".join(cells).splitlines() or [""]
+    for t in tables:
+        t.rows = [r for r in t.rows if any(c.text.strip() for c in r)]
+    return prose, tables
+
+
+def _markdown_tables(lines: list[str]) -> tuple[list[str], list[Table]]:
+    """A table written in Markdown (| 序号 | 指标 | … |), its rule line (|---|) skipped, <br> a line break."""
+    prose: list[str] = []
+    tables: list[Table] = []
+    rows: list[list[Cell]] = []
+    for line in lines:
+        if _MARKDOWN_ROW.fullmatch(line):
+            if not rows:
+                title, back = _title(prose)
+                del prose[len(prose) - back:]
+                tables.append(Table(title, rows))
+            if not _MARKDOWN_RULE.fullmatch(line):
+                rows.append([Cell(re.sub(r"<br\s*/?>", "\n", c)) for c in line.strip().strip("|").split("|")])
+        else:
+            rows = []
+            prose.append(line)
+    return prose, tables
 
 
 def _tab_tables(lines: list[str]) -> tuple[list[str], list[Table]]:

@@ -440,6 +440,39 @@ class TestXlsx:
         assert data["source"]["part"] == "附件1 乡镇考核细则" and data["applies_to"] == ["乡镇"]
 
 
+class TestText:
+    """The same table saved as text: merged cells are empty below their first row, so 政务公开's 40 points stand
+    on 信息发布 alone (as in 衡南 附件2 数据资源, which has no points of its own) — the rules are the same."""
+
+    def check(self, path: Path):
+        data, pending = draft(path)
+        assert drafted_rules(data["indicators"]) == drafted_rules(TREE)
+        assert [(n["id"], n.get("points")) for n in data["indicators"][0]["children"]] == [
+            ("1.1", D(30)), ("1.2", D(20)), ("1.3", D(10))]
+        assert "2.2" in pending  # 依申请公开: no points found
+
+    def rows_as_text(self):
+        """ROWS as a text export shows them: a merged cell written in its first row only."""
+        covered = {(i, j) for r1, c1, r2, c2 in MERGED for i in range(r1, r2 + 1) for j in range(c1, c2 + 1)
+                   if (i, j) != (r1, c1)}
+        return [[("" if (i, j) in covered else x) for j, x in enumerate(row)] for i, row in enumerate(ROWS)]
+
+    def test_cells_separated_by_tabs(self, tmp_path):
+        import csv
+
+        path = tmp_path / "示例细则.txt"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("\n".join(HEAD) + "\n")
+            csv.writer(fh, delimiter="\t", lineterminator="\n").writerows(self.rows_as_text())
+        self.check(path)
+
+    def test_markdown_table(self, tmp_path):
+        path = tmp_path / "示例细则.md"
+        rows = ["| " + " | ".join(x.replace("\n", "<br>") for x in row) + " |" for row in self.rows_as_text()]
+        path.write_text("\n".join([*HEAD, rows[0], "|---|---|---|---|---|", *rows[1:]]) + "\n", encoding="utf-8")
+        self.check(path)
+
+
 class TestUnreadable:
     @pytest.mark.parametrize(("name", "content", "said"), [
         ("坏.docx", b"not a zip", "无法打开"),
