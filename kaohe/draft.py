@@ -1578,6 +1578,9 @@ def draft(path: str | Path, part: str | None = None) -> tuple[dict, dict[str, st
     if not data.get("pooled"):
         _unpointed(indicators, pending)
     data["indicators"] = indicators
+    if not indicators:
+        pending["indicators"] = ("未找到评分表或计分条款：请确认文件中有评分表（.doc、.wps、.pdf 须先另存为 .docx），"
+                                 "或按细则的写法逐条填写")
     order = ("id", "version", "title", "source", "period", "applies_to", "points", "pooled", "points_text", "aggregate",
              "indicators")
     return {k: data[k] for k in order if k in data}, pending

@@ -487,6 +487,15 @@ class TestUnreadable:
             draft(path)
         assert name in str(exc.value) and said in str(exc.value)
 
+    def test_a_document_with_nothing_to_score_is_read_and_said_so(self, tmp_path):
+        import docx
+
+        d = docx.Document()
+        d.add_paragraph("关于召开会议的通知")
+        d.save(tmp_path / "通知.docx")
+        data, pending = draft(tmp_path / "通知.docx")
+        assert data["indicators"] == [] and "未找到评分表或计分条款" in pending["indicators"]
+
     def test_missing_file(self, tmp_path):
         with pytest.raises(InputError, match="找不到考核文件"):
             draft(tmp_path / "没有.docx")
