@@ -133,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     rj = rsub.add_parser("schema", help="输出细则文件的 JSON Schema，供编辑器补全与检查（# yaml-language-server: $schema=…）")
     rj.add_argument("--out", metavar="FILE.json", help="写入此文件（默认输出到屏幕）")
     rj.set_defaults(func=cmd_rubric_schema)
+    rd = rsub.add_parser("draft", help="从考核文件起草细则：指标树、分值、逐条原文和计分方式，拿不准的标为待确认")
+    rd.add_argument("file", metavar="文件", help="考核文件：Word（.docx）、Excel（.xlsx）或纯文本（.txt）")
+    rd.add_argument("--out", required=True, metavar="草稿.yaml", help="写出的细则草稿（YAML，待确认的原因写在行尾注释中）")
+    rd.add_argument("--part", metavar="附件1", help="文件有几张评分表时，只起草标题含此文字的一张")
+    rd.set_defaults(func=cmd_rubric_draft)
     return p
 
 
@@ -397,6 +402,23 @@ def cmd_rubric_schema(args) -> int:
     write_text_atomic(Path(args.out), text)
     print(f"已写出 {args.out}。在细则文件第一行写  # yaml-language-server: $schema={Path(args.out).name}"
           "（路径相对于细则文件），编辑器即按它提示字段和说明。", file=sys.stderr)
+    return 0
+
+
+def cmd_rubric_draft(args) -> int:
+    from .draft import count, draft, to_yaml
+    from .files import write_text_atomic
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise KaoheError(f"--out 应为 .yaml 文件：{args.out}")
+    data, pending = draft(args.file, part=args.part)
+    write_text_atomic(out, to_yaml(data, pending))
+    nodes, rules = count(data)
+    for ident, why in pending.items():
+        print(f"待确认 {ident}：{why}", file=sys.stderr)
+    print(f"已起草 {out}：{nodes} 个指标，{rules} 条规则，{len(pending)} 项待确认。"
+          "请逐条核对计分方式和分值，改完后用 kaohe rubric show 查看。", file=sys.stderr)
     return 0
 
 
