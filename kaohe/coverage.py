@@ -183,11 +183,13 @@ def _docx_lines(data: bytes) -> Iterator[Line]:
     n, paragraphs, tables = 0, 0, 0
 
     def cells(table: Table) -> Iterator[tuple[int, int, object]]:
-        seen = set()  # a merged cell is returned once for every grid position it covers
+        # A merged cell is returned once for every grid position it covers. The elements themselves are kept:
+        # an id() of an lxml proxy that has been freed can come back for another cell.
+        seen = set()
         for r, row in enumerate(table.rows, start=1):
             for c, cell in enumerate(row.cells, start=1):
-                if id(cell._tc) not in seen:
-                    seen.add(id(cell._tc))
+                if cell._tc not in seen:
+                    seen.add(cell._tc)
                     yield r, c, cell
 
     def walk(container, where_table: str | None) -> Iterator[tuple[str, str]]:
