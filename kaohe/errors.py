@@ -72,6 +72,7 @@ class Problem:
         message: What is wrong and what was expected, in Chinese.
         rule: The rule id (or field id) the problem concerns, if any.
         severity: ``错误`` (the inputs are refused) or :data:`WARNING` (they are used; a person should look).
+        sheet: The worksheet, for a workbook whose sheets are all read (the rubric workbook, 细则.xlsx).
     """
 
     file: str
@@ -82,9 +83,12 @@ class Problem:
     message: str
     rule: str | None = None
     severity: str = "错误"
+    sheet: str | None = None
 
     def __str__(self) -> str:
         where = [f"文件 {self.file}"]
+        if self.sheet:
+            where.append(f"工作表「{self.sheet}」")
         if self.row is not None:
             where.append(f"第 {self.row} 行")
         if self.column:
@@ -126,4 +130,4 @@ class RubricError(InputError):
 
 
 def _problem_key(p: Problem):
-    return (p.file, p.row if p.row is not None else -1, p.column or "", p.code, p.value or "")
+    return (p.file, p.sheet or "", p.row if p.row is not None else -1, p.column or "", p.code, p.value or "")

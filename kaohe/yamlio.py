@@ -40,6 +40,12 @@ def load_yaml(path: Path) -> tuple[object, dict[Loc, int]]:
         text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")  # as read_text's universal newlines
     except UnicodeDecodeError as exc:
         raise RubricError([Problem(name, None, None, None, "unreadable", f"无法读取文件（应为 UTF-8 编码的 YAML）：{exc}")]) from exc
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> tuple[object, dict[Loc, int]]:
+    """YAML text (``name`` for messages) with the checks of :func:`load_yaml`: the rubric workbook's
+    其他参数 cells are read this way, so a duplicate key or a tag is refused there too."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
