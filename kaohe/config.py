@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import KaoheError
 from .ledger import Evidence, Roster, load_evidence, load_roster
-from .rubric import Rubric, load_model, load_rubric, rubric_files, rubric_path
+from .rubric import RUBRIC_SUFFIXES, Rubric, load_model, load_rubric, rubric_files, rubric_path
 
 #: Seconds a notebook cell may run in ``kaohe run`` (nbclient's own default is no limit).
 DEFAULT_TIMEOUT = 600
@@ -105,5 +105,5 @@ class Run:
 
 
 def _is_file(rubric: str) -> bool:
-    """A rubric named by its file (``../rubrics/x.yaml``) rather than by a bundled id (``x`` or ``x@2``)."""
-    return rubric.lower().endswith((".yaml", ".yml"))
+    """A rubric named by its file (``../rubrics/x.yaml``, ``细则.xlsx``) rather than by a bundled id (``x`` or ``x@2``)."""
+    return rubric.lower().endswith(RUBRIC_SUFFIXES)

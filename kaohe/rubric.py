@@ -653,10 +653,15 @@ def bundled() -> dict[str, dict[int, Version]]:
     return {rid: dict(sorted(v.items())) for rid, v in sorted(out.items())}
 
 
+#: Suffixes of rubric files: YAML, and the rubric workbook (kaohe.workbook) that office staff edit in Excel.
+RUBRIC_SUFFIXES = (".yaml", ".yml", ".xlsx", ".xlsm")
+
+
 def rubric_path(id_or_path: str | Path) -> Path:
-    """A bundled rubric (``ID`` for its latest published version, ``ID@N`` for version N) or a YAML file."""
+    """A bundled rubric (``ID`` for its latest published version, ``ID@N`` for version N), a YAML file or a
+    rubric workbook (.xlsx)."""
     p = Path(id_or_path)
-    if p.suffix.lower() in (".yaml", ".yml"):
+    if p.suffix.lower() in RUBRIC_SUFFIXES:
         return p
     m = REF.match(str(id_or_path))
     if m and m["id"] in bundled():  # a bundled id is never taken for a file of that name in the working folder
@@ -705,6 +710,8 @@ def load_rubric(id_or_path: str | Path) -> Rubric:
 
 def rubric_files(path: Path) -> list[Path]:
     """The rubric file and, for a draft over another version, the files it is built on."""
+    if _is_workbook(path):
+        return [path]
     data, _ = load_yaml(path)
     based_on = data.get("based_on") if isinstance(data, dict) else None
     return [path, *rubric_files(rubric_path(based_on))] if isinstance(based_on, str) else [path]
@@ -714,7 +721,11 @@ Where = dict[tuple, tuple[str, int]]  # YAML path -> (file, line): a draft's fie
 
 
 def load_model(model: type[BaseModel], path: Path):
-    """Load a YAML file into ``model``; every invalid field becomes a located Problem."""
+    """Load a YAML file (or a rubric workbook) into ``model``; every invalid field becomes a located Problem."""
+    if _is_workbook(path):  # located by sheet, row and column rather than by line
+        from .workbook import load_model as load_workbook
+
+        return load_workbook(model, path)
     data, where = _raw(Path(path), ())
     try:
         return model.model_validate(data)
@@ -744,7 +755,15 @@ _OWN = ("status", "description", "replaces")
 
 def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
     """The file's data with each location's (file, line); a draft (``based_on``) is its base with the
-    draft's top-level keys and ``changes`` applied, the changed fields located in the draft."""
+    draft's top-level keys and ``changes`` applied, the changed fields located in the draft. A rubric workbook
+    gives its data with each location's row."""
+    if _is_workbook(path):
+        from .workbook import located
+
+        data, problems, cells = located(path)
+        if problems:
+            raise RubricError(problems)
+        return data, {loc: (str(path), cell.row) for loc, cell in cells.items() if cell.row is not None}
     data, lines = load_yaml(path)
     name = str(path)
     where = {loc: (name, line) for loc, line in lines.items()}
@@ -786,6 +805,10 @@ def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
             target[field] = value
             _relocate(merged_where, where, (*loc, field), ("changes", i, "set", field))
     return merged, merged_where
+
+
+def _is_workbook(path) -> bool:
+    return Path(path).suffix.lower() in RUBRIC_SUFFIXES[2:]
 
 
 def _relocate(merged: Where, own: Where, at: tuple, source: tuple) -> None:

@@ -25,6 +25,7 @@ from .assessment import assess
 from .errors import InputError, KaoheError
 from .files import csv_text
 from .provenance import sha256
+from .rubric import RUBRIC_SUFFIXES
 
 #: Rows of one table listed before "…另有 N 处" (an auditor needs the first ones, not ten thousand).
 SHOWN = 20
@@ -248,8 +249,10 @@ def _plan(folder: Path, plan: dict, links: list[str]) -> tuple[dict | None, list
             if not _is_plain(name):  # as copy_names writes it
                 bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 指向 inputs/ 以外的文件：{name!r}"
                                                                "（kaohe run 只写 inputs/ 中的文件名）；未读取该文件"))
-            elif field in ("params", "rubrics") and not name.lower().endswith((".yaml", ".yml")):
+            elif field == "params" and not name.lower().endswith((".yaml", ".yml")):
                 bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 应为 inputs/ 中的 YAML 文件：{name!r}"))
+            elif field == "rubrics" and not name.lower().endswith(RUBRIC_SUFFIXES):  # YAML or the rubric workbook
+                bad.append(Difference("manifest.json", "被篡改", f"rescore 的 {field} 应为 inputs/ 中的 YAML 文件或细则工作簿：{name!r}"))
             elif f"inputs/{name}" in links or not (folder / "inputs" / name).is_file():
                 bad.append(Difference("manifest.json", "无法重新计分", f"rescore 的 {field} 所指 inputs/{name} 不存在或不是普通文件"))
     if "inputs" in links:
