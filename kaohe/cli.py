@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="用复制的输入在临时目录中重新生成整次运行，逐字节比对每个文件（须同一版本的 kaohe；较慢）")
     vf.set_defaults(func=cmd_verify)
 
-    r = sub.add_parser("rubric", help="查看细则")
+    r = sub.add_parser("rubric", help="查看、导出和导入细则")
     rsub = r.add_subparsers(metavar="子命令")
     rl = rsub.add_parser("list", help="列出内置细则")
     rl.set_defaults(func=cmd_rubric_list)
@@ -138,6 +138,14 @@ def _parser() -> argparse.ArgumentParser:
     rd.add_argument("--out", required=True, metavar="草稿.yaml", help="写出的细则草稿（YAML，待确认的原因写在行尾注释中）")
     rd.add_argument("--part", metavar="附件1", help="文件有几张评分表时，只起草标题含此文字的一张")
     rd.set_defaults(func=cmd_rubric_draft)
+    rx = rsub.add_parser("export", help="把细则导出为 Excel 工作簿（每个条款一行，计分方式有下拉列表），供审阅和修改")
+    rx.add_argument("rubric", metavar="ID_OR_FILE", help="细则编号（如 hengnan-2020-township）或细则文件（.yaml/.xlsx）")
+    rx.add_argument("--out", required=True, metavar="细则.xlsx", help="工作簿文件")
+    rx.set_defaults(func=cmd_rubric_export)
+    ri = rsub.add_parser("import", help="检查细则工作簿并转换为 YAML（运行配置也可以直接使用工作簿）")
+    ri.add_argument("workbook", metavar="细则.xlsx", help="细则工作簿（kaohe rubric export 或 kaohe rubric draft 生成后修改的）")
+    ri.add_argument("--out", required=True, metavar="细则.yaml", help="写出的 YAML 文件")
+    ri.set_defaults(func=cmd_rubric_import)
     return p
 
 
@@ -419,6 +427,48 @@ def cmd_rubric_draft(args) -> int:
         print(f"待确认 {ident}：{why}", file=sys.stderr)
     print(f"已起草 {out}：{nodes} 个指标，{rules} 条规则，{len(pending)} 项待确认。"
           "请逐条核对计分方式和分值，改完后用 kaohe rubric show 查看。", file=sys.stderr)
+    return 0
+
+
+def cmd_rubric_export(args) -> int:
+    from .rubric import _raw, rubric_path
+    from .workbook import write
+
+    if not args.out.lower().endswith(".xlsx"):
+        raise KaoheError(f"--out 应为 .xlsx 文件：{args.out}")
+    path = rubric_path(args.rubric)
+    data, _ = _raw(path, ())  # a draft over a base version is exported whole
+    out = write(data, args.out)
+    try:
+        r = load_rubric(path)
+    except InputError as exc:  # exported as it is, so that it can be mended in the workbook
+        print(f"提示：细则 {args.rubric} 尚未通过校验，已按原样导出；请在工作簿中改正后用 kaohe rubric import 检查。\n{exc}",
+              file=sys.stderr)
+        print(f"已导出细则工作簿：{out}")
+        return 0
+    print(f"已导出细则工作簿：{out}（{r.ref}，{len(r.nodes)} 个指标，{len(r.rules)} 条规则）")
+    return 0
+
+
+def cmd_rubric_import(args) -> int:
+    from .files import write_text_atomic
+    from .rubric import Rubric
+    from .workbook import SUFFIXES, read, yaml_text
+    from .yamlio import parse_yaml
+
+    source = Path(args.workbook)
+    if source.suffix.lower() not in SUFFIXES:
+        raise KaoheError(f"细则工作簿应为 .xlsx 文件：{args.workbook}")
+    if not args.out.lower().endswith((".yaml", ".yml")):
+        raise KaoheError(f"--out 应为 .yaml 文件：{args.out}")
+    r = load_rubric(source)  # every problem, located by sheet, row and column
+    data, _ = read(source)
+    text = yaml_text(data, source.name, r.effective_points)
+    again, _ = parse_yaml(text, args.out)
+    if Rubric.model_validate(again) != r:  # pragma: no cover - the YAML is the workbook's data; a bug if not
+        raise KaoheError("转换后的 YAML 与工作簿不一致（kaohe 的缺陷，请报告）；未写出文件")
+    write_text_atomic(Path(args.out), text)
+    print(f"已写出 {args.out}：{r.title}（{r.ref}，{len(r.nodes)} 个指标，{len(r.rules)} 条规则）")
     return 0
 
 
