@@ -29,7 +29,7 @@ from xml.etree.ElementTree import ParseError
 
 import yaml
 
-from .errors import Problem, RubricError, control_characters
+from .errors import KaoheError, Problem, RubricError, control_characters
 from .files import write_bytes_atomic, xlsx_bytes
 from .numbers import fmt, to_decimal
 from .rules import RuleBase, kinds
@@ -383,7 +383,8 @@ _STRUCTURE = {"id", "name", "kind", "children", "rules"}
 
 
 def level_header(level: int) -> str:
-    return f"{_NUMERALS[level - 1] if level <= 10 else level}级指标"
+    said = _NUMERALS[level - 1] if level <= 10 else "十" + _NUMERALS[level - 11] if level < 20 else str(level)
+    return f"{said}级指标"
 
 
 def _level_of(header: str) -> int | None:
@@ -655,6 +656,7 @@ def workbook(data: dict, pending: dict[str, str] | None = None):
 
 
 def _sheet(wb, title: str, columns: list[Column], rows: list[_Row], levels: int = 0) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -673,6 +675,8 @@ def _sheet(wb, title: str, columns: list[Column], rows: list[_Row], levels: int 
             if col.header not in row:
                 continue
             value = row[col.header]
+            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                raise KaoheError(f"无法写出细则工作簿：「{title}」第 {i} 行「{col.header}」{control_characters(value)}")
             cell = ws.cell(i, j, value)
             if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula, whatever it starts with
@@ -1082,9 +1086,11 @@ class _Reader:
         columns = main_columns(len(levels))
         by_header = {c.header: c for c in columns}
         head, index, _ = self.header(MAIN, grid, by_header)
-        for needed in (_ID, _KIND):
-            if needed.header not in {c.header for c in index.values()}:
-                self.problem(MAIN, head, needed.header, None, "missing_column", f"缺少「{needed.header}」列")
+        missing = [c.header for c in (_ID, _KIND) if c.header not in {c.header for c in index.values()}]
+        for header in missing:
+            self.problem(MAIN, head, header, None, "missing_column", f"缺少「{header}」列")
+        if missing:  # every row would be wrong for the same reason
+            return []
         kind_of = kind_names()
         english = {k: (k, {}) for k in kinds()}
         top: list[dict] = []

@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from kaohe import workbook
 from kaohe.cli import main
 from kaohe.config import Run
-from kaohe.errors import RubricError
+from kaohe.errors import KaoheError, RubricError
 from kaohe.rubric import RUBRIC_DIR, Node, Rubric, _raw, load_rubric
 from kaohe.rules import kinds
 from kaohe.verify import _plan
@@ -205,6 +205,14 @@ class TestLayout:
         assert set(Node.model_fields["start"].annotation.__args__) == set(workbook.ENUMS["start"])
         assert set(Rubric.model_fields["aggregate"].annotation.__args__) == set(workbook.ENUMS["aggregate"])
         assert set(Rubric.model_fields["status"].annotation.__args__) == set(workbook.ENUMS["status"])
+
+    def test_text_a_workbook_cannot_hold_is_refused_by_its_place(self, tmp_path):
+        data = copy.deepcopy(TINY)
+        data["indicators"][1]["name"] = "政务\x0b服务"
+        with pytest.raises(KaoheError) as exc:
+            workbook.write(data, tmp_path / "x.xlsx")
+        assert str(exc.value).startswith("无法写出细则工作簿：「细则」第 6 行「一级指标」含有控制字符 U+000B（垂直制表符）")
+        assert not (tmp_path / "x.xlsx").exists()
 
     def test_same_rubric_same_bytes(self, tmp_path):
         data, _ = _raw(RUBRIC_DIR / "langxi-2019.yaml", ())
