@@ -731,7 +731,7 @@ def _guide(ws, levels: int) -> None:
         *[(c.header, c.meaning) for c in main_columns(max(levels, 1))],
         "",
         "计分方式及其参数（「其他参数」列中写作 {键: 值}；标 * 的必填）。每种计分方式都可以写：",
-        *[("", _param(f)) for f in ("cap", "note", "reading", "records_until", "excludes")],
+        *[("", _param(RuleBase, f)) for f in ("cap", "note", "reading", "records_until", "excludes")],
         ("计分方式", "参数", "例"),
         *_kind_lines(),
         "",
@@ -752,79 +752,49 @@ def _guide(ws, levels: int) -> None:
         ws.column_dimensions[letter].width = width
 
 
-#: What each rule field means, for 填写说明 (a test checks that every field of every kind has one).
-FIELD_MEANING = {
-    "per": "每次（每处、每项、每少一项、每下降一个步长）的分值",
-    "amount": "一次扣或加的分值",
-    "target": "目标值",
-    "step": "步长（百分点，默认 1）",
-    "rounding": "不足一步的部分怎样计",
-    "decimals": "按比例扣分保留的小数位（默认 2）",
-    "below": "限值：低于它扣分",
-    "percent": "数值为百分率（true/false）",
-    "min": "下限",
-    "max": "上限（打分时为满分，默认 100）",
-    "per_occurrence": "每次在区间内判定、逐次累计（true）",
-    "bonus": "加分而非扣分（true）",
-    "amounts": "各级别的分值，如 {国家: 2, 省: 1, 市: 0.5}",
-    "levels": "通报级别，如 [国家, 省, 市]",
-    "effect": "否决的效果",
-    "score": "单项否决后的固定得分",
-    "scope": "单项否决只停评的部分（指标编号）",
-    "grade": "被否决单位的等次",
-    "every": "周期",
-    "unit": "计量单位，如 条、项",
-    "points": "达到时得的分值",
-    "document": "扣分所依据的其他文件名称",
-    "tiers": "各档，如 [{over: 10, amount: 1}]：超出 10% 加 1 分",
-    "then": "超出一定比例后每再超出若干加分，如 {over: 30, every: 20, amount: 1}",
-    "inclusive": "恰好达到界限是否计（true/false）",
-    "cap": "全年最多扣（加）的分值",
-    "records_until": "考核期后仍可记录本条的最后一天，如 2020-01-31",
-    "excludes": "不能与本条同时适用于一个单位的规则编号，如 [3.1.2]",
-    "note": "给填台账的人的提示",
-    "reading": "有歧义时采取的读法",
-    # where a kind means something of its own by a field
-    "per_count.per": "每次（每处、每项、每个）扣的分值",
-    "shortfall.per": "每少一项（一个单位）扣的分值",
-    "rate_shortfall.per": "每下降一个步长扣的分值",
-    "periodic.per": "每有一期低于最低数量扣的分值",
-    "periodic.min": "每期的最低数量（每月不低于40条写 40）",
-    "bonus.per": "每次加的分值",
-    "bonus.amount": "一次加的分值（全年一次）",
-    "earned.per": "每项得的分值",
-    "flat.amount": "扣的分值（全年只扣一次）",
-    "threshold.amount": "低于限值时扣的分值",
-    "discretionary.min": "区间下限（默认 0）",
-    "discretionary.max": "区间上限；不写则只受指标分值限制",
-    "given.max": "满分（默认 100）",
-    "rater.max": "满分（默认 100）",
-}
 _COMMON = set(RuleBase.model_fields) | {"kind"}
-#: Examples where a kind's docstring has no clause of its own to show (its first "E.g." is taken otherwise).
-EXAMPLES = {"视情加分": "视情加 1-3 分", "按级别加分": "被国家、省、市通报表彰的，分别加3分、2分、1分",
-            "按任务计分": "按时按量完成任务按标准计分，逾期完成任务的，按完成任务量与要求任务量比例计分，未启动的计零分"}
+#: The bonus variants' example clauses (each kind's own is its model's ``example``).
+EXAMPLES = {"视情加分": {"text": "视情加1-3分", "min": 1, "max": 3},
+            "按级别加分": {"text": "被国家、省、市通报表彰的，分别加3分、2分、1分", "amounts": {"国家": 3, "省": 2, "市": 1}}}
 
 
-def _param(field: str, required: bool = False, kind: str = "") -> str:
-    """How 填写说明 names a parameter: its column (or its 其他参数 key), what it means, its words."""
-    by_field = {c.field: c for c in [*_BODY, *PARAMS, *_TAIL] if c.field}
-    col = by_field.get(field)
-    words = f"（{'、'.join(ENUMS[field].values() if col else ENUMS[field])}）" if field in ENUMS else ""
+def _by_field() -> dict[str, Column]:
+    return {c.field: c for c in [*_BODY, *PARAMS, *_TAIL] if c.field}
+
+
+def _param(model: type[RuleBase], field: str) -> str:
+    """How 填写说明 names a parameter: its column (or its 其他参数 key), what it means (the model's description),
+    and for a column with a drop-down, its words."""
+    col = _by_field().get(field)
+    info = model.model_fields[field]
+    words = f"（工作簿中选：{'、'.join(ENUMS[field].values())}）" if col and field in ENUMS else ""
     where = f"「{col.header}」" if col else f"其他参数 {field}"
-    meaning = FIELD_MEANING.get(f"{kind}.{field}") or FIELD_MEANING.get(field, field)
-    return f"{'*' if required else ''}{where}：{meaning}{words}"
+    return f"{'*' if info.is_required() else ''}{where}：{info.description or field}{words}"
+
+
+def _shown_example(example: dict) -> str:
+    """A kind's example clause and how the workbook holds it: 原文 → 每次分值 0.5，上限 1."""
+    by_field, said, other = _by_field(), [], {}
+    for field, value in example.items():
+        if field in ("id", "text"):
+            continue
+        col = by_field.get(field)
+        shown = FORMS[col.form].show(value) if col else _MISS
+        if shown is _MISS:
+            other[field] = value
+        else:
+            said.append(f"{col.header} {fmt(to_decimal(shown)) if _is_number(shown) else shown}")
+    said += [f"其他参数 {_flow(other)}"] if other else []
+    return f"例：{example.get('text', '')}" + (f" → {'，'.join(said)}" if said else "")
 
 
 def _kind_lines() -> list[tuple[str, str, str]]:
     out = []
     for name, (kind, implied) in kind_names().items():
         model = kinds()[kind].model
-        params = [_param(f, info.is_required(), kind) for f, info in model.model_fields.items()
-                  if f not in _COMMON and f not in implied]
-        example = EXAMPLES.get(name) or next(iter(re.findall(r"E\.g\. (.+?)(?: → |[.。]\s|$)",
-                                                             " ".join((model.__doc__ or "").split()))), "")
-        out.append((name, "；".join(params) or "无参数", f"例：{example}" if example else ""))
+        params = [_param(model, f) for f in model.model_fields if f not in _COMMON and f not in implied]
+        example = EXAMPLES.get(name) or getattr(model, "example", None)
+        out.append((name, "；".join(params) or "无参数", _shown_example(example) if example else ""))
     return out
 
 
@@ -1283,7 +1253,7 @@ def load_model(model, path: str | Path):
     except ValidationError as exc:
         # with the cells that could not be read, all at once; but not the model's word on those same cells
         moot = {dotted(loc) for loc in unread}
-        found = [_problem(str(path), data, {}, err) for err in exc.errors()]
+        found = [_problem(str(path), data, {}, err, model) for err in exc.errors()]
         found = [relocate(p, cells) for p in found if not any(_under(p.column or "", m) for m in moot)]
         raise RubricError(problems + found) from None
     if problems:

@@ -197,15 +197,18 @@ class TestLayout:
         guide = [[c for c in row if c] for row in load_workbook(tiny(tmp_path))["填写说明"].iter_rows(values_only=True)]
         kinds_said = {row[0]: row for row in guide if row and row[0] in workbook.kind_names()}
         assert set(kinds_said) == set(workbook.kind_names())
-        assert kinds_said["比率低于目标扣分"][1].startswith("*「目标值」：目标值；「步长」")
-        assert "*「计步方式」：不足一步的部分怎样计（按比例、整步（不足一步不扣）、整步（不足一步按一步））" in kinds_said["比率低于目标扣分"][1]
-        assert kinds_said["每次扣分"][2] == "例：业务办件超期，预警每次扣0.5分"
-        assert "*其他参数 document" in kinds_said["按其他文件扣分"][1]
+        rate = kinds_said["比率低于目标扣分"][1]
+        assert rate.startswith("*「目标值」：") and "；「步长」：" in rate and "；*「每次分值」：" in rate
+        assert "（工作簿中选：按比例、整步（不足一步不扣）、整步（不足一步按一步））" in rate and "其他参数 decimals：" in rate
+        assert kinds_said["每次扣分"][2] == "例：业务办件超期，预警每次扣0.5分 → 每次分值 0.5"
+        assert kinds_said["视情加分"][2] == "例：视情加1-3分 → 最低 1，最高 3"
+        assert "bonus" not in kinds_said["视情加分"][1] and "其他参数 bonus" in kinds_said["视情扣分"][1]
+        assert kinds_said["按其他文件扣分"][1].startswith("*其他参数 document：")
 
     def test_every_field_of_every_kind_is_explained_and_every_fixed_value_has_its_words(self):
-        for name, kind in kinds().items():
-            for field in kind.model.model_fields:
-                assert field in workbook.FIELD_MEANING or field in ("id", "text", "kind"), (name, field)
+        for name, kind in kinds().items():  # 填写说明 says what each parameter means from the model's description
+            for field, info in kind.model.model_fields.items():
+                assert info.description or field == "kind", (name, field)
         for field in workbook.ENUM_SOURCES:
             assert set(workbook.enum_values(field)) == set(workbook.ENUMS[field]), field
         for model, field in ((Node, "combine"), (Node, "start"), (Rubric, "aggregate"), (Rubric, "status")):
