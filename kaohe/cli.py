@@ -135,7 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     rj.set_defaults(func=cmd_rubric_schema)
     rd = rsub.add_parser("draft", help="从考核文件起草细则：指标树、分值、逐条原文和计分方式，拿不准的标为待确认")
     rd.add_argument("file", metavar="文件", help="考核文件：Word（.docx）、Excel（.xlsx）或纯文本（.txt）")
-    rd.add_argument("--out", required=True, metavar="草稿.yaml", help="写出的细则草稿（YAML，待确认的原因写在行尾注释中）")
+    rd.add_argument("--out", required=True, metavar="草稿.xlsx",
+                    help="写出的细则草稿：细则工作簿 .xlsx（待确认的原因写在「待确认」列），或 YAML（写在行尾注释中）")
     rd.add_argument("--part", metavar="附件1", help="文件有几张评分表时，只起草标题含此文字的一张")
     rd.set_defaults(func=cmd_rubric_draft)
     rx = rsub.add_parser("export", help="把细则导出为 Excel 工作簿（每个条款一行，计分方式有下拉列表），供审阅和修改")
@@ -416,17 +417,23 @@ def cmd_rubric_schema(args) -> int:
 def cmd_rubric_draft(args) -> int:
     from .draft import count, draft, to_yaml
     from .files import write_text_atomic
+    from .workbook import write
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".yaml", ".yml"):
-        raise KaoheError(f"--out 应为 .yaml 文件：{args.out}")
+    if out.suffix.lower() not in (".yaml", ".yml", ".xlsx"):
+        raise KaoheError(f"--out 应为 .xlsx（细则工作簿）或 .yaml 文件：{args.out}")
     data, pending = draft(args.file, part=args.part)
-    write_text_atomic(out, to_yaml(data, pending))
+    if out.suffix.lower() == ".xlsx":  # the workbook a clerk corrects in Excel, then imports
+        write(data, out, pending)
+    else:
+        write_text_atomic(out, to_yaml(data, pending))
     nodes, rules = count(data)
     for ident, why in pending.items():
         print(f"待确认 {ident}：{why}", file=sys.stderr)
-    print(f"已起草 {out}：{nodes} 个指标，{rules} 条规则，{len(pending)} 项待确认。"
-          "请逐条核对计分方式和分值，改完后用 kaohe rubric show 查看。", file=sys.stderr)
+    then = (f"在 Excel 或 WPS 中改完、清空「待确认」后用 kaohe rubric import {out.name} --out 细则.yaml 检查"
+            if out.suffix.lower() == ".xlsx" else "改完后用 kaohe rubric show 查看")
+    print(f"已起草 {out}：{nodes} 个指标，{rules} 条规则，{len(pending)} 项待确认。请逐条核对计分方式和分值，{then}。",
+          file=sys.stderr)
     return 0
 
 

@@ -364,6 +364,20 @@ class TestBadCells:
         assert not yml.exists()
 
 
+class TestDraft:
+    def test_a_draft_written_as_the_workbook_carries_its_pending_reasons(self, tmp_path, capsys):
+        out = tmp_path / "草稿.xlsx"
+        seed = ROOT / "tests" / "data" / "seeds" / "001_5b5f7ad413d29217.txt"
+        assert main(["rubric", "draft", str(seed), "--out", str(out)]) == 0
+        assert "kaohe rubric import 草稿.xlsx --out 细则.yaml" in capsys.readouterr().err
+        _, problems = workbook.read(out)
+        assert problems and {p.code for p in problems} == {"pending"}
+        said = {r["编号"]: r["待确认"] for r in sheet_rows(out, "细则") if "待确认" in r}
+        assert said["11.1"].startswith("按其他文件计分：该文件未编入")
+        info = {r["项目"]: r.get("待确认") for r in sheet_rows(out, "细则信息") if "项目" in r}
+        assert info["文号"] == "未找到文号：如有请填写" and info["考核期开始"] == info["考核期结束"]
+
+
 class TestParams:
     def test_params_naming_the_workbook_scores_as_with_the_yaml(self, tmp_path, capsys):
         folder = tmp_path / "staged"
