@@ -2,6 +2,10 @@
 neither can drift from what kaohe accepts: ``python -m kaohe.reference > docs/reference.md``; ``kaohe rubric
 schema``. The words come from each field's Chinese ``description`` and ``examples`` and each rule kind's
 ``label`` and ``example`` (tests/test_reference.py checks that none is missing).
+
+The two tables of the guide docs/编写细则.md (usual phrasings → 计分方式, every 计分方式 with its example) are
+generated here too, from :data:`kaohe.draft.PHRASES` (each drafted from its own example clause) and the workbook's
+names and columns: ``python -m kaohe.reference --guide`` (tests/test_guide.py says when).
 """
 
 from __future__ import annotations
@@ -194,5 +198,92 @@ def _yaml_rule(model: type[RuleBase]) -> list[str]:
     return [f"{'- ' if i == 0 else '  '}{f}: {yaml_text(fields[f])}" for i, f in enumerate(order)]
 
 
+# --- the generated tables of docs/编写细则.md -----------------------------------------------------------------
+
+GUIDE = "docs/编写细则.md"
+#: Where a generated table starts and ends in the guide; what is between is replaced by :func:`update_guide`.
+BEGIN, END = "<!-- 生成：{} 开始（python -m kaohe.reference --guide，请勿手改） -->", "<!-- 生成：{} 结束 -->"
+
+#: Phrasings that only make sense inside a clause (a cap after an amount, levels before a veto), shown in one:
+#: phrase name -> the clause around its example ("{}").
+IN_CONTEXT = {
+    "level_up": "{}，实行一票否决",
+    "level_each": "国家级每次扣5分，{}",
+    "cap": "出现扣分的相关发布单位,每件次扣0.5分{}",
+    "cap_most": "每发布一篇政策解读材料得2分{}",
+    "cap_until": "网站栏目空白的，每处扣1分{}",
+    "until": "办事指南要素缺失的，每发现一处扣0.5分{}",
+    "partly": "内容全面规范的得5分{}",
+    "none": "内容全面规范的得5分{}",
+}
+
+
+def _in_workbook(fields: dict) -> str:
+    """A rule's parameters as the rubric workbook holds them: 每次分值 0.5，上限 2."""
+    from .workbook import _shown_example
+
+    return _shown_example({"text": "", **fields}).removeprefix("例：").removeprefix(" → ")
+
+
+def phrase_rows() -> list[tuple[str, str, str, str]]:
+    """(clause, 计分方式, parameters in the workbook's words, why 待确认) for each phrasing kaohe rubric draft reads
+    (:data:`kaohe.draft.PHRASES`), each drafted from its own example clause."""
+    from .draft import PHRASES, clauses, mirror, rules_of
+    from .workbook import kind_label
+
+    rows = []
+    for name, phrase in PHRASES.items():
+        line = IN_CONTEXT.get(name, "{}").format(phrase.example)
+        for c in clauses(line):
+            for d in rules_of(c, None, mirror(line)[:c.start]):
+                fields = {k: v for k, v in d.fields.items() if k != "text"}
+                label, named = kind_label(fields)  # 按级别加分 says bonus: true itself
+                said = [_in_workbook({k: v for k, v in fields.items() if k not in named})]
+                if d.whole:
+                    said.append("扣分/加分 为本项全部分值")
+                if c.until and "cap" not in fields:
+                    said.append("上限为本项分值（扣完为止）")
+                rows.append((c.text, label, "，".join(x for x in said if x), "；".join(d.why)))
+    return rows
+
+
+def kind_rows() -> list[tuple[str, str, str, str]]:
+    """(计分方式, kind, example clause, how the workbook holds it) for every 计分方式 a clerk can choose."""
+    from .workbook import EXAMPLES, kind_names
+
+    rows = []
+    for name, (kind, implied) in kind_names().items():
+        example = EXAMPLES.get(name) or kinds()[kind].model.example
+        fields = {k: v for k, v in example.items() if k not in ("id", "text", *implied)}
+        rows.append((name, kind, example["text"], _in_workbook(fields)))
+    return rows
+
+
+def guide_tables() -> dict[str, str]:
+    """The guide's generated tables by name, as Markdown."""
+    phrases = ["| 原文写法（例句） | 起草为 | 工作簿中的参数 | 标为待确认的原因 |", "| --- | --- | --- | --- |"]
+    phrases += [f"| {_cell(a)} | {_cell(b)} | {_cell(c)} | {_cell(d)} |" for a, b, c, d in phrase_rows()]
+    table = ["| 计分方式 | kind | 原文例句 | 工作簿中的参数 |", "| --- | --- | --- | --- |"]
+    table += [f"| {_cell(a)} | `{b}` | {_cell(c)} | {_cell(d)} |" for a, b, c, d in kind_rows()]
+    return {"常见写法": "\n".join(phrases), "计分方式": "\n".join(table)}
+
+
+def update_guide(text: str) -> str:
+    """``text`` (the guide) with each generated table between its markers made current."""
+    for name, table in guide_tables().items():
+        begin, end = BEGIN.format(name), END.format(name)
+        head, found, rest = text.partition(begin)
+        if not found or end not in rest:
+            raise ValueError(f"{GUIDE} 中没有「{begin}」…「{end}」")
+        text = f"{head}{begin}\n{table}\n{end}{rest.partition(end)[2]}"
+    return text
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.stdout.write(markdown())
+    if sys.argv[1:] == ["--guide"]:  # rewrite the generated tables of docs/编写细则.md in place
+        from pathlib import Path
+
+        guide = Path(__file__).resolve().parents[1] / GUIDE
+        guide.write_text(update_guide(guide.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        sys.stdout.write(markdown())
