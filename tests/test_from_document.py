@@ -14,11 +14,14 @@ Every total below is worked by hand from the clauses and the ledger rows (exampl
 """
 
 import csv
+import io
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from decimal import Decimal as D
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
@@ -134,13 +137,33 @@ def correct(draft: Path, out: Path) -> None:
 
 # --- the route ---------------------------------------------------------------------------------------------------
 
+def cli(*args) -> tuple[int, str, str]:
+    """``kaohe …`` as typed: exit code, standard output, standard error."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture(scope="module")
 def route(tmp_path_factory):
-    """A new user's folder: the document, the roster, the ledger; the draft and the corrected workbook made there."""
+    """A new user's folder (the document, the roster, the ledger, the params file) and each command of the route
+    run there in turn, its exit code and output kept for the tests below."""
     work = tmp_path_factory.mktemp("county")
-    for name in ("示例县考核细则.docx", "单位名单.csv", "台账.csv"):
+    for name in ("示例县考核细则.docx", "单位名单.csv", "台账.csv", "params.yaml"):
         shutil.copy(FOLDER / name, work / name)
-    return work
+    doc, draft, rubric = work / "示例县考核细则.docx", work / "草稿.xlsx", work / "细则.xlsx"
+    steps = {"draft": cli("rubric", "draft", doc, "--out", draft),
+             "check_draft": cli("rubric", "check", draft, "--source", doc)}
+    fix_pending(draft, rubric)
+    drop_misread_rule(rubric)
+    steps["first_check"] = cli("rubric", "check", rubric, "--source", doc)
+    fix_the_rest(rubric)
+    steps["check"] = cli("rubric", "check", rubric, "--source", doc)
+    steps["import"] = cli("rubric", "import", rubric, "--out", work / "细则.yaml")
+    steps["check_yaml"] = cli("rubric", "check", work / "细则.yaml", "--source", doc)
+    steps["score"] = cli("score", "--params", work / "params.yaml", "--out", work / "得分.csv")
+    return SimpleNamespace(folder=work, **steps)
 
 
 def test_the_script_makes_the_committed_document(tmp_path):
@@ -156,15 +179,14 @@ def test_the_document_has_about_thirty_scoring_clauses():
     assert len(scoring_phrases(doc)) == 40  # 33 clauses; 1.4.1, 1.5.2, 2.2.3 and 3.1.2 state a cap too, 3.1.1 three amounts
 
 
-def test_1_draft(route, capsys):
-    assert main(["rubric", "draft", str(route / "示例县考核细则.docx"), "--out", str(route / "草稿.xlsx")]) == 0
-    err = capsys.readouterr().err
-    assert "已起草" in err and "35 条规则，7 项待确认" in err
-    _, problems = read(route / "草稿.xlsx")  # a row still 待确认 is not read as settled
-    assert len(problems) == 7 and all("仍标为待确认" in p.message for p in problems)
-    pending = {r["编号"]: r["待确认"] for r in _pending_rows(route / "草稿.xlsx")}
+def test_1_draft(route):
+    code, _, err = route.draft
+    assert code == 0 and "35 条规则，7 项待确认" in err
+    pending = {r["编号"]: r["待确认"] for r in _pending_rows(route.folder / "草稿.xlsx")}
     assert set(pending) == set(PENDING)
     assert all(pending[k].startswith(v) for k, v in PENDING.items())
+    _, problems = read(route.folder / "草稿.xlsx")  # a row still 待确认 is not read as settled
+    assert len(problems) == 7 and all("仍标为待确认" in p.message for p in problems)
 
 
 def _pending_rows(path: Path) -> list[dict]:
@@ -180,44 +202,40 @@ def _pending_rows(path: Path) -> list[dict]:
     return out
 
 
-def test_2_a_draft_with_pending_rows_is_refused(route, capsys):
+def test_2_a_draft_with_pending_rows_is_refused(route):
     """Rows still marked 待确认 cannot be used: the clerk must settle them first."""
-    assert main(["rubric", "check", str(route / "草稿.xlsx"), "--source", str(route / "示例县考核细则.docx")]) == 2
-    assert "待确认" in capsys.readouterr().err
+    code, _, err = route.check_draft
+    assert code == 2 and "仍标为待确认" in err
 
 
-def test_3_the_check_finds_the_row_the_draft_lost(route, capsys):
+def test_3_the_check_finds_the_row_the_draft_lost(route):
     """With the 待确认 cells settled the workbook loads. Read against the document, 3.1.4 is the 一票否决 heading
     taken for a clause: deleted, the check names the two clauses of that row that no rule quotes. (Kept, its text
     一票否决 would cover every 一票否决 of the document and the check would pass: the check cannot tell which
     occurrence a short text quotes.)"""
-    fix_pending(route / "草稿.xlsx", route / "细则.xlsx")
-    drop_misread_rule(route / "细则.xlsx")
-    assert main(["rubric", "check", str(route / "细则.xlsx"), "--source", str(route / "示例县考核细则.docx")]) == 1
-    out = capsys.readouterr().out
+    code, out, _ = route.first_check
+    assert code == 1
     assert "未覆盖的计分条款：3 处（共 40 处计分用语）" in out
     assert "1.被市级以上通报批评的，实行一票否决。" in out
     assert "2.发生泄露国家秘密、个人隐私等严重信息安全事件的，实行一票否决。" in out
 
 
-def test_4_corrected_the_check_passes(route, capsys):
-    fix_the_rest(route / "细则.xlsx")
-    assert main(["rubric", "check", str(route / "细则.xlsx"), "--source", str(route / "示例县考核细则.docx")]) == 0
-    out = capsys.readouterr().out
+def test_4_corrected_the_check_passes(route):
+    code, out, _ = route.check
+    assert code == 0
     assert "40 处计分用语（扣x分、加x分、一票否决……）都在规则原文之内" in out and "结论：通过。" in out
 
 
-def test_5_the_yaml_route_gives_the_same_rubric(route, capsys):
+def test_5_the_yaml_route_gives_the_same_rubric(route):
     from kaohe.rubric import load_rubric
 
-    assert main(["rubric", "import", str(route / "细则.xlsx"), "--out", str(route / "细则.yaml")]) == 0
-    assert main(["rubric", "check", str(route / "细则.yaml"), "--source", str(route / "示例县考核细则.docx")]) == 0
-    a, b = load_rubric(route / "细则.xlsx"), load_rubric(route / "细则.yaml")
+    assert getattr(route, "import")[0] == 0 and route.check_yaml[0] == 0
+    a, b = load_rubric(route.folder / "细则.xlsx"), load_rubric(route.folder / "细则.yaml")
     assert a.model_dump() == b.model_dump()
 
 
 def test_6_the_committed_workbook_is_this_correction(route):
-    assert read(FOLDER / "细则.xlsx")[0] == read(route / "细则.xlsx")[0]
+    assert read(FOLDER / "细则.xlsx")[0] == read(route.folder / "细则.xlsx")[0]
 
 
 #: Worked by hand. 政务公开 50, 政务服务 50 (each second-level item capped at its points), 加分项 from 0 up to 5.
@@ -236,16 +254,16 @@ TOTALS = [("示例县城关镇", "98.5", "优秀", "1", "false"), ("示例县北
 
 
 def test_7_scores_with_params_naming_the_workbook(route):
-    (route / "params.yaml").write_text((FOLDER / "params.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    assert main(["score", "--params", str(route / "params.yaml"), "--out", str(route / "得分.csv")]) == 0
-    with open(route / "得分.csv", encoding="utf-8") as fh:
+    assert route.score[0] == 0
+    with open(route.folder / "得分.csv", encoding="utf-8") as fh:
         rows = [(r["unit"], r["total"], r["grade"], r["rank"], r["vetoed"]) for r in csv.DictReader(fh)]
     assert rows == TOTALS
 
 
-def test_8_kaohe_run_on_the_example_folder(tmp_path, capsys):
-    assert main(["run", str(FOLDER / "params.yaml"), "--out-dir", str(tmp_path), "--jobs", "2"]) == 0
-    index = Path(capsys.readouterr().out.strip())
+def test_8_kaohe_run_on_the_example_folder(tmp_path):
+    code, out, _ = cli("run", FOLDER / "params.yaml", "--out-dir", tmp_path, "--jobs", "2")
+    assert code == 0
+    index = Path(out.strip())
     folder = index.parent
     assert index.name == "index.html" and (folder / "summary.html").exists()
     assert sorted(p.name for p in (folder / "units").glob("*.html")) == sorted(f"{u}.html" for u, *_ in TOTALS)
@@ -258,8 +276,8 @@ def test_8_kaohe_run_on_the_example_folder(tmp_path, capsys):
 def test_9_draft_rows_unchanged_by_the_correction_keep_kind_and_amounts(route):
     """Of the 35 drafted rules, 33 reach the corrected rubric as drafted (the three rate rules gain only their
     rounding); removed: 3.1.4 (a heading read as a clause) and 4.1 (the invented part); added: 4.1, 4.2."""
-    draft, _ = read(route / "草稿.xlsx")
-    final, _ = read(route / "细则.xlsx")
+    draft, _ = read(route.folder / "草稿.xlsx")
+    final, _ = read(route.folder / "细则.xlsx")
 
     def rules(data):
         out = {}
