@@ -376,21 +376,28 @@ def scoring_phrases(doc: Document, start: int = 0, end: int | None = None) -> li
     return [(start + m.start(), start + m.end()) for m in SCORING.finditer(text)]
 
 
-def covered_mask(doc: Document, texts: Iterable[str]) -> bytearray:
-    """1 at every normalised position of ``doc`` that lies in some occurrence of one of ``texts``."""
+def covered_mask(doc: Document, texts: Iterable[str], start: int = 0, end: int | None = None) -> bytearray:
+    """1 at every normalised position of ``doc`` that one of ``texts`` quotes. Each text quotes one occurrence
+    (the first not yet covered, inside ``start``–``end`` first), longest texts first: a short text such as
+    「一票否决」 must not cover every other clause that holds the same words."""
     mask = bytearray(len(doc.flat))
-    for t in {normalise(t) for t in texts}:
-        i = doc.flat.find(t) if t else -1
+    end = len(doc.flat) if end is None else end
+    for t in sorted((normalise(t) for t in texts), key=len, reverse=True):
+        spots, i = [], doc.flat.find(t) if t else -1
         while i >= 0:
-            mask[i:i + len(t)] = b"\1" * len(t)
+            spots.append(i)
             i = doc.flat.find(t, i + 1)
+        spots.sort(key=lambda k: not (start <= k and k + len(t) <= end))  # stable: in document order within
+        free = next((k for k in spots if not all(mask[k:k + len(t)])), None)
+        if free is not None:
+            mask[free:free + len(t)] = b"\1" * len(t)
     return mask
 
 
 def uncovered(doc: Document, texts: Iterable[str], start: int = 0, end: int | None = None) -> list[Gap]:
     """The scoring phrases of ``doc`` (between normalised positions ``start`` and ``end``) not inside any of
     ``texts``, grouped by the stretch of uncovered words they sit in."""
-    mask = covered_mask(doc, texts)
+    mask = covered_mask(doc, texts, start, end)
     flat = doc.flat
     end = len(flat) if end is None else end
     gaps: dict[tuple[int, int], list[str]] = {}

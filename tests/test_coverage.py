@@ -216,3 +216,11 @@ class TestCommand:
         Path(tmp_path / "a.doc").write_bytes(b"\xd0\xcf\x11\xe0")
         code, _, err = self.run(capsys, "hengnan-2020-township", "--source", str(tmp_path / "a.doc"))
         assert code == 2 and "另存为 .docx" in err
+
+
+def test_a_short_text_covers_one_occurrence_not_every_clause_with_the_same_words():
+    # A rubric that quotes only the heading 「一票否决」 leaves the two veto clauses below it uncovered: the
+    # heading's text may not stand for them (the draft once turned such a heading into a rule).
+    d = Document.from_text("细则.txt", "一票否决\n被市级以上通报批评的，一票否决。\n发生泄密事件的，一票否决。\n")
+    gaps = uncovered(d, ["一票否决"])
+    assert [g.text for g in gaps] == ["被市级以上通报批评的，一票否决。", "发生泄密事件的，一票否决。"]
