@@ -302,10 +302,12 @@ class Report:
     mismatches: list[Mismatch] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     findings: dict[str, list[Finding]] = field(default_factory=dict)
+    #: Rule texts too short to name their clause (see :func:`bare`).
+    bare: list[Quote] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.mismatches and not self.gaps
+        return not self.mismatches and not self.gaps and not self.bare
 
     def text(self) -> str:
         """The report in Chinese, with a table of what does not match and what is not covered."""
@@ -323,6 +325,10 @@ class Report:
                           [(g.where, "、".join(g.phrases), _cut(g.text)) for g in self.gaps])
         else:
             out.append(f"二、计分条款：{self.phrases} 处计分用语（扣x分、加x分、一票否决……）都在规则原文之内。")
+        if self.bare:
+            out.append(f"原文过短：{len(self.bare)} 条规则的原文只有计分用语，在原文中出现多次，看不出对应哪一条条款；"
+                       "请照录足以区分的整句（如「被市级以上通报批评的，一票否决」）：")
+            out += _table(("编号", "字段", "细则中的原文"), [(q.owner, q.field, _cut(q.text)) for q in self.bare])
         out.append("三、细则自身的检查（kaohe rubric lint，供参考，不影响结论）：")
         for ref, found in self.findings.items():
             warnings = sum(f.severity == "警告" for f in found)
@@ -428,4 +434,20 @@ def check(rubrics: list[Rubric], doc: Document, start: str | None = None, end: s
         mismatches=[m for r in rubrics for m in not_verbatim(r, doc)],
         gaps=uncovered(doc, texts, lo, hi),
         findings={r.ref: lint(r) for r in rubrics},
+        bare=[q for r in rubrics for q in quotes(r) if q.owner in r.rules and bare(q.text, doc, lo, hi)],
     )
+
+
+def bare(text: str, doc: Document, start: int, end: int) -> bool:
+    """A rule text that is hardly more than its scoring phrase (「一票否决」, 「扣0.5分」) and occurs more than once in
+    the part checked: it cannot say which clause it stands for, so it cannot show that clause is covered."""
+    t = normalise(text)
+    if not t or doc.flat.count(t, start, end) < 2:
+        return False
+    d = Document.from_text("t", text)
+    said = sum(b - a for a, b in scoring_phrases(d))
+    return len(d.flat) - said <= BARE_WORDS
+
+
+#: Characters beside its scoring phrase below which a rule text does not name its clause.
+BARE_WORDS = 4

@@ -364,7 +364,7 @@ class Rubric(_Model):
         for node in self.nodes:
             for ident in [node.id, *(r.id for r in node.rules)]:
                 if ident in seen:
-                    raise ValueError(f"编号 {ident!r} 重复：节点与规则的编号在一个细则内必须唯一")
+                    raise Located(ident, ("id",), f"编号 {ident!r} 重复：节点与规则的编号在一个细则内必须唯一")
                 seen.add(ident)
         if self.aggregate != "deduct":
             bare = [n.id for n in self.indicators if n.points is None and (self.aggregate == "sum" or n.weight is not None)
@@ -398,7 +398,7 @@ class Rubric(_Model):
         for rd in self.readings:
             bad = [t for t in rd.touches if t not in seen and t not in kind_names and t not in TOUCH_KEYWORDS]
             if bad:
-                raise ValueError(f"读法 {rd.id} 的 touches 含未知项 {'、'.join(bad)}：应为规则或节点编号、"
+                raise Located(rd.id, ("touches",), f"读法 {rd.id} 的 touches 含未知项 {'、'.join(bad)}：应为规则或节点编号、"
                                  f"kind:<类型> 或 {'、'.join(TOUCH_KEYWORDS)}")
         return self
 
@@ -876,8 +876,8 @@ def _problem(file: str, data, where: Where, err, model: type[BaseModel] | None =
     located = (err.get("ctx") or {}).get("error")
     if isinstance(located, Located) and isinstance(data, dict):
         found = _by_id(data).get(located.ident, []) if located.ident else [((), data)]
-        if len(found) == 1:
-            loc = [*found[0][0], *located.field]
+        if found:  # a duplicate id: at its second occurrence
+            loc = [*found[-1][0], *located.field]
     line = None
     for i in range(len(loc), -1, -1):
         if tuple(loc[:i]) in where:

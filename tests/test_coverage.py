@@ -6,7 +6,17 @@ import pytest
 from conftest import ROOT, SEEDS
 
 from kaohe.cli import main
-from kaohe.coverage import SCORING, Document, check, normalise, not_verbatim, read_source, scoring_phrases, uncovered
+from kaohe.coverage import (
+    SCORING,
+    Document,
+    bare,
+    check,
+    normalise,
+    not_verbatim,
+    read_source,
+    scoring_phrases,
+    uncovered,
+)
 from kaohe.rubric import bundled, load_rubric
 
 # A document of six lines, numbered by hand.
@@ -224,3 +234,13 @@ def test_a_short_text_covers_one_occurrence_not_every_clause_with_the_same_words
     d = Document.from_text("细则.txt", "一票否决\n被市级以上通报批评的，一票否决。\n发生泄密事件的，一票否决。\n")
     gaps = uncovered(d, ["一票否决"])
     assert [g.text for g in gaps] == ["被市级以上通报批评的，一票否决。", "发生泄密事件的，一票否决。"]
+
+
+def test_a_rule_text_that_is_only_its_phrase_and_repeats_fails_the_check(tmp_path):
+    # 4.1 and 4.2 both quoting 「一票否决」, which the document says three times: neither names its clause
+    text = "一票否决\n被市级以上通报批评的，一票否决。\n发生泄密事件的，一票否决。\n"
+    d = Document.from_text("细则.txt", text)
+    twice = Document.from_text("t", "扣0.5分；又扣0.5分")
+    assert bare("一票否决", d, 0, len(d.flat)) and bare("扣0.5分", twice, 0, len(twice.flat))
+    assert not bare("被市级以上通报批评的，一票否决", d, 0, len(d.flat))  # a whole clause names itself
+    assert not bare("发生泄密事件的，一票否决", d, 0, len(d.flat))

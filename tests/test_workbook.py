@@ -402,3 +402,23 @@ class TestParams:
         assert bad == [] and names["rubrics"] == ["细则.xlsx"]
         _, bad = _plan(tmp_path, {**plan, "rubrics": ["名单.csv"]}, [])
         assert "应为 inputs/ 中的 YAML 文件或细则工作簿" in bad[0].detail
+
+
+def test_a_duplicate_id_is_located_at_its_second_row(tmp_path):
+    # a clerk copies row 13's 编号 (1.3.2) into row 14: the error names 细则, row 14, 编号 — not 细则信息
+    import shutil
+
+    import openpyxl
+
+    from kaohe.errors import RubricError
+    from kaohe.rubric import load_rubric
+
+    path = tmp_path / "细则.xlsx"
+    shutil.copy(ROOT / "examples" / "county-from-document" / "细则.xlsx", path)
+    wb = openpyxl.load_workbook(path)
+    wb["细则"]["A14"] = wb["细则"]["A13"].value
+    wb.save(path)
+    with pytest.raises(RubricError) as e:
+        load_rubric(path)
+    (p,) = e.value.problems
+    assert (p.sheet, p.row, p.column, p.value) == ("细则", 14, "编号", "1.3.2")
