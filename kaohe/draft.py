@@ -401,6 +401,13 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = 
     return out
 
 
+#: How a rate rule counts part of a step, in the words of the workbook's 计步方式 drop-down (kaohe/workbook.py
+#: ENUMS), the YAML values after them: the clerk who reads this reason picks from that drop-down.
+_ROUNDING_WHY = ("“每下降1个百分点”不足 1 个百分点的部分如何计（计步方式）原文未写：请在「计步方式」中选"
+                 "“整步（不足一步不扣）”、“整步（不足一步按一步）”或“按比例”"
+                 "（YAML 中 rounding 写 whole_steps_down、whole_steps_up 或 proportional）")
+
+
 def _exceed(base: dict, m: str) -> Drafted:
     """超出规定数量（200条）10%的加1分，超出30%以上的，每多超出20%加1分."""
     tiers = [{"over": Decimal(a), "amount": Decimal(b)} for a, b in re.findall(
@@ -425,8 +432,7 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
                         ["得分项：所在指标须从 0 分起计（start: zero），请确认"])]
     if r := _PHRASE["rate"].search(m):
         fields = {"kind": "rate_shortfall", "target": Decimal(r["target"]), "step": Decimal(r["step"]), "per": x}
-        why = ["“每下降1个百分点”不足 1 个百分点的部分如何计（rounding）原文未写：请选 whole_steps_down（不足不扣）、"
-               "whole_steps_up（不足按 1 个计）或 proportional（按比例）"]
+        why = [_ROUNDING_WHY]
         subject = c.text[:r.start()]
         items = [s.strip() for s in subject.split("、") if s.strip()] if "分别" in m else []
         if len(items) > 1:  # 全年按时办结率、满意度低于 95%，…分别扣 0.2 分: one rule per measure, the same text
@@ -434,7 +440,7 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
         return [Drafted({**base, **fields}, why)]
     if (r := _PHRASE["rate_step"].search(m)) and (t := re.findall(rf"低于\s*{NUM}\s*%", before)):
         return [Drafted({**base, "kind": "rate_shortfall", "target": Decimal(t[-1]), "step": Decimal(r["step"]), "per": x},
-                        [f"目标值 {t[-1]}% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"])]
+                        [f"目标值 {t[-1]}% 取自前一句；不足一步的部分如何计（计步方式：整步（不足一步不扣）、整步（不足一步按一步）或按比例）原文未写，请确认"])]
     if p := _PHRASE["periodic"].search(m):
         return [Drafted({**base, "kind": "periodic", "every": "month" if p["every"] == "月" else "quarter",
                          "min": Decimal(p["min"]), "per": x, "unit": p["unit"]})]

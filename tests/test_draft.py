@@ -387,6 +387,16 @@ class TestDocx:
         rubric = Rubric.model_validate(raw)
         assert (len(rubric.rules), rubric.points, rubric.rules["1.2.1"].cap) == (9, 100, 5)
 
+    def test_the_rounding_reason_names_the_words_of_the_workbook(self, tmp_path):
+        """The clerk reads the reason in the workbook and picks from its 计步方式 drop-down: the reason names those
+        words (and the YAML values for the YAML route)."""
+        from kaohe.workbook import ENUMS
+
+        _, pending = draft(make_docx(tmp_path / "示例细则.docx"))
+        why = pending["1.2.2"]
+        assert "「计步方式」" in why and [w for w in ENUMS["rounding"].values() if f"“{w}”" not in why] == []
+        assert [v for v in ENUMS["rounding"] if v not in why.split("YAML", 1)[1]] == []
+
 
 #: Another common layout: 序号 numbers rows, 考核项目 merged over two rows that each have their own 分值, the
 #: 分值 column before a description column and the 评分标准, and a 得分 column left blank.
@@ -430,7 +440,7 @@ class TestDocxRowsWithTheirOwnPoints:
         assert data["points"] == 100
         assert {k: v for k, v in pending.items() if k[0].isdigit()} == {
             "2.1": "“不得分”：按扣除本项全部分值（20 分）起草，请确认",
-            "3.1b": "目标值 95% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"}
+            "3.1b": "目标值 95% 取自前一句；不足一步的部分如何计（计步方式：整步（不足一步不扣）、整步（不足一步按一步）或按比例）原文未写，请确认"}
 
 
 class TestXlsx:
