@@ -980,10 +980,29 @@ def _rows(table: Table) -> list[_Row]:
     return out
 
 
+def _spans_content(row: list[Cell], roles: list[str | None], j: int) -> bool:
+    """The cell is merged to its right across a points or content column (一票否决 | the clauses, across 二级指标,
+    分值 and 考核内容): it holds the row's clauses, not a level of the tree."""
+    k = j + 1
+    while k < len(row) and row[j].key is not None and row[k].key is row[j].key:
+        if roles[k] in ("clause", "points", None):
+            return True
+        k += 1
+    return False
+
+
+def _heading_words(text: str) -> bool:
+    """A short cell without a sentence in it (一票否决, 否决事项): a heading even where it holds a scoring word."""
+    one = mirror(_oneline(text))
+    return len(one) <= 12 and not re.search(r"[,;。:的]", one)
+
+
 def _row_by_roles(row: list[Cell], above: list[Cell] | None, roles: list[str | None]) -> _Row:
     tree: list[tuple[str, bool, bool]] = []
     clauses_: list[str] = []
     points, key, content, number, ended, label = None, None, False, None, False, None
+    across = [role == "tree" and _spans_content(row, roles, j) for j, role in enumerate(roles[:len(row)])]
+    headed = any(a and _has_events(row[j].text) for j, a in enumerate(across))  # its clauses are in that cell
     for j, (cell, role) in enumerate(zip(row, roles)):
         if _left(row, j):
             if role == "tree":
@@ -991,8 +1010,14 @@ def _row_by_roles(row: list[Cell], above: list[Cell] | None, roles: list[str | N
             continue
         if role == "number":
             number = None if _same(row, above, j) else cell.text.strip()
-        elif role == "tree" and not ended:
+        elif across[j]:
             if _has_events(cell.text):
+                clauses_.append(cell.text)
+            elif cell.text.strip():
+                content = True
+            ended = True
+        elif role == "tree" and not ended:
+            if _has_events(cell.text) and not (headed and _heading_words(cell.text)):
                 clauses_.append(cell.text)
                 ended = True
             else:
@@ -1084,7 +1109,8 @@ def _tree(rows: list[_Row], stream: bool) -> list[_Node]:
             if not new_number and not changed and j < len(cur) and cur[j].name == (name or None):
                 path.append(cur[j])
                 continue
-            node = _Node(name or None, _oneline(text) if weight is not None else None, weight,
+            written = weight is not None or _has_events(text)  # the heading quoted as written
+            node = _Node(name or None, _oneline(text) if written else None, weight,
                          number=row.number if new_number else None)
             parent = path[-1] if path else None
             if (parent is not None and weight is not None and parent.weight is not None and parent.children
