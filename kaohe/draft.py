@@ -1106,11 +1106,14 @@ def _tree(rows: list[_Row], stream: bool) -> list[_Node]:
                     path.append(cur[j])
                 continue
             name, weight = _weight(text)
+            points = None
+            if weight is None and (x := _HEADING_POINTS.search(mirror(name))) and name[x.end():].strip() == "":
+                name, points = name[:x.start()].strip(), Decimal(x.group(1))  # 政务公开（50分）: points in the name
             if not new_number and not changed and j < len(cur) and cur[j].name == (name or None):
                 path.append(cur[j])
                 continue
-            written = weight is not None or _has_events(text)  # the heading quoted as written
-            node = _Node(name or None, _oneline(text) if written else None, weight,
+            written = weight is not None or points is not None or _has_events(text)  # the heading quoted as written
+            node = _Node(name or None, _oneline(text) if written else None, weight, points,
                          number=row.number if new_number else None)
             parent = path[-1] if path else None
             if (parent is not None and weight is not None and parent.weight is not None and parent.children

@@ -486,6 +486,11 @@ class TestCountyLayout:
         assert [r["text"] for r in drafted_rules(data["indicators"][:2])] == [
             "窗口工作人员无故离岗的，每次扣1分", "获省级表彰的加2分"]  # no rule made of the heading word
 
+    def test_first_level_points_written_in_the_name(self, tmp_path):
+        data, _ = draft(make_county_docx(tmp_path / "示例.docx"))
+        assert [(n["name"], n.get("text"), n.get("points")) for n in data["indicators"][:2]] == [
+            ("政务服务", "政务服务（10分）", D(10)), ("加分项", "加分项（2分）", D(2))]
+
 
 class TestXlsx:
     def test_the_same_table_in_a_workbook_drafts_the_same_tree(self, tmp_path):

@@ -81,13 +81,11 @@ def fix_pending(draft: Path, out: Path) -> None:
 
 
 def fix_the_rest(path: Path) -> None:
-    """What the draft got wrong without marking it: the 加分项 counted from zero and added, the points of the
-    first-level items (written in their names), the grades and what a veto does (in the notice's prose)."""
+    """What the draft got wrong without marking it: the 加分项 counted from zero and added, the grades and what a
+    veto does (in the notice's prose, not in the table)."""
     wb = load_workbook(path)
     ws = wb["细则"]
-    _set(ws, _row_of(ws, "编号", "1"), {"一级指标": "政务公开", "分值": 50, "条款原文": "政务公开（50分）"})
-    _set(ws, _row_of(ws, "编号", "2"), {"一级指标": "政务服务", "分值": 50, "条款原文": "政务服务（50分）"})
-    _set(ws, _row_of(ws, "编号", "3"), {"一级指标": "加分项", "分值": 5, "条款原文": "加分项（5分）", "起算": "从零起计"})
+    _set(ws, _row_of(ws, "编号", "3"), {"起算": "从零起计"})
     info = wb["细则信息"]
     for item, value in [("合成方式", "各部分相加"), ("等次原文", GRADES),
                         ("等次读法", "左闭右开（“以上”含本数）：≥90 优秀，≥80 且 <90 良好，≥60 且 <80 合格，<60 不合格。"),
