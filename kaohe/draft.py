@@ -1610,6 +1610,8 @@ def draft(path: str | Path, part: str | None = None) -> tuple[dict, dict[str, st
     if many:
         pending["points"] = (f"文件有 {len(tables)} 张评分表（{'、'.join(t.title or '无标题' for t in tables)}），各作为一部分起草，"
                              "总分为各表之和；它们通常各是一个细则（适用对象不同）：可用 --part 逐张起草")
+    if not many and tables:
+        _bonus_part(indicators[:len(top) - len(extra)], stated[0], doc.prose, data, pending)
     if not data.get("pooled"):
         _unpointed(indicators, pending)
     data["indicators"] = indicators
@@ -1622,6 +1624,41 @@ def draft(path: str | Path, part: str | None = None) -> tuple[dict, dict[str, st
 
 
 _SCORELESS = ("veto", "disqualify", "unscored")
+
+#: A first-level part that only adds (加分项, 加分指标): counted from zero, not deducted from its own points.
+_BONUS_NAME = re.compile(r"(?:附加|奖励)?加分(?:项|指标|项目|事项|部分)?")
+
+
+def _adds(rule: dict) -> bool:
+    return rule["kind"] in ("bonus", "exceed") or rule.get("bonus") is True
+
+
+def _rules_under(n: dict) -> list[dict]:
+    return [*n.get("rules", []), *(r for c in n.get("children", []) for r in _rules_under(c))]
+
+
+def _bonus_part(parts: list[dict], stated: Decimal | None, prose: list[str], data: dict, pending: dict[str, str]) -> None:
+    """A first-level part named 加分项 whose rules all add starts from zero (a deduction part would start full and
+    give every unit its points). Where the document's total leaves it out (百分制, and the other parts make 100),
+    the parts are added (aggregate: sum), marked 待确认 with the reason."""
+    for n in parts:
+        rules = _rules_under(n)
+        if not (_BONUS_NAME.fullmatch(mirror(n["name"]).strip()) and rules and all(_adds(r) for r in rules)):
+            continue
+        n["start"] = "zero"
+        said = None
+        total = stated
+        if total is None:
+            total, said = _total(prose)
+        if total is None and any("百分制" in mirror(x) for x in prose):
+            total, said = Decimal(100), "百分制"
+        others = _sum_points([x for x in parts if x is not n])
+        if total is None or others is None or others != total or "aggregate" in data:
+            continue
+        data["aggregate"] = "sum"
+        pending["aggregate"] = (f"「{n['name']}」只有加分条款，按从零起计起草；文件的总分（{said or f'{total} 分'}）"
+                                f"不含它，其余各部分合计正好 {total} 分：按各部分相加（aggregate: sum）起草，"
+                                "即总分 = 各部分得分之和（加分项得分加在其上），请对照原文的计分方法确认")
 
 
 def _sum_points(nodes: list[dict]) -> Decimal | None:

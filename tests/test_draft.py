@@ -491,6 +491,18 @@ class TestCountyLayout:
         assert [(n["name"], n.get("text"), n.get("points")) for n in data["indicators"][:2]] == [
             ("政务服务", "政务服务（10分）", D(10)), ("加分项", "加分项（2分）", D(2))]
 
+    def test_a_part_of_bonus_clauses_starts_from_zero(self, tmp_path):
+        """Alone, 加分项 starts from zero; the total is left as the document's parts make it."""
+        data, pending = draft(make_county_docx(tmp_path / "示例.docx"))
+        assert [n.get("start") for n in data["indicators"]] == [None, "zero", None]
+        assert "aggregate" not in data and "aggregate" not in pending
+
+    def test_added_to_a_total_that_leaves_it_out(self, tmp_path):
+        """满分10分 and the other parts make 10: the 加分项 is added on top (aggregate: sum), 待确认 with why."""
+        data, pending = draft(make_county_docx(tmp_path / "示例.docx", ["考核满分10分，加分项另行计算。"]))
+        assert data["aggregate"] == "sum" and data["indicators"][1]["start"] == "zero"
+        assert pending["aggregate"].startswith("「加分项」只有加分条款，按从零起计起草；文件的总分（满分10分）不含它")
+
 
 class TestXlsx:
     def test_the_same_table_in_a_workbook_drafts_the_same_tree(self, tmp_path):

@@ -4,9 +4,9 @@ kaohe package edited: examples/county-from-document/示例县考核细则.docx (
 
 The corrections are in two steps, as they happen. First the cells the draft marked 待确认 (the rubric's id and the
 category it applies to, how a rate rule counts part of a step, a part the draft invented from the lines after the
-table): then ``kaohe rubric check`` passes. Then what the draft got wrong without saying so, found only by reading
-the draft against the document (the 加分项 is added to the 100 points, not deducted from its own 5; the 等次 and
-what a veto does are in the notice's prose).
+table, the 加分项 added to the 100 points): then ``kaohe rubric check`` passes. Then what the draft got wrong
+without saying so, found only by reading the draft against the document (the 等次 and what a veto does are in the
+notice's prose).
 The corrected workbook is kept as examples/county-from-document/细则.xlsx (``python tests/test_from_document.py``
 writes it again).
 
@@ -37,6 +37,7 @@ DOCUMENT = FOLDER / "示例县考核细则.docx"
 PENDING = {
     "applies_to": "未找到适用对象",
     "id": "细则编号须由小写字母",
+    "aggregate": "「加分项」只有加分条款，按从零起计起草",
     "2.2.1": "“每下降1个百分点”不足 1 个百分点",
     "2.2.2": "“每下降1个百分点”不足 1 个百分点",
     "2.5.1": "“每下降1个百分点”不足 1 个百分点",
@@ -72,6 +73,8 @@ def fix_pending(draft: Path, out: Path) -> None:
     info = wb["细则信息"]
     _set(info, _row_of(info, "项目", "编号"), {"内容": "shixian-2026-township", "待确认": None})
     _set(info, _row_of(info, "项目", "适用类别"), {"内容": "乡镇", "待确认": None})
+    # 通知第三条“加分项另行计算，与百分制得分相加”: 各部分相加, as drafted
+    _set(info, _row_of(info, "项目", "合成方式"), {"内容": "各部分相加", "待确认": None})
     main_sheet = wb["细则"]
     for rule in ("2.2.1", "2.2.2", "2.5.1"):  # 79.9% against 80%: no deduction (whole steps, as 衡南 reads it)
         _set(main_sheet, _row_of(main_sheet, "编号", rule), {"计步方式": "整步（不足一步不扣）", "待确认": None})
@@ -81,13 +84,11 @@ def fix_pending(draft: Path, out: Path) -> None:
 
 
 def fix_the_rest(path: Path) -> None:
-    """What the draft got wrong without marking it: the 加分项 counted from zero and added, the grades and what a
-    veto does (in the notice's prose, not in the table)."""
+    """What the draft got wrong without marking it: the grades and what a veto does (in the notice's prose, not
+    in the table)."""
     wb = load_workbook(path)
-    ws = wb["细则"]
-    _set(ws, _row_of(ws, "编号", "3"), {"起算": "从零起计"})
     info = wb["细则信息"]
-    for item, value in [("合成方式", "各部分相加"), ("等次原文", GRADES),
+    for item, value in [("等次原文", GRADES),
                         ("等次读法", "左闭右开（“以上”含本数）：≥90 优秀，≥80 且 <90 良好，≥60 且 <80 合格，<60 不合格。"),
                         ("一票否决等次", "不合格"),
                         ("一票否决读法", "“实行一票否决”读作：等次定为不合格，不参加评优，得分照常计算，排在未被否决的乡镇之后。")]:
@@ -154,12 +155,12 @@ def test_the_document_has_about_thirty_scoring_clauses():
 
 def test_1_draft(route):
     code, _, err = route.draft
-    assert code == 0 and "36 条规则，7 项待确认" in err
+    assert code == 0 and "36 条规则，8 项待确认" in err
     pending = {r["编号"]: r["待确认"] for r in _pending_rows(route.folder / "草稿.xlsx")}
     assert set(pending) == set(PENDING)
     assert all(pending[k].startswith(v) for k, v in PENDING.items())
     _, problems = read(route.folder / "草稿.xlsx")  # a row still 待确认 is not read as settled
-    assert len(problems) == 7 and all("仍标为待确认" in p.message for p in problems)
+    assert len(problems) == 8 and all("仍标为待确认" in p.message for p in problems)
 
 
 def _pending_rows(path: Path) -> list[dict]:
@@ -171,7 +172,7 @@ def _pending_rows(path: Path) -> list[dict]:
         for values in rows:
             row = dict(zip(header, values))
             if row.get("待确认"):
-                out.append({"编号": {"编号": "id", "适用类别": "applies_to"}.get(row[key], row[key]), "待确认": row["待确认"]})
+                out.append({"编号": {"编号": "id", "适用类别": "applies_to", "合成方式": "aggregate"}.get(row[key], row[key]), "待确认": row["待确认"]})
     return out
 
 
@@ -184,7 +185,7 @@ def test_2_a_draft_with_pending_rows_is_refused(route):
 def test_3_settled_the_draft_covers_every_clause(route):
     """With the 待确认 cells settled the workbook loads, and every scoring phrase of the document is quoted by a
     rule: the 一票否决 row, merged across three columns, is read as a part of its own with its two clauses. What
-    is left to correct (the 加分项, the grades, what a veto does) the check cannot see."""
+    is left to correct (the grades, what a veto does) the check cannot see."""
     code, out, _ = route.first_check
     assert code == 0
     assert "40 处计分用语（扣x分、加x分、一票否决……）都在规则原文之内" in out
