@@ -401,6 +401,13 @@ def rules_of(c: Clause, previous_levels: list[str] | None = None, before: str = 
     return out
 
 
+#: How a rate rule counts part of a step, in the words of the workbook's 计步方式 drop-down (kaohe/workbook.py
+#: ENUMS), the YAML values after them: the clerk who reads this reason picks from that drop-down.
+_ROUNDING_WHY = ("“每下降1个百分点”不足 1 个百分点的部分如何计（计步方式）原文未写：请在「计步方式」中选"
+                 "“整步（不足一步不扣）”、“整步（不足一步按一步）”或“按比例”"
+                 "（YAML 中 rounding 写 whole_steps_down、whole_steps_up 或 proportional）")
+
+
 def _exceed(base: dict, m: str) -> Drafted:
     """超出规定数量（200条）10%的加1分，超出30%以上的，每多超出20%加1分."""
     tiers = [{"over": Decimal(a), "amount": Decimal(b)} for a, b in re.findall(
@@ -425,8 +432,7 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
                         ["得分项：所在指标须从 0 分起计（start: zero），请确认"])]
     if r := _PHRASE["rate"].search(m):
         fields = {"kind": "rate_shortfall", "target": Decimal(r["target"]), "step": Decimal(r["step"]), "per": x}
-        why = ["“每下降1个百分点”不足 1 个百分点的部分如何计（rounding）原文未写：请选 whole_steps_down（不足不扣）、"
-               "whole_steps_up（不足按 1 个计）或 proportional（按比例）"]
+        why = [_ROUNDING_WHY]
         subject = c.text[:r.start()]
         items = [s.strip() for s in subject.split("、") if s.strip()] if "分别" in m else []
         if len(items) > 1:  # 全年按时办结率、满意度低于 95%，…分别扣 0.2 分: one rule per measure, the same text
@@ -434,7 +440,7 @@ def _amount_rules(c: Clause, base: dict, verb: str, x: Decimal, pre: str, m: str
         return [Drafted({**base, **fields}, why)]
     if (r := _PHRASE["rate_step"].search(m)) and (t := re.findall(rf"低于\s*{NUM}\s*%", before)):
         return [Drafted({**base, "kind": "rate_shortfall", "target": Decimal(t[-1]), "step": Decimal(r["step"]), "per": x},
-                        [f"目标值 {t[-1]}% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"])]
+                        [f"目标值 {t[-1]}% 取自前一句；不足一步的部分如何计（计步方式：整步（不足一步不扣）、整步（不足一步按一步）或按比例）原文未写，请确认"])]
     if p := _PHRASE["periodic"].search(m):
         return [Drafted({**base, "kind": "periodic", "every": "month" if p["every"] == "月" else "quarter",
                          "min": Decimal(p["min"]), "per": x, "unit": p["unit"]})]
@@ -974,10 +980,29 @@ def _rows(table: Table) -> list[_Row]:
     return out
 
 
+def _spans_content(row: list[Cell], roles: list[str | None], j: int) -> bool:
+    """The cell is merged to its right across a points or content column (一票否决 | the clauses, across 二级指标,
+    分值 and 考核内容): it holds the row's clauses, not a level of the tree."""
+    k = j + 1
+    while k < len(row) and row[j].key is not None and row[k].key is row[j].key:
+        if roles[k] in ("clause", "points", None):
+            return True
+        k += 1
+    return False
+
+
+def _heading_words(text: str) -> bool:
+    """A short cell without a sentence in it (一票否决, 否决事项): a heading even where it holds a scoring word."""
+    one = mirror(_oneline(text))
+    return len(one) <= 12 and not re.search(r"[,;。:的]", one)
+
+
 def _row_by_roles(row: list[Cell], above: list[Cell] | None, roles: list[str | None]) -> _Row:
     tree: list[tuple[str, bool, bool]] = []
     clauses_: list[str] = []
     points, key, content, number, ended, label = None, None, False, None, False, None
+    across = [role == "tree" and _spans_content(row, roles, j) for j, role in enumerate(roles[:len(row)])]
+    headed = any(a and _has_events(row[j].text) for j, a in enumerate(across))  # its clauses are in that cell
     for j, (cell, role) in enumerate(zip(row, roles)):
         if _left(row, j):
             if role == "tree":
@@ -985,8 +1010,14 @@ def _row_by_roles(row: list[Cell], above: list[Cell] | None, roles: list[str | N
             continue
         if role == "number":
             number = None if _same(row, above, j) else cell.text.strip()
-        elif role == "tree" and not ended:
+        elif across[j]:
             if _has_events(cell.text):
+                clauses_.append(cell.text)
+            elif cell.text.strip():
+                content = True
+            ended = True
+        elif role == "tree" and not ended:
+            if _has_events(cell.text) and not (headed and _heading_words(cell.text)):
                 clauses_.append(cell.text)
                 ended = True
             else:
@@ -1075,10 +1106,14 @@ def _tree(rows: list[_Row], stream: bool) -> list[_Node]:
                     path.append(cur[j])
                 continue
             name, weight = _weight(text)
+            points = None
+            if weight is None and (x := _HEADING_POINTS.search(mirror(name))) and name[x.end():].strip() == "":
+                name, points = name[:x.start()].strip(), Decimal(x.group(1))  # 政务公开（50分）: points in the name
             if not new_number and not changed and j < len(cur) and cur[j].name == (name or None):
                 path.append(cur[j])
                 continue
-            node = _Node(name or None, _oneline(text) if weight is not None else None, weight,
+            written = weight is not None or points is not None or _has_events(text)  # the heading quoted as written
+            node = _Node(name or None, _oneline(text) if written else None, weight, points,
                          number=row.number if new_number else None)
             parent = path[-1] if path else None
             if (parent is not None and weight is not None and parent.weight is not None and parent.children
@@ -1575,6 +1610,8 @@ def draft(path: str | Path, part: str | None = None) -> tuple[dict, dict[str, st
     if many:
         pending["points"] = (f"文件有 {len(tables)} 张评分表（{'、'.join(t.title or '无标题' for t in tables)}），各作为一部分起草，"
                              "总分为各表之和；它们通常各是一个细则（适用对象不同）：可用 --part 逐张起草")
+    if not many and tables:
+        _bonus_part(indicators[:len(top) - len(extra)], stated[0], doc.prose, data, pending)
     if not data.get("pooled"):
         _unpointed(indicators, pending)
     data["indicators"] = indicators
@@ -1587,6 +1624,41 @@ def draft(path: str | Path, part: str | None = None) -> tuple[dict, dict[str, st
 
 
 _SCORELESS = ("veto", "disqualify", "unscored")
+
+#: A first-level part that only adds (加分项, 加分指标): counted from zero, not deducted from its own points.
+_BONUS_NAME = re.compile(r"(?:附加|奖励)?加分(?:项|指标|项目|事项|部分)?")
+
+
+def _adds(rule: dict) -> bool:
+    return rule["kind"] in ("bonus", "exceed") or rule.get("bonus") is True
+
+
+def _rules_under(n: dict) -> list[dict]:
+    return [*n.get("rules", []), *(r for c in n.get("children", []) for r in _rules_under(c))]
+
+
+def _bonus_part(parts: list[dict], stated: Decimal | None, prose: list[str], data: dict, pending: dict[str, str]) -> None:
+    """A first-level part named 加分项 whose rules all add starts from zero (a deduction part would start full and
+    give every unit its points). Where the document's total leaves it out (百分制, and the other parts make 100),
+    the parts are added (aggregate: sum), marked 待确认 with the reason."""
+    for n in parts:
+        rules = _rules_under(n)
+        if not (_BONUS_NAME.fullmatch(mirror(n["name"]).strip()) and rules and all(_adds(r) for r in rules)):
+            continue
+        n["start"] = "zero"
+        said = None
+        total = stated
+        if total is None:
+            total, said = _total(prose)
+        if total is None and any("百分制" in mirror(x) for x in prose):
+            total, said = Decimal(100), "百分制"
+        others = _sum_points([x for x in parts if x is not n])
+        if total is None or others is None or others != total or "aggregate" in data:
+            continue
+        data["aggregate"] = "sum"
+        pending["aggregate"] = (f"「{n['name']}」只有加分条款，按从零起计起草；文件的总分（{said or f'{total} 分'}）"
+                                f"不含它，其余各部分合计正好 {total} 分：按各部分相加（aggregate: sum）起草，"
+                                "即总分 = 各部分得分之和（加分项得分加在其上），请对照原文的计分方法确认")
 
 
 def _sum_points(nodes: list[dict]) -> Decimal | None:

@@ -387,6 +387,16 @@ class TestDocx:
         rubric = Rubric.model_validate(raw)
         assert (len(rubric.rules), rubric.points, rubric.rules["1.2.1"].cap) == (9, 100, 5)
 
+    def test_the_rounding_reason_names_the_words_of_the_workbook(self, tmp_path):
+        """The clerk reads the reason in the workbook and picks from its 计步方式 drop-down: the reason names those
+        words (and the YAML values for the YAML route)."""
+        from kaohe.workbook import ENUMS
+
+        _, pending = draft(make_docx(tmp_path / "示例细则.docx"))
+        why = pending["1.2.2"]
+        assert "「计步方式」" in why and [w for w in ENUMS["rounding"].values() if f"“{w}”" not in why] == []
+        assert [v for v in ENUMS["rounding"] if v not in why.split("YAML", 1)[1]] == []
+
 
 #: Another common layout: 序号 numbers rows, 考核项目 merged over two rows that each have their own 分值, the
 #: 分值 column before a description column and the 评分标准, and a 得分 column left blank.
@@ -430,7 +440,68 @@ class TestDocxRowsWithTheirOwnPoints:
         assert data["points"] == 100
         assert {k: v for k, v in pending.items() if k[0].isdigit()} == {
             "2.1": "“不得分”：按扣除本项全部分值（20 分）起草，请确认",
-            "3.1b": "目标值 95% 取自前一句；不足一步的部分如何计（rounding）原文未写，请确认"}
+            "3.1b": "目标值 95% 取自前一句；不足一步的部分如何计（计步方式：整步（不足一步不扣）、整步（不足一步按一步）或按比例）原文未写，请确认"}
+
+
+#: The county layout (examples/county-from-document): 一级指标 merged down its rows with its points in its name, a
+#: part of bonus clauses only, and a heading cell 一票否决 beside one cell merged across 二级指标, 分值 and 考核内容.
+COUNTY = [
+    ("政务服务（10分）", "窗口服务", "10", ["1.窗口工作人员无故离岗的，每次扣1分。"]),
+    ("加分项（2分）", "表彰", "2", ["1.获省级表彰的加2分。"]),
+    ("一票否决", None, "", ["1.被市级以上通报批评的，实行一票否决。", "2.发生重大安全事故的，实行一票否决。"]),
+]
+
+
+def make_county_docx(path: Path, prose: list[str] = ()) -> Path:
+    import docx
+
+    d = docx.Document()
+    for line in ["关于印发《示例县2026年度考核细则（示例）》的通知", *prose]:
+        d.add_paragraph(line)
+    table = d.add_table(rows=1 + len(COUNTY), cols=4)
+    for j, text in enumerate(["一级指标", "二级指标", "分值", "考核内容及评分标准"]):
+        table.cell(0, j).text = text
+    for i, (level1, level2, points, lines) in enumerate(COUNTY, start=1):
+        table.cell(i, 0).text = level1
+        if level2 is None:
+            cell = table.cell(i, 1).merge(table.cell(i, 3))
+        else:
+            table.cell(i, 1).text, table.cell(i, 2).text = level2, points
+            cell = table.cell(i, 3)
+        cell.text = lines[0]
+        for line in lines[1:]:
+            cell.add_paragraph(line)
+    d.save(path)
+    return path
+
+
+class TestCountyLayout:
+    def test_a_row_merged_across_the_content_columns_keeps_its_clauses(self, tmp_path):
+        """The heading cell 一票否决 names a part of its own; the clauses of the merged cell are its rules."""
+        data, _ = draft(make_county_docx(tmp_path / "示例.docx"))
+        veto = data["indicators"][2]
+        assert veto == {"id": "3", "name": "一票否决", "text": "一票否决", "rules": [
+            {"id": "3.1", "kind": "veto", "text": "被市级以上通报批评的，实行一票否决", "levels": ["国家", "省", "市"]},
+            {"id": "3.2", "kind": "veto", "text": "发生重大安全事故的，实行一票否决"}]}
+        assert [r["text"] for r in drafted_rules(data["indicators"][:2])] == [
+            "窗口工作人员无故离岗的，每次扣1分", "获省级表彰的加2分"]  # no rule made of the heading word
+
+    def test_first_level_points_written_in_the_name(self, tmp_path):
+        data, _ = draft(make_county_docx(tmp_path / "示例.docx"))
+        assert [(n["name"], n.get("text"), n.get("points")) for n in data["indicators"][:2]] == [
+            ("政务服务", "政务服务（10分）", D(10)), ("加分项", "加分项（2分）", D(2))]
+
+    def test_a_part_of_bonus_clauses_starts_from_zero(self, tmp_path):
+        """Alone, 加分项 starts from zero; the total is left as the document's parts make it."""
+        data, pending = draft(make_county_docx(tmp_path / "示例.docx"))
+        assert [n.get("start") for n in data["indicators"]] == [None, "zero", None]
+        assert "aggregate" not in data and "aggregate" not in pending
+
+    def test_added_to_a_total_that_leaves_it_out(self, tmp_path):
+        """满分10分 and the other parts make 10: the 加分项 is added on top (aggregate: sum), 待确认 with why."""
+        data, pending = draft(make_county_docx(tmp_path / "示例.docx", ["考核满分10分，加分项另行计算。"]))
+        assert data["aggregate"] == "sum" and data["indicators"][1]["start"] == "zero"
+        assert pending["aggregate"].startswith("「加分项」只有加分条款，按从零起计起草；文件的总分（满分10分）不含它")
 
 
 class TestXlsx:

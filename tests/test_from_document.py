@@ -4,9 +4,9 @@ kaohe package edited: examples/county-from-document/示例县考核细则.docx (
 
 The corrections are in two steps, as they happen. First the cells the draft marked 待确认 (the rubric's id and the
 category it applies to, how a rate rule counts part of a step, a part the draft invented from the lines after the
-table). Then what the draft got wrong without saying so, found by ``kaohe rubric check`` (the 一票否决 row of the
-table, merged across three columns, was not read) or only by reading the draft against the document (the 加分项 is
-added to the 100 points, not deducted from its own 5; the 等次 and what a veto does are in the notice's prose).
+table, the 加分项 added to the 100 points): then ``kaohe rubric check`` passes. Then what the draft got wrong
+without saying so, found only by reading the draft against the document (the 等次 and what a veto does are in the
+notice's prose).
 The corrected workbook is kept as examples/county-from-document/细则.xlsx (``python tests/test_from_document.py``
 writes it again).
 
@@ -37,18 +37,13 @@ DOCUMENT = FOLDER / "示例县考核细则.docx"
 PENDING = {
     "applies_to": "未找到适用对象",
     "id": "细则编号须由小写字母",
+    "aggregate": "「加分项」只有加分条款，按从零起计起草",
     "2.2.1": "“每下降1个百分点”不足 1 个百分点",
     "2.2.2": "“每下降1个百分点”不足 1 个百分点",
     "2.5.1": "“每下降1个百分点”不足 1 个百分点",
-    "4.1": "本项只写了工作内容",
-    "4": "附件未载于本文件",
+    "5.1": "本项只写了工作内容",
+    "5": "附件未载于本文件",
 }
-
-VETO_ROWS = [  # the two clauses of the 一票否决 row the draft did not read, copied from the document
-    {"编号": "4", "一级指标": "一票否决", "条款原文": "一票否决"},
-    {"编号": "4.1", "条款原文": "被市级以上通报批评的，实行一票否决", "计分方式": "一票否决", "级别": "国家、省、市"},
-    {"编号": "4.2", "条款原文": "发生泄露国家秘密、个人隐私等严重信息安全事件的，实行一票否决", "计分方式": "一票否决"},
-]
 GRADES = "考核得分90分以上为优秀，80分以上不足90分为良好，60分以上不足80分为合格，不足60分为不合格"
 
 
@@ -72,47 +67,28 @@ def _set(ws, row: int, values: dict) -> None:
         ws.cell(row, cols[header]).value = value
 
 
-def _last_row(ws) -> int:
-    col = _columns(ws)["编号"]
-    return max(r for r in range(1, ws.max_row + 1) if ws.cell(r, col).value not in (None, ""))
-
-
 def fix_pending(draft: Path, out: Path) -> None:
     """Only the cells marked 待确认, each cleared once settled."""
     wb = load_workbook(draft)
     info = wb["细则信息"]
     _set(info, _row_of(info, "项目", "编号"), {"内容": "shixian-2026-township", "待确认": None})
     _set(info, _row_of(info, "项目", "适用类别"), {"内容": "乡镇", "待确认": None})
+    # 通知第三条“加分项另行计算，与百分制得分相加”: 各部分相加, as drafted
+    _set(info, _row_of(info, "项目", "合成方式"), {"内容": "各部分相加", "待确认": None})
     main_sheet = wb["细则"]
     for rule in ("2.2.1", "2.2.2", "2.5.1"):  # 79.9% against 80%: no deduction (whole steps, as 衡南 reads it)
         _set(main_sheet, _row_of(main_sheet, "编号", rule), {"计步方式": "整步（不足一步不扣）", "待确认": None})
-    # 4 and 4.1: the signature and the 注 after the table taken for an attachment the document does not include
-    main_sheet.delete_rows(_row_of(main_sheet, "编号", "4"), 2)
+    # 5 and 5.1: the signature and the 注 after the table taken for an attachment the document does not include
+    main_sheet.delete_rows(_row_of(main_sheet, "编号", "5"), 2)
     wb.save(out)
 
 
-def drop_misread_rule(path: Path) -> None:
-    """3.1.4, text 一票否决 under 创新与表彰: the 一级指标 cell of the 一票否决 row read as a clause, not marked."""
-    wb = load_workbook(path)
-    ws = wb["细则"]
-    ws.delete_rows(_row_of(ws, "编号", "3.1.4"))
-    wb.save(path)
-
-
 def fix_the_rest(path: Path) -> None:
-    """What the draft got wrong without marking it: the lost 一票否决 row, the 加分项 counted from zero and added,
-    the points of the first-level items (written in their names), the grades and what a veto does."""
+    """What the draft got wrong without marking it: the grades and what a veto does (in the notice's prose, not
+    in the table)."""
     wb = load_workbook(path)
-    ws = wb["细则"]
-    _set(ws, _row_of(ws, "编号", "1"), {"一级指标": "政务公开", "分值": 50, "条款原文": "政务公开（50分）"})
-    _set(ws, _row_of(ws, "编号", "2"), {"一级指标": "政务服务", "分值": 50, "条款原文": "政务服务（50分）"})
-    _set(ws, _row_of(ws, "编号", "3"), {"一级指标": "加分项", "分值": 5, "条款原文": "加分项（5分）", "起算": "从零起计"})
-    row = _last_row(ws)
-    for values in VETO_ROWS:
-        row += 1
-        _set(ws, row, values)
     info = wb["细则信息"]
-    for item, value in [("合成方式", "各部分相加"), ("等次原文", GRADES),
+    for item, value in [("等次原文", GRADES),
                         ("等次读法", "左闭右开（“以上”含本数）：≥90 优秀，≥80 且 <90 良好，≥60 且 <80 合格，<60 不合格。"),
                         ("一票否决等次", "不合格"),
                         ("一票否决读法", "“实行一票否决”读作：等次定为不合格，不参加评优，得分照常计算，排在未被否决的乡镇之后。")]:
@@ -131,7 +107,6 @@ def fix_the_rest(path: Path) -> None:
 
 def correct(draft: Path, out: Path) -> None:
     fix_pending(draft, out)
-    drop_misread_rule(out)
     fix_the_rest(out)
 
 
@@ -156,7 +131,6 @@ def route(tmp_path_factory):
     steps = {"draft": cli("rubric", "draft", doc, "--out", draft),
              "check_draft": cli("rubric", "check", draft, "--source", doc)}
     fix_pending(draft, rubric)
-    drop_misread_rule(rubric)
     steps["first_check"] = cli("rubric", "check", rubric, "--source", doc)
     fix_the_rest(rubric)
     steps["check"] = cli("rubric", "check", rubric, "--source", doc)
@@ -181,12 +155,12 @@ def test_the_document_has_about_thirty_scoring_clauses():
 
 def test_1_draft(route):
     code, _, err = route.draft
-    assert code == 0 and "35 条规则，7 项待确认" in err
+    assert code == 0 and "36 条规则，8 项待确认" in err
     pending = {r["编号"]: r["待确认"] for r in _pending_rows(route.folder / "草稿.xlsx")}
     assert set(pending) == set(PENDING)
     assert all(pending[k].startswith(v) for k, v in PENDING.items())
     _, problems = read(route.folder / "草稿.xlsx")  # a row still 待确认 is not read as settled
-    assert len(problems) == 7 and all("仍标为待确认" in p.message for p in problems)
+    assert len(problems) == 8 and all("仍标为待确认" in p.message for p in problems)
 
 
 def _pending_rows(path: Path) -> list[dict]:
@@ -198,7 +172,7 @@ def _pending_rows(path: Path) -> list[dict]:
         for values in rows:
             row = dict(zip(header, values))
             if row.get("待确认"):
-                out.append({"编号": {"编号": "id", "适用类别": "applies_to"}.get(row[key], row[key]), "待确认": row["待确认"]})
+                out.append({"编号": {"编号": "id", "适用类别": "applies_to", "合成方式": "aggregate"}.get(row[key], row[key]), "待确认": row["待确认"]})
     return out
 
 
@@ -208,16 +182,13 @@ def test_2_a_draft_with_pending_rows_is_refused(route):
     assert code == 2 and "仍标为待确认" in err
 
 
-def test_3_the_check_finds_the_row_the_draft_lost(route):
-    """With the 待确认 cells settled the workbook loads. Read against the document, 3.1.4 is the 一票否决 heading
-    taken for a clause: deleted, the check names the two clauses of that row that no rule quotes. (Kept, its text
-    一票否决 would cover every 一票否决 of the document and the check would pass: the check cannot tell which
-    occurrence a short text quotes.)"""
+def test_3_settled_the_draft_covers_every_clause(route):
+    """With the 待确认 cells settled the workbook loads, and every scoring phrase of the document is quoted by a
+    rule: the 一票否决 row, merged across three columns, is read as a part of its own with its two clauses. What
+    is left to correct (the grades, what a veto does) the check cannot see."""
     code, out, _ = route.first_check
-    assert code == 1
-    assert "未覆盖的计分条款：3 处（共 40 处计分用语）" in out
-    assert "1.被市级以上通报批评的，实行一票否决。" in out
-    assert "2.发生泄露国家秘密、个人隐私等严重信息安全事件的，实行一票否决。" in out
+    assert code == 0
+    assert "40 处计分用语（扣x分、加x分、一票否决……）都在规则原文之内" in out
 
 
 def test_4_corrected_the_check_passes(route):
@@ -274,8 +245,8 @@ def test_8_kaohe_run_on_the_example_folder(tmp_path):
 
 
 def test_9_draft_rows_unchanged_by_the_correction_keep_kind_and_amounts(route):
-    """Of the 35 drafted rules, 33 reach the corrected rubric as drafted (the three rate rules gain only their
-    rounding); removed: 3.1.4 (a heading read as a clause) and 4.1 (the invented part); added: 4.1, 4.2."""
+    """Of the 36 drafted rules, 35 reach the corrected rubric as drafted (the three rate rules gain only their
+    rounding); removed: 5.1 (the invented part); none added."""
     draft, _ = read(route.folder / "草稿.xlsx")
     final, _ = read(route.folder / "细则.xlsx")
 
@@ -293,9 +264,9 @@ def test_9_draft_rows_unchanged_by_the_correction_keep_kind_and_amounts(route):
 
     a, b = rules(draft), rules(final)
     same = [k for k in a if k in b and a[k] == b[k]]
-    assert len(a) == 35 and len(same) == 33
-    assert sorted(k for k in a if k not in same) == ["3.1.4", "4.1"]
-    assert sorted(k for k in b if k not in a or a[k] != b[k]) == ["4.1", "4.2"]
+    assert len(a) == 36 and len(same) == 35
+    assert sorted(k for k in a if k not in same) == ["5.1"]
+    assert sorted(k for k in b if k not in a or a[k] != b[k]) == []
     assert b["4.1"]["levels"] == ["国家", "省", "市"] and b["2.4.2"]["below"] == D(90)
 
 
