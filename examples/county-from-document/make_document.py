@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -111,24 +110,12 @@ ROWS: list[tuple[str, str | None, str, list[str]]] = [
 
 TAIL = ["注：本细则由示例县政务公开政务服务工作领导小组办公室负责解释。"]
 
-#: python-docx stamps each zip entry with the time of saving: one fixed time makes the bytes reproducible.
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def _fixed(data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type, entry.external_attr = info.compress_type, info.external_attr
-            dst.writestr(entry, src.read(info))
-    return out.getvalue()
-
-
 def build() -> bytes:
-    """The document's bytes."""
+    """The document's bytes (zip entries stamped with one fixed time, so they are reproducible)."""
     import docx
     from docx.shared import Pt
+
+    from kaohe.files import fixed_zip
 
     d = docx.Document()
     d.styles["Normal"].font.size = Pt(12)
@@ -155,7 +142,7 @@ def build() -> bytes:
         d.add_paragraph(line)
     buf = io.BytesIO()
     d.save(buf)
-    return _fixed(buf.getvalue())
+    return fixed_zip(buf.getvalue())
 
 
 if __name__ == "__main__":
