@@ -12,6 +12,7 @@ Choices (see README):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -207,6 +208,31 @@ class HereKernelManager(AsyncKernelManager):
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
             self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
+
+    # jupyter_client interrupts a kernel (SIGINT) before asking it to shut down. After a notebook ran to the end
+    # the kernel has nothing to interrupt, but it may still be inside the handler of the request papermill has
+    # just had the reply to (its closing kernel_info_request), where ipykernel lets SIGINT through: the signal
+    # lands there and the kernel prints "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." on the run's
+    # stderr. So shutting down asks first; only a kernel still busy after SHUTDOWN_GRACE (a cell over its time
+    # limit) is interrupted, then terminated and killed as jupyter_client does.
+    _still_busy = False
+
+    async def _async_interrupt_kernel(self) -> None:
+        if not self.shutting_down or self._still_busy:
+            await super()._async_interrupt_kernel()
+
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False) -> None:
+        try:
+            await asyncio.wait_for(self._async_wait(pollinterval=pollinterval), timeout=SHUTDOWN_GRACE)
+        except TimeoutError:
+            if self.has_kernel:
+                self._still_busy = True
+                await self._async_interrupt_kernel()
+        await super()._async_finish_shutdown(waittime, pollinterval, restart)
+
+
+#: Seconds a kernel asked to shut down has to exit before it is interrupted (an idle one exits well within this).
+SHUTDOWN_GRACE = 2.0
 
 
 class ChineseTranslator(PythonTranslator):
