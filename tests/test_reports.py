@@ -6,6 +6,7 @@ T017 4.2.4 "扣2分" but 4.2 is worth 5 and already lost 5 → 0 (capped by 4.2)
 "差评整改不到位每次扣 0.5 分" × 8 = 4, T019 veto (市级通报批评, 2020-09-25): 100 − 9 = 91, 不合格, last.
 """
 
+import ast
 import json
 import re
 from decimal import Decimal
@@ -273,6 +274,36 @@ def test_notebooks_run_top_to_bottom_with_their_defaults(name, tmp_path):
     assert failure is None
     text = json.dumps(nb.cells[-1].outputs, ensure_ascii=False)
     assert END_MARKER in text
+    if name == "unit_report.ipynb":  # it opens on something to check (the test below says what)
+        shown = json.dumps([c.get("outputs", []) for c in nb.cells], ensure_ascii=False)
+        assert "T045" in shown and "「电子政务外网管理」（2.1）扣分已达该项分值 5 分，扣完为止" in shown
+        assert "各指标分值是否为扣分上限" in shown
+
+
+def _defaults(name: str) -> dict:
+    """The values a notebook's parameters cell assigns (literals only, as papermill requires)."""
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return {s.targets[0].id: ast.literal_eval(s.value) for s in ast.parse(cell.source).body}
+
+
+def test_the_unit_report_opens_on_a_unit_with_deductions_a_cap_and_a_reading():
+    """Worked from the sample ledger and 附件1 (衡南 乡镇): 示例镇13 has T041 1.1.2 10 个 × 0.5 = 5, T042 1.3.1 扣 5,
+    T043 3.1.3a 扣 5, T044 4.1.1 10 次 × 0.5 = 5, T045 2.1.2b "出现网络安全事故的，每发现一次扣3分" 2 次 × 3 = 6 —
+    but 2.1 电子政务外网管理 is worth 5 and nothing else there was deducted: 5, cut by 2.1 —, T046 5.2a 办结率 91%:
+    (95 − 91) ÷ 1 × 0.5 = 2, T047 5.2b 15 件 × 0.2 = 3: 100 − 30 = 70. R1 (各指标分值是否为扣分上限) reads the cap."""
+    defaults = _defaults("unit_report.ipynb")
+    assert defaults["as_of"] is None and defaults["cache"] is None
+    a = assess((ROOT / "notebooks" / defaults["params"]).resolve())
+    unit = defaults["unit"]
+    result = a.result_of(unit)
+    ledger = result.ledger[result.ledger["unit"] == unit]
+    assert ledger["applied"].tolist() == [5, 5, 5, 5, 5, 2, 3]
+    assert result.units.set_index("unit").at[unit, "total"] == 70
+    cut = ledger[ledger["capped_by"] != ""]
+    assert cut[["evidence_id", "rule", "raw", "applied", "capped_by"]].values.tolist() == [
+        ["T045", "2.1.2b", Decimal(6), Decimal(5), "2.1"]]
+    assert ("R1", "各指标分值是否为扣分上限") in [r[:2] for r in readings_for(a, unit)]
 
 
 def test_an_as_of_run_gets_its_own_folder_and_year_to_date_figures(tmp_path):
