@@ -19,7 +19,7 @@ from .ledger import load_evidence, load_roster
 from .lint import lint
 from .numbers import fmt
 from .rubric import bundled, describe_points, load_rubric, resolve_ref, rubric_path
-from .scoring import SCORE_HEADER, Result, parse_as_of, score_checked
+from .scoring import Result, parse_as_of, score_checked, scores_table
 from .validate import check, missing_periods, resolve
 
 
@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("score", help="计分并写出得分表 CSV")
     inputs(s)
-    s.add_argument("--out", metavar="FILE.csv", required=True, help="得分表：unit,category,total,grade,rank,vetoed,excellent")
+    s.add_argument("--out", metavar="FILE.csv", required=True, help="得分表：unit,category,total,grade,rank,vetoed,excellent，"
+                   "细则有相应内容时其后依次为 disqualified,ineligible,subtotal,subtotal_max")
     s.set_defaults(func=cmd_score)
 
     v = sub.add_parser("validate", help="只校验输入，列出全部问题")
@@ -189,8 +190,7 @@ def cmd_score(args) -> int:
         raise InputError(problems)
     results = [score_checked(r, roster, evidence, as_of) for r in rubrics]
     results = [r for r in results if len(r.units)]
-    table = pd.concat([r.table() for r in results], ignore_index=True)
-    write_csv_atomic(Path(args.out), table[SCORE_HEADER])
+    write_csv_atomic(Path(args.out), scores_table(results))
     scored = {u for r in results for u in r.units["unit"]}
     skipped = [u for u in roster.units if u.name not in scored]
     if skipped:

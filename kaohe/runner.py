@@ -58,7 +58,7 @@ from .html import cell, link, table, unit_files
 from .numbers import fmt
 from .printing import chromium, print_pdfs
 from .provenance import copy_names, sha256, versions
-from .scoring import LEDGER_COLUMNS, SCORE_HEADER
+from .scoring import LEDGER_COLUMNS, scores_table
 from .word import scores_docx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -804,7 +804,7 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
 # --- tables, inputs, index, manifest ----------------------------------------------------------------
 
 def scores_frame(a: Assessment) -> pd.DataFrame:
-    return pd.concat([r.table() for r in a.results.values()], ignore_index=True)[SCORE_HEADER]
+    return scores_table(list(a.results.values()))
 
 
 def ledger_frame(a: Assessment) -> pd.DataFrame:

@@ -30,8 +30,12 @@ LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "da
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score", "basis"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "subtotal", "max", "grade", "rank", "vetoed",
                 "disqualified", "ineligible", "excellent", "excellent_pending", "notes", "formula"]
-#: The scores CSV contract (``kaohe score`` and ``kaohe run``): Result.table() columns.
+#: The scores CSV contract (``kaohe score`` and ``kaohe run``): these seven columns first, in this order …
 SCORE_HEADER = ["unit", "category", "total", "grade", "rank", "vetoed", "excellent"]
+#: … then those of these a rubric of the run has (:attr:`Result.score_extras`), in this order: the qualification
+#: flags (取消评价资格, 取消评优资格), so that a unit barred from the ranking or the awards does not read as any other,
+#: and the part totals a converted total comes from (模块合计 of 适用满分).
+SCORE_EXTRAS = ["disqualified", "ineligible", "subtotal", "subtotal_max"]
 ZERO = Decimal(0)
 ONE = Decimal(1)
 
@@ -70,13 +74,27 @@ class Result:
         """The number of units scored (and ranked among)."""
         return len(self.units) if self.of is None else self.of
 
+    @property
+    def score_extras(self) -> list[str]:
+        """The columns of :data:`SCORE_EXTRAS` this rubric has, as its 通报 table has them (:meth:`bulletin`):
+        ``disqualified`` with a 取消评价资格 rule, ``ineligible`` where something other than a veto bars awards,
+        ``subtotal`` and ``subtotal_max`` where the total is converted from the parts' sum (衡阳's 折合)."""
+        r = self.rubric
+        has = {"disqualified": any(rule.kind == "disqualify" for rule in r.rules.values()),
+               "ineligible": r.bars_awards, "subtotal": r.rescaled, "subtotal_max": r.rescaled}
+        return [c for c in SCORE_EXTRAS if has[c]]
+
     def table(self) -> pd.DataFrame:
-        """The scores in the CLI's contract: unit,category,total,grade,rank,vetoed,excellent as text."""
+        """The scores in the CLI's contract as text: :data:`SCORE_HEADER`, then every column of
+        :data:`SCORE_EXTRAS` (where the rubric has no such thing, the plain value: false, or the total out of
+        full points); :func:`scores_table` keeps those the run's rubrics have."""
         u = self.units
         return pd.DataFrame({
             "unit": u["unit"], "category": u["category"], "total": u["total"].map(fmt),
             "grade": u["grade"], "rank": u["rank"].map(lambda r: "" if r is None else int(r)),
             "vetoed": u["vetoed"].map(_bool), "excellent": u["excellent"].map(_bool),
+            "disqualified": u["disqualified"].map(_bool), "ineligible": u["ineligible"].map(_bool),
+            "subtotal": u["subtotal"].map(fmt), "subtotal_max": u["max"].map(fmt),
         })
 
     def bulletin(self) -> pd.DataFrame:
@@ -103,6 +121,16 @@ class Result:
         if r.awards.excellent:
             out[r.awards.excellent.name] = [excellent_label(e, p) for e, p in zip(u["excellent"], u["excellent_pending"])]
         return out
+
+
+def scores_table(results: list[Result]) -> pd.DataFrame:
+    """The scores CSV of ``kaohe score`` and ``kaohe run``: :data:`SCORE_HEADER`, then the columns of
+    :data:`SCORE_EXTRAS` that any of the run's rubrics has, one row per unit scored."""
+    has = {c for r in results for c in r.score_extras}
+    columns = SCORE_HEADER + [c for c in SCORE_EXTRAS if c in has]
+    if not results:
+        return pd.DataFrame(columns=columns)
+    return pd.concat([r.table() for r in results], ignore_index=True)[columns]
 
 
 def excellent_label(excellent: bool, pending: bool) -> str:

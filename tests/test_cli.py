@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kaohe.cli import main
+from kaohe.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params" / "hengnan-2020.yaml"
@@ -223,6 +224,67 @@ class TestScore:
         rc, _, err = run(capsys, "score", "--rubric", TOWNSHIP, "--roster", roster, "--evidence", ledger,
                          "--out", tmp_path)
         assert rc == 2 and "无法写出" in err and "Traceback" not in err
+
+
+class TestScoresCsvFlags:
+    """After the seven fixed columns the CSV appends what the rubric has, so that a unit barred from the ranking
+    or the awards does not read as any other: hand-worked in tests/test_hengyang.py and tests/test_yiyang.py from
+    the bundled samples."""
+
+    def test_hengyang_appends_ineligible_and_the_module_totals(self, capsys, tmp_path):
+        """衡阳: 示例县02 415.5 of 500 → 83.1, 12345 88 < 90 → 取消评优资格; 示例局02 leaves out 2 modules: 350 of 400 →
+        87.5; 示例城区 6 × 85 = 510 of 600 → 85, 12345 85 < 90."""
+        out = tmp_path / "s.csv"
+        rc, _, _ = run(capsys, "score", "--params", ROOT / "params" / "hengyang-2018.yaml", "--out", out)
+        assert rc == 0
+        assert out.read_text(encoding="utf-8").splitlines()[0] == HEADER + ",ineligible,subtotal,subtotal_max"
+        rows = read_scores(out)
+        got = {u: (r["total"], r["rank"], r["ineligible"], r["subtotal"], r["subtotal_max"]) for u, r in rows.items()}
+        assert got == {"示例县01": ("92.4", "1", "false", "462", "500"), "示例县02": ("83.1", "2", "true", "415.5", "500"),
+                       "示例县03": ("76", "3", "true", "380", "500"), "示例园区": ("95", "1", "false", "570", "600"),
+                       "示例局01": ("90.17", "2", "false", "541", "600"), "示例局02": ("87.5", "3", "false", "350", "400"),
+                       "示例城区": ("85", "4", "true", "510", "600")}
+
+    def test_yiyang_appends_disqualified(self, capsys, tmp_path):
+        """益阳: 示例区县04 4 × 2 × 0.5 = 1 → 99 but 虚报、瞒报 → 取消年度评价资格: no rank, not listed, disqualified."""
+        out = tmp_path / "s.csv"
+        rc, _, _ = run(capsys, "score", "--params", ROOT / "params" / "yiyang-2020.yaml", "--out", out)
+        assert rc == 0
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == HEADER + ",disqualified"
+        assert lines[-1] == "示例区县04,区县(市),99,,,false,false,true"
+        assert "示例区县02,区县(市),92.5,,6,false,false,false" in lines
+
+    def test_a_rubric_without_flags_or_part_totals_keeps_the_seven_columns(self, capsys, tmp_path):
+        for name in ("hengnan-2020.yaml", "langxi-2019.yaml"):
+            out = tmp_path / name.replace(".yaml", ".csv")
+            assert run(capsys, "score", "--params", ROOT / "params" / name, "--out", out)[0] == 0
+            assert out.read_text(encoding="utf-8").splitlines()[0] == HEADER
+
+    def test_kaohe_run_writes_the_same_columns(self):
+        from kaohe.assessment import assess
+        from kaohe.runner import scores_frame
+
+        frame = scores_frame(assess(ROOT / "params" / "hengyang-2018.yaml"))
+        assert ",".join(frame.columns) == HEADER + ",ineligible,subtotal,subtotal_max"
+        assert frame.set_index("unit").loc["示例县02", ["ineligible", "subtotal", "subtotal_max"]].tolist() == [
+            "true", "415.5", "500"]
+
+    def test_rubrics_of_one_run_share_the_columns_any_of_them_has(self):
+        """A unit whose rubric has no such thing gets the plain value (not disqualified: false); a column no rubric
+        of the run has is left out, and a run that scored no unit still has the header."""
+        from kaohe.config import Run
+        from kaohe.scoring import score, scores_table
+
+        run_ = Run(ROOT / "params" / "yiyang-2020.yaml")
+        yiyang = score(run_.rubrics[0], *run_.load_inputs())
+        hengnan = score(load_rubric(TOWNSHIP), ROOT / "data" / "sample" / "衡南2020-示例数据-单位名单.csv",
+                        ROOT / "data" / "sample" / "衡南2020-示例数据-台账.csv")
+        table = scores_table([hengnan, yiyang]).set_index("unit")
+        assert list(table.columns) == [*HEADER.split(",")[1:], "disqualified"]
+        assert table.loc["示例镇13", ["total", "disqualified"]].tolist() == ["70", "false"]
+        assert table.loc["示例区县04", "disqualified"] == "true"
+        assert list(scores_table([]).columns) == HEADER.split(",")
 
 
 class TestValidate:
