@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,13 @@ class RunConfig(BaseModel):
     as_of: str | None = None
     #: Award quotas the document leaves open (益阳's 激励名单 "综合排名靠前"), by rubric id.
     quotas: dict[str, Annotated[int, Field(ge=0)]] = {}
+    #: The 通报 (scores.docx) as issued: who sends it, to whom, on what day; a bracketed blank where absent.
+    issuer: str | None = Field(default=None, min_length=1, description="通报的发文机关署名（落款），不写则留空白〔发文机关〕待填",
+                               examples=["衡南县政务公开政务服务领导小组办公室"])
+    recipients: str | None = Field(default=None, min_length=1, description="通报的主送机关，照公文写法，不写则留空白〔主送机关〕待填",
+                                   examples=["各乡镇人民政府、街道办事处，县直各单位"])
+    issue_date: date | None = Field(default=None, description="通报的成文日期，YYYY-MM-DD，不写则留空白〔成文日期〕待填",
+                                    examples=["2021-01-15"])
 
 
 class Run:
