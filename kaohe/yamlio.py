@@ -93,6 +93,8 @@ def parse_yaml(text: str, name: str) -> tuple[object, dict[Loc, int]]:
             problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), n.value, "unsafe_yaml",
                                     f"不允许的 YAML 标签 {n.tag}（只接受普通数据）：{getattr(exc, 'problem', exc)}"))
             return None
+        except ValueError:  # 2021-02-30 has a date's form but is none: left as text, the model refuses it at its line
+            return n.value
         why = control_characters(value) if isinstance(value, str) else None
         if why:  # a title or clause written with a YAML escape ("\v") would fail scores.xlsx/docx at the end of a run
             problems.append(Problem(name, n.start_mark.line + 1, dotted(loc), value, "control_character", why))
