@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from datetime import date, datetime
+from itertools import combinations
 
 from .assessment import Assessment
 from .files import FIXED_TIME, fixed_zip
@@ -33,6 +34,8 @@ BLANK_ISSUER, BLANK_RECIPIENTS, BLANK_DATE = "〔发文机关〕", "〔主送机
 #: 三号 (16 pt) body; 22 lines in the 225 mm 版心 (GB/T 9704 5.2.2); 二号 title; the attachment tables in 五号.
 BODY_PT, LINE_PT, TITLE_PT, TABLE_PT = 16, 28.95, 22, 10.5
 NUMERALS = "一二三四五六七八九十"
+#: Characters of the 二号 title on one line of the 156 mm 版心 (20.1), less a little for proportional digits.
+TITLE_ROOM = 19.5
 #: Table columns that hold numbers, right-aligned.
 NUMBER_COLUMNS = ("排名", "模块合计", "适用满分", "得分")
 
@@ -69,6 +72,31 @@ def _width(text: str) -> float:
 def _book_title(title: str) -> str:
     """《title》, a book title inside it marked 〈〉 (关于印发〈…实施方案〉的函)."""
     return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
+
+
+def title_lines(title: str, room: float = TITLE_ROOM) -> str:
+    """``title`` broken into the fewest lines of at most ``room`` characters (二号 in the 156 mm 版心), at word
+    boundaries the title itself shows (a space, around brackets, after 关于/年/工作, before 结果), the lines as even
+    as possible; as it is when no such breaks fit (Word then wraps it). GB/T 9704 7.3.2: a title is broken so that
+    each line keeps its words whole."""
+    if _width(title) <= room:
+        return title
+    ends = ("关于", "年度", "工作", "考核", "考评")
+    cuts = [i for i in range(1, len(title))
+            if title[i] in " （(" or title[i - 1] in "）)" or title[:i].endswith(ends)
+            or (title[i - 1] == "年" and title[i - 2:i - 1].isdigit() and title[i] != "度") or title[i:] in ("结果的通报", "结果")]
+    best = None
+    for n in range(1, 4):
+        for chosen in combinations(cuts, n):
+            lines = [title[a:b].strip() for a, b in zip((0, *chosen), (*chosen, len(title)))]
+            # a space is the surest boundary, then a bracket, then a word; among equals the evener lines
+            key = (sum(0 if title[i] == " " else 1 if title[i] in "（(" or title[i - 1] in "）)" else 2 for i in chosen),
+                   max(_width(line) for line in lines))
+            if all(lines) and key[1] <= room and (best is None or key < best[0]):
+                best = (key, lines)
+        if best:
+            return "\n".join(best[1])
+    return title
 
 
 def _result_title(title: str) -> str:
@@ -242,7 +270,7 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
     results = list(a.results.values())
     titles = [_result_title(r.rubric.title) for r in results]
     run_title = f"关于{config.title}结果的通报"
-    para(run_title, "公文标题")
+    para(title_lines(run_title), "公文标题")
     para(f"{config.recipients or BLANK_RECIPIENTS}：", "主送机关")
 
     periods = {_period(r) for r in results}
@@ -276,7 +304,7 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
 
     for i, (r, title) in enumerate(zip(results, titles)):
         para(f"附件{i + 1}" if many else "附件", "附件标识", page_break_before=True)
-        para(title.replace(" ", "\n"), "附件标题")  # 衡南: …工作考核 / 乡镇（街道）考核结果, a line each
+        para(title_lines(title), "附件标题")
         _table(doc, r)
         for _, d in r.decisions.iterrows():
             if d["units"]:

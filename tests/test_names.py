@@ -364,8 +364,8 @@ def test_a_run_title_over_255_characters_is_whole_in_the_document_and_cut_in_its
     assert cli.main(["run", str(params), "--out-dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
     folder = tmp_path / "out" / "corpus" / "2020"
     doc = docx.Document(folder / "scores.docx")
-    assert doc.paragraphs[0].text == f"{title}结果通报"
-    assert doc.core_properties.title == f"{title}结果通报"[:254] + "…"
+    assert doc.paragraphs[0].text == f"关于{title}结果的通报"
+    assert doc.core_properties.title == f"关于{title}结果的通报"[:254] + "…"
     assert len(doc.core_properties.title) == 255
     assert f"<title>{title}：汇总</title>" in (folder / "summary.html").read_text(encoding="utf-8")
 

@@ -21,7 +21,7 @@ from kaohe import fonts
 from kaohe.assessment import assess
 from kaohe.errors import RubricError
 from kaohe.printing import check_pdf
-from kaohe.word import scores_docx
+from kaohe.word import scores_docx, title_lines
 
 PARAMS = ROOT / "params" / "hengnan-2020.yaml"
 TITLE = "关于衡南县2020年政务公开政务服务工作考核（示例数据）结果的通报"
@@ -59,7 +59,7 @@ class TestTheDocument:
         doc = read(scores_docx(sample, "ab" * 32))
         parts = [(p.style.name, p.text) for p in doc.paragraphs]
         assert parts == [
-            ("公文标题", TITLE), ("主送机关", RECIPIENTS), ("Normal", OPENING),
+            ("公文标题", "关于衡南县2020年政务公开政务服务工作\n考核（示例数据）结果的通报"), ("主送机关", RECIPIENTS), ("Normal", OPENING),
             ("一级标题", "一、乡镇（街道）考核结果"), ("Normal", TOWNS),
             ("一级标题", "二、县直部门考核结果"), ("Normal", DEPARTMENTS), ("Normal", "特此通报。"),
             ("Normal", f"附件：1.{TOWNS_TITLE}"), ("Normal", f"2.{DEPARTMENTS_TITLE}"),
@@ -94,6 +94,15 @@ class TestTheDocument:
         assert all(a == [R, L, R, C, C, L] for a in aligned[1:])
         trs = [row._tr for row in towns.rows]
         assert all(tr.trPr.xpath("./w:cantSplit") for tr in trs) and trs[0].trPr.xpath("./w:tblHeader")
+
+    def test_a_long_title_is_broken_at_its_words_into_even_lines(self):
+        """二号 on the 156 mm 版心 holds 20 characters a line (digits half): a title longer than that breaks at a
+        space first, then around brackets, then after words such as 工作, into the fewest and evenest lines."""
+        assert title_lines("关于郎溪县2019年政务公开（政府网站及政务新媒体）工作考评（示例数据）结果的通报") == (
+            "关于郎溪县2019年政务公开\n（政府网站及政务新媒体）\n工作考评（示例数据）结果的通报")
+        assert title_lines(TOWNS_TITLE) == "衡南县2020年政务公开政务服务工作考核\n乡镇（街道）考核结果"
+        assert title_lines("关于衡南县考核结果的通报") == "关于衡南县考核结果的通报"  # one line
+        assert title_lines("测" * 100) == "测" * 100  # no boundary to break at: Word wraps it
 
     def test_each_attachment_starts_a_page_and_keeps_with_its_table(self, sample):
         doc = read(scores_docx(sample))
