@@ -350,10 +350,11 @@ def _table(doc, r: Result) -> None:
     # a character, 0.38 cm of cell margins), and the rest for 说明
     given = {"排名": 1.5, "模块合计": 2.0, "适用满分": 2.0, "得分": 1.5, "等次": 1.6,
              "单位": min(5.5, max(2.6, 0.37 * max(len(u) for u in r.units["unit"]) + 0.4)),
-             award: max(1.6, 0.37 * len(award or "") + 0.4)}
-    widths = [Cm(given[h]) if h in given else None for h in header]
-    if widths[-1] is None:
-        widths[-1] = Cm(15.6 - sum(w.cm for w in widths if w is not None))
+             award: min(2.7, max(1.6, 0.37 * len(award or "") + 0.4))}  # a long name wraps in its head
+    fixed = [given[h] for h in header if h != "说明"]
+    room = 15.6 - (4.0 if "说明" in header else 0)  # 说明 keeps 4 cm; the others narrow together when they need more
+    fixed = [w * min(1, room / sum(fixed)) for w in fixed]
+    widths = [Cm(w) for w in fixed] + ([Cm(15.6 - sum(fixed))] if "说明" in header else [])
     for column, width in zip(table.columns, widths):
         column.width = width  # the table grid, which LibreOffice and WPS follow; cells carry it for Word
     aligned = ["center"] * len(header)

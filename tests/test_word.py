@@ -224,3 +224,16 @@ def test_the_document_opens_as_a_gongwen_in_libreoffice(tmp_path, sample):
     subprocess.run([tools["pdftoppm"], "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
                    check=True, capture_output=True)
     assert next(tmp_path.glob("page*.png")).stat().st_size > 10_000  # a drawn page, not a blank one
+
+
+@pytest.mark.parametrize("params", sorted((ROOT / "examples").glob("*/params.yaml")), ids=lambda p: p.parent.name)
+def test_every_table_fits_the_text_width_and_leaves_room_for_why(params):
+    """The examples' tables (up to 8 columns, a 13-character award name, unit names of 10 characters) stay within
+    the 15.6 cm 版心 and keep 4 cm for 说明; the params files give no 通报 fields, so the blanks stand."""
+    doc = read(scores_docx(assess(params)))
+    for table in doc.tables:
+        widths = [c.width.cm for c in table.columns]
+        assert all(w > 0.9 for w in widths) and sum(widths) <= 15.6 + 0.01
+        if table.rows[0].cells[-1].text == "说明":
+            assert widths[-1] >= 4.0 - 0.01
+    assert [p.text for p in doc.paragraphs if p.style.name == "落款"] == ["〔发文机关〕", "〔成文日期〕"]
