@@ -206,8 +206,8 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
     section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Cm(3.7), Cm(3.5), Cm(2.8), Cm(2.6)
     section.footer_distance = Cm(2.2)  # the page number's dash 7 mm under the 版心
 
-    def font(element, name: str, size: float, bold: bool = False) -> None:
-        """Set one face for every script (no theme fonts, which would win), the size, weight and black."""
+    def font(element, name: str, size: float) -> None:
+        """Set one face for every script (no theme fonts, which would win), the size, regular weight and black."""
         rpr = element.get_or_add_rPr()
         for old in rpr.findall(qn("w:rFonts")):
             rpr.remove(old)
@@ -215,13 +215,11 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
         for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
             fonts.set(qn(script), name)
         rpr.insert(0, fonts)
-        for tag, value in (("w:b", None if bold else "0"), ("w:color", "000000"), ("w:sz", str(round(size * 2))),
-                           ("w:szCs", str(round(size * 2)))):
+        for tag, value in (("w:b", "0"), ("w:color", "000000"), ("w:sz", str(round(size * 2))), ("w:szCs", str(round(size * 2)))):
             for old in rpr.findall(qn(tag)):
                 rpr.remove(old)
             child = OxmlElement(tag)
-            if value is not None:
-                child.set(qn("w:val"), value)
+            child.set(qn("w:val"), value)
             rpr.append(child)
 
     def style(name: str, face: str, size: float, *, line: float | None = LINE_PT, indent: float = 0,
@@ -273,16 +271,16 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
     para(title_lines(run_title), "公文标题")
     para(f"{config.recipients or BLANK_RECIPIENTS}：", "主送机关")
 
-    periods = {_period(r) for r in results}
+    one_period = len({_period(r) for r in results}) == 1  # else each rubric's section names its own
+    period = f"，考核期为{_period(results[0])}" if one_period else ""
     until = f"，计分截至{chinese_date(a.as_of)}" if a.as_of else ""
-    period = f"，考核期为{periods.pop()}{until}" if len(periods) == 1 else until
     units = sum(len(r.units) for r in results)
-    para(f"根据{_basis(a)}，对{units}个单位开展了{config.title}{period}。现将考核结果通报如下。")
+    para(f"根据{_basis(a)}，对{units}个单位开展了{config.title}{period}{until}。现将考核结果通报如下。")
     many = len(results) > 1
     for i, (r, short) in enumerate(zip(results, _short_titles(titles) if many else titles)):
         if many:
             para(f"{NUMERALS[i] if i < len(NUMERALS) else i + 1}、{short}", "一级标题")
-        own = f"考核期为{_period(r)}，" if not period.startswith("，考核期") else ""
+        own = "" if one_period else f"考核期为{_period(r)}，"
         see = f"各单位得分、排名{'和等次' if r.rubric.grades else ''}见附件{i + 1 if many else ''}。"
         para(own + "".join(result_sentences(r)) + see)
     para("特此通报。")
