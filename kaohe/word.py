@@ -36,6 +36,10 @@ BODY_PT, LINE_PT, TITLE_PT, TABLE_PT = 16, 28.95, 22, 10.5
 NUMERALS = "一二三四五六七八九十"
 #: Characters of the 二号 title on one line of the 156 mm 版心 (20.1), less a little for proportional digits.
 TITLE_ROOM = 19.5
+#: The document's paragraph styles (names in Chinese, ids in ASCII).
+STYLE_IDS = {"公文标题": "GongwenTitle", "主送机关": "Recipients", "一级标题": "GongwenHeading1", "落款": "Signature",
+             "附件标识": "AttachmentLabel", "附件标题": "AttachmentTitle", "表格文字": "TableText", "附注": "Note",
+             "页码": "PageNumber"}
 #: Table columns that hold numbers, right-aligned.
 NUMBER_COLUMNS = ("排名", "模块合计", "适用满分", "得分")
 
@@ -226,6 +230,7 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
               align=None, keep: bool = False, before: float = 0, after: float = 0, outline: int | None = None):
         s = doc.styles[name] if name == "Normal" else doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         if name != "Normal":
+            s.style_id = STYLE_IDS[name]  # ASCII ids, as older Word and WPS expect; the names show in their menus
             s.base_style = doc.styles["Normal"]
             s.quick_style = True
         font(s.element, face, size)
