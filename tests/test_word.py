@@ -146,6 +146,10 @@ class TestTheDocument:
         assert parts[1] == ("主送机关", "〔主送机关〕：")
         assert [t for s, t in parts if s == "落款"] == ["〔发文机关〕", "〔成文日期〕"]
 
+    def test_a_quarterly_bulletin_says_when_scoring_stopped(self):
+        doc = read(scores_docx(assess(PARAMS, as_of="2020-06-30")))
+        assert doc.paragraphs[2].text == OPENING.replace("2020年12月31日。", "2020年12月31日，计分截至2020年6月30日。")
+
     def test_a_bad_issue_date_is_refused_where_it_is(self, tmp_path):
         """2021-02-30 has a date's form: YAML's own date reading failed with a traceback before the model saw it."""
         text = PARAMS.read_text(encoding="utf-8").replace("issue_date: 2021-01-15", "issue_date: 2021-02-30")
