@@ -378,8 +378,9 @@ def cmd_rubric_lint(args) -> int:
     for f in found:
         print(f)
     warnings = sum(f.severity == "警告" for f in found)
-    print(f"{r.ref}：{warnings} 个警告，{len(found) - warnings} 个提示。", file=sys.stderr)
-    return 1 if (args.strict and warnings) else 0
+    errors = sum(f.severity == "错误" for f in found)
+    print(f"{r.ref}：{errors} 个错误，{warnings} 个警告，{len(found) - warnings - errors} 个提示。", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
 
 
 def cmd_rubric_check(args) -> int:

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from .composite import weight_findings
 from .numbers import fmt
-from .rubric import Rubric
+from .rubric import Rubric, with_changes
 
 
 @dataclass(frozen=True)
 class Finding:
-    severity: str  # 警告 (the document is inconsistent) or 提示 (a reading was needed)
+    severity: str  # 错误 (refused), 警告 (the document is inconsistent) or 提示 (a reading was needed)
     where: str
     message: str
 
@@ -67,7 +67,41 @@ def lint(rubric: Rubric) -> list[Finding]:
                 if hit:
                     out.append(Finding("警告", r.id, f"「{r.text}」与一票否决条款「{v.text}」都涉及{'、'.join(hit)}级通报批评，"
                                                      "同一通报应记在哪条规则需由记录人确定"))
+    return out + alternative_findings(rubric)
+
+
+def alternative_findings(rubric: Rubric) -> list[Finding]:
+    """Alternatives a robustness analysis cannot use: one that does not apply, changes a verbatim text (the
+    document's words are not a reading) or changes nothing; and a quoted clause that is no text of the rubric."""
+    out: list[Finding] = []
+    texts = [_bare(t) for t in _texts(rubric)]
+    for rd in rubric.readings:
+        for i, alt in enumerate(rd.alternatives, 1):
+            where = f"读法 {rd.id} 的第 {i} 种另一读法「{alt.label}」"
+            verbatim = [f"{c.id}.{f}" for c in alt.changes for f in c.set if f == "text" or f.endswith("_text")]
+            if verbatim:
+                out.append(Finding("错误", where, f"更改了逐字照录的原文（{'、'.join(verbatim)}）：另一种读法只能改计分方式，不能改原文"))
+                continue
+            try:
+                changed = with_changes(rubric, alt.changes)
+            except ValueError as exc:
+                out.append(Finding("错误", where, f"无法应用：{str(exc).splitlines()[0]}"))
+                continue
+            if changed.model_dump(exclude={"readings"}) == rubric.model_dump(exclude={"readings"}):
+                out.append(Finding("错误", where, "没有改变任何计分内容：各项更改的值与细则现有的值相同"))
+            if not any(_bare(alt.clause) in t for t in texts):
+                out.append(Finding("警告", where, f"所引条款「{alt.clause}」不在细则任何一条原文（text）中"))
     return out
+
+
+def _texts(rubric: Rubric) -> list[str]:
+    out = [r.text for r in rubric.rules.values()] + [n.text for n in rubric.nodes if n.text]
+    out += [x.text for x in (rubric.grades, rubric.awards.excellent) if x is not None]
+    return out + ([rubric.points_text] if rubric.points_text else [])
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _nearest_points(rubric: Rubric, node, points) -> Decimal | None:

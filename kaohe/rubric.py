@@ -184,6 +184,25 @@ class NotApplicable(_Model):
                 "exclude": "不适用的部分不列入得分，也不列入满分"}[self.rescale]
 
 
+class Change(_Model):
+    """Fields set on one part of a rubric by id: a draft's ``changes`` and a reading's alternative use the same form."""
+
+    model_config = _named("一项更改", "设置一个指标、规则或读法（或 grades、awards.excellent、veto）的若干字段")
+    id: str = Field(min_length=1, description="要更改的指标、规则或读法的编号，或 grades、awards.excellent、veto",
+                    examples=["5.1"])
+    set: dict[str, object] = Field(min_length=1, description="字段: 新值", examples=[{"rounding": "proportional"}])
+
+
+class Alternative(_Model):
+    """Another defensible reading of the same clause, as the rubric changes it makes (``kaohe robustness``)."""
+
+    model_config = _named("另一种读法", "同一条款另一种说得通的理解，写成对细则的更改；kaohe robustness 在各种读法组合下重新计分")
+    label: str = Field(min_length=1, description="简短名称", examples=["按比例折算"])
+    reason: str = Field(min_length=1, description="为什么这样读也说得通（依据原文）")
+    clause: str = Field(min_length=1, description="所涉条款，照录原文", examples=["接通率低于 98%，每下降 1 个百分点，扣 0.5 分"])
+    changes: list[Change] = Field(min_length=1, description="这种读法对细则的更改（与草案的 changes 写法相同）")
+
+
 class Reading(_Model):
     """One entry of the assumptions log: a clause that can be read two ways, and the reading taken."""
 
@@ -196,6 +215,9 @@ class Reading(_Model):
     touches: list[str] = Field(min_length=1, examples=[["5.1", "kind:rate_shortfall"]],
                                description="影响到的规则或指标编号、kind:<计分方式>、measurement、capped 或 all；"
                                            "单位报告只在用到时列出此读法")
+    #: Other defensible readings of the clause; the one above is the one scored (kaohe robustness tries the others).
+    alternatives: list[Alternative] = Field(default=[], description="其他说得通的读法（每种写成对细则的更改）；"
+                                                                   "kaohe robustness 在各种组合下重新计分")
 
 
 #: Keywords a reading's ``touches`` may use besides rule and node ids and ``kind:<kind>``.
@@ -733,12 +755,6 @@ def load_model(model: type[BaseModel], path: Path):
         raise RubricError([_problem(str(path), data, where, err, model) for err in exc.errors()]) from None
 
 
-class _Change(_Model):
-    model_config = _named("草案的一项更改", "设置基础版本中一个指标、规则或读法的若干字段")
-    id: str = Field(min_length=1, description="要更改的指标、规则或读法的编号")
-    set: dict[str, object] = Field(min_length=1, description="字段: 新值")
-
-
 class _Overlay(_Model):
     model_config = ConfigDict(extra="allow", frozen=True, title="草案")  # the other keys override the base's
 
@@ -746,7 +762,7 @@ class _Overlay(_Model):
     id: str
     version: int
     based_on: str = Field(pattern=REF.pattern)
-    changes: list[_Change] = []
+    changes: list[Change] = []
 
 
 #: What a version says about itself, never inherited from the version it is based on.
@@ -787,7 +803,7 @@ def _raw(path: Path, seen: tuple[Path, ...]) -> tuple[object, Where]:
         if key not in ("based_on", "changes"):
             merged[key] = data[key]
             _relocate(merged_where, where, (key,), (key,))
-    targets = _by_id(merged)
+    targets = change_targets(merged)
     done: dict[tuple[str, str], int] = {}
     for i, change in enumerate(overlay.changes):
         found = targets.get(change.id, [])
@@ -835,6 +851,46 @@ def _by_id(data: dict) -> dict[str, list[tuple[tuple, dict]]]:
     walk(data.get("indicators"), ("indicators",))
     walk(data.get("readings"), ("readings",))
     return out
+
+
+#: Parts a change may name besides node, rule and reading ids.
+CHANGE_TARGETS = ("grades", "awards.excellent", "veto")
+
+
+def change_targets(data: dict) -> dict[str, list[tuple[tuple, dict]]]:
+    """What a change's id may name in raw rubric data: every node, rule and reading, and the grades, the award
+    and the veto (:data:`CHANGE_TARGETS`), with their locations."""
+    out = _by_id(data)
+    for name in CHANGE_TARGETS:
+        loc, part = tuple(name.split(".")), data
+        for key in loc:
+            part = part.get(key) if isinstance(part, dict) else None
+        if isinstance(part, dict):
+            out[name].append((loc, part))
+    return out
+
+
+def change_problems(data: dict, changes: list[Change]) -> list[str]:
+    """Why ``changes`` cannot be applied to ``data`` (unknown or ambiguous ids, fields a change may not set)."""
+    targets, out = change_targets(data), []
+    for change in changes:
+        found = targets.get(change.id, [])
+        if len(found) != 1:
+            out.append(f"{'没有' if not found else '有多个'}编号为 {change.id} 的节点、规则或读法")
+        out += [f"{change.id}：不能更改 {f}" for f in change.set if f in ("id", "children", "rules")]
+    return out
+
+
+def with_changes(rubric: Rubric, changes: list[Change]) -> Rubric:
+    """A copy of ``rubric`` with ``changes`` applied, validated again (raises ValueError when it does not apply)."""
+    data = rubric.model_dump()
+    problems = change_problems(data, changes)
+    if problems:
+        raise ValueError("；".join(problems))
+    targets = change_targets(data)
+    for change in changes:
+        targets[change.id][0][1].update(copy.deepcopy(change.set))
+    return Rubric.model_validate(data)
 
 
 _MESSAGES = {  # the missing, unknown field and unknown kind messages are built by _teach
