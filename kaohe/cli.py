@@ -99,6 +99,15 @@ def _parser() -> argparse.ArgumentParser:
     notebooks(cp)
     cp.set_defaults(func=cmd_compare)
 
+    rb = sub.add_parser("robustness", help="读法稳健性：在细则各处读法的每种组合下重新计分，看哪些单位的等次、名次、评优取决于读法")
+    rb.add_argument("params", metavar="PARAMS.yaml", help="运行配置（params/*.yaml），给出单位名单、台账和评优名额")
+    rb.add_argument("--as-of", metavar="YYYY-MM-DD", help="只计该日（含）以前的记录；结果写入单独的文件夹")
+    rb.add_argument("--limit", type=int, default=4096, metavar="N", help="组合数不超过 N 时逐一计分，否则抽样（默认 4096）")
+    rb.add_argument("--sample", type=int, default=1000, metavar="N", help="抽样时的组合数（默认 1000）")
+    rb.add_argument("--seed", type=int, default=2020, help="抽样的随机种子（默认 2020）；同一种子得到同样的组合")
+    notebooks(rb)
+    rb.set_defaults(func=cmd_robustness)
+
     tp = sub.add_parser("template", help="生成台账模板（Excel）：单位和规则下拉列表、日期与数值校验、规则原文与填写说明")
     tp.add_argument("rubric", metavar="ID_OR_PATH", help="细则编号（如 hengnan-2020-township）或 YAML 文件")
     tp.add_argument("--roster", required=True, metavar="FILE", help="单位名单（CSV 或 XLSX）：单位, 类别")
@@ -301,6 +310,21 @@ def cmd_compare(args) -> int:
               f"{fmt(m['total_b']) if m['total_b'] is not None else '—'}；{m['reason']}", file=sys.stderr)
     if out.error:
         print(f"比较报告生成失败：{out.error}（见 {out.folder / 'compare.failed.ipynb'}）；CSV 已写出。", file=sys.stderr)
+        return 1
+    print(out.html)
+    return 0
+
+
+def cmd_robustness(args) -> int:
+    from .robustness import write  # papermill and nbconvert load slowly
+
+    if args.timeout < 1 or args.limit < 1 or args.sample < 1:
+        raise KaoheError("--timeout、--limit 和 --sample 必须是正整数")
+    out = write(args.params, args.as_of, limit=args.limit, sample=args.sample, seed=args.seed,
+                show_code=args.show_code, out_dir=args.out_dir, timeout=args.timeout)
+    print(out.study.conclusion(), file=sys.stderr)
+    if out.error:
+        print(f"稳健性报告生成失败：{out.error}（见 {out.folder / 'robustness.failed.ipynb'}）；CSV 已写出。", file=sys.stderr)
         return 1
     print(out.html)
     return 0
