@@ -21,7 +21,7 @@ from .scoring import Result, parse_as_of, score_checked
 from .validate import check, missing_periods
 
 #: Bumped when the pickled layout changes, so a notebook never reads a stale cache from another version.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 
 @dataclass
@@ -37,6 +37,8 @@ class Assessment:
     quarters: dict[str, list[tuple[date, Result]]] = field(default_factory=dict)
     #: Every input file with its sha256, hashed once when scored (``provenance.input_files``).
     inputs: list[dict] = field(default_factory=list)
+    #: unit -> how its grade, veto or award changes under a declared alternative reading (robustness.dependence)
+    depends: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def units(self) -> list[str]:
@@ -152,7 +154,10 @@ def assess(params: str | Path, as_of: str | date | None = None, replace: dict | 
         results[rubric.id] = result
         quarters[rubric.id] = [(d, _totals(result if d == (when or rubric.period.end) else
                                            score_checked(rubric, roster, evidence, d))) for d in quarter_ends(rubric, when)]
-    return Assessment(run, roster, evidence, when, results, quarters, input_files(run))
+    from .robustness import dependence  # it scores rubric copies with scoring, as this module does
+
+    return Assessment(run, roster, evidence, when, results, quarters, input_files(run),
+                      dependence(results, roster, evidence, when))
 
 
 def _totals(r: Result) -> Result:

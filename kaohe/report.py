@@ -356,7 +356,12 @@ def readings_for(a: Assessment, unit: str) -> list[tuple[str, str, str]]:
 
 
 def unit_readings(a: Assessment, unit: str) -> Fragment:
-    return table(["读法", "原文或问题", "本次采用的读法"], readings_for(a, unit), "kaohe-readings")
+    shown = table(["读法", "原文或问题", "本次采用的读法"], readings_for(a, unit), "kaohe-readings")
+    depends = getattr(a, "depends", {}).get(unit)  # a cache pickled before robustness has no such field
+    if not depends:
+        return shown
+    return join([tag("p", "本单位的结果取决于读法：换用细则列出的另一种说得通的读法时，" + "；".join(depends) + "。",
+                     "kaohe-depends"), shown])
 
 
 def unit_quarters(a: Assessment, unit: str) -> Fragment:
@@ -403,9 +408,18 @@ def ranking(a: Assessment, result: Result, published: list[str] | None = None) -
     files = _files(a)
     linked = set(a.units if published is None else published)
     bulletin = result.bulletin()
-    rows = [[link(f"units/{files[v]}.html", v) if (i == 1 and v in linked) else v for i, v in enumerate(values)]
-            for values in bulletin.itertuples(index=False)]
-    return table(list(bulletin.columns), rows, "kaohe-ranking", {0: "num", 3: "num", 4: "num"})
+    depends = getattr(a, "depends", {})
+    rows = [[_marked(link(f"units/{files[v]}.html", v) if v in linked else v, v in depends) if i == 1 else v
+             for i, v in enumerate(values)] for values in bulletin.itertuples(index=False)]
+    ranked = table(list(bulletin.columns), rows, "kaohe-ranking", {0: "num", 3: "num", 4: "num"})
+    if not any(u in depends for u in bulletin["单位"]):
+        return ranked
+    return join([ranked, tag("p", "※ 该单位的等次、一票否决或评优结果取决于读法：换用细则列出的另一种读法时会改变"
+                                  "（见其单位报告的“读法”部分；全部组合见 kaohe robustness）。", "kaohe-note")])
+
+
+def _marked(name, mark: bool):
+    return Markup("{}※").format(name) if mark else name
 
 
 def excellent(a: Assessment, result: Result) -> Fragment:
