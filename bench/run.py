@@ -51,6 +51,34 @@ def time_score(n_units: int, rows: int) -> float:
     return time.perf_counter() - start
 
 
+def time_robustness(n_units: int, readings: int, rows_per_unit: int = 8) -> dict:
+    """``kaohe robustness`` without its notebook: ``n_units`` townships under 2**``readings`` combinations; and
+    what a normal run pays for marking the units that depend on a reading (the bundled rubric's alternatives,
+    each alone), against score() of the same units."""
+    from kaohe.robustness import analyse, dependence
+    from kaohe.scoring import score_checked
+
+    from .synth import RUBRIC, findings, with_readings
+
+    roster, evidence = findings(n_units, rows_per_unit)
+    rubric = with_readings(readings)
+    start = time.perf_counter()
+    r = analyse(rubric, roster, evidence)
+    r.flips(), r.influence(), r.unit_frame()
+    seconds = time.perf_counter() - start
+    from kaohe.rubric import load_rubric
+
+    bundled = load_rubric(RUBRIC)
+    start = time.perf_counter()
+    result = score_checked(bundled, roster, evidence, None)
+    scored = time.perf_counter() - start
+    start = time.perf_counter()
+    dependence({RUBRIC: result}, roster, evidence, None)
+    return {"units": n_units, "combinations": len(r.combos), "seconds": round(seconds, 1),
+            "unit_scorings": r.scored, "without_reuse": len(r.combos) * n_units,
+            "run_score_seconds": round(scored, 3), "run_dependence_seconds": round(time.perf_counter() - start, 3)}
+
+
 class PeakMemory:
     """Peak memory of a process and all its descendants, sampled every ``interval`` seconds, as the sum of
     their proportional set sizes (PSS: a page shared by n processes counts 1/n in each). Report kernels are
@@ -129,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--score-units", type=int, default=2000)
     p.add_argument("--skip-score", action="store_true")
     p.add_argument("--skip-run", action="store_true")
+    p.add_argument("--robust-units", type=int, default=2000, help="kaohe robustness 的单位数（默认 2000）")
+    p.add_argument("--robust-readings", type=int, default=10, help="基准读法数，组合数为 2 的该次方（默认 10，即 1024 种）")
+    p.add_argument("--skip-robustness", action="store_true")
     p.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     args = p.parse_args(argv)
 
@@ -137,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                                  "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
                                  "date": time.strftime("%Y-%m-%d")}, "score": [], "run": []}
+    if not args.skip_robustness:
+        row = results["robustness"] = time_robustness(args.robust_units, args.robust_readings)
+        print(f"kaohe robustness：{row['units']} 个单位 × {row['combinations']} 种读法组合  {row['seconds']:.1f} 秒"
+              f"（计分 {row['unit_scorings']:,} 个单位次，逐组合全算需 {row['without_reuse']:,}）；kaohe run 中标出取决于读法的单位"
+              f" {row['run_dependence_seconds']:.2f} 秒（score() {row['run_score_seconds']:.2f} 秒）", flush=True)
     if not args.skip_score:
         for rows in (int(x) for x in args.score_rows.split(",")):
             seconds = time_score(args.score_units, rows)

@@ -84,3 +84,31 @@ def write_run(folder: Path, n_units: int, rows_per_unit: int = 8, seed: int = 20
     params.write_text(f"name: bench-{n_units}\nyear: 2020\ntitle: 基准测试（{n_units} 个乡镇，合成数据）\n"
                       f"rubrics: [{RUBRIC}]\nroster: 名单.csv\nevidence: [台账.csv]\n", encoding="utf-8")
     return params
+
+
+def with_readings(n: int) -> Rubric:
+    """衡南 附件1 with ``n`` more readings, one alternative each (2**n combinations): per-count rules at twice the
+    amount, one-off rules per record within their indicator's points, rate rules read proportionally."""
+    from kaohe.rubric import Alternative, Change, Reading
+
+    rubric = load_rubric(RUBRIC)
+    extra = []
+    for rule in rubric.rules.values():
+        if len(extra) == n:
+            break
+        node = rubric.rule_node[rule.id]
+        if rule.kind == "per_count":
+            change = {"per": rule.per * 2}
+        elif rule.kind == "flat" and rubric.effective_points[node.id] is not None:
+            change = {"cap": rubric.effective_points[node.id]}
+        elif rule.kind == "rate_shortfall" and rule.rounding != "proportional":
+            change = {"rounding": "proportional"}
+        else:
+            continue
+        alt = Alternative(label="基准", reason="基准测试", clause=rule.text, changes=[Change(id=rule.id, set=change)])
+        extra.append(Reading(id=f"B{len(extra) + 1}", about=f"基准读法 {rule.id}", reading="基准", touches=[rule.id],
+                             alternatives=[alt]))
+    if len(extra) < n:
+        raise SystemExit(f"{RUBRIC} 只有 {len(extra)} 条规则可加基准读法")
+    return rubric.model_copy(update={"readings": [*(rd.model_copy(update={"alternatives": []}) for rd in rubric.readings),
+                                                  *extra]})

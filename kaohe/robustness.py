@@ -157,19 +157,23 @@ class Robustness:
         return "，".join(out)
 
     # --- per unit ------------------------------------------------------------------------------------
+    def differs(self) -> np.ndarray:
+        """[combination, unit]: the grade, veto or award differs from the rubric as written."""
+        return ((self.grades != self.grades[self.base]) | (self.vetoed != self.vetoed[self.base])
+                | (self.awards != self.awards[self.base]))
+
     def flips(self) -> list[dict]:
         """Units whose grade, veto or award differs from the rubric as written under some combination, each with
         the smallest set of alternatives that does it (fewest changes, then the first in enumeration order)."""
         out = []
-        for u, unit in enumerate(self.units):
-            base = self.outcome(self.base, u)
-            differ = [c for c in range(len(self.combos)) if self.outcome(c, u) != base]
-            if not differ:
-                continue
-            c = min(differ, key=lambda x: (len(self.changed(x)), x))
+        differs, size = self.differs(), (self.combos != 0).sum(axis=1)
+        for u in np.flatnonzero(differs.any(axis=0)).tolist():
+            hit = np.flatnonzero(differs[:, u])
+            c = int(hit[np.argmin(size[hit])])  # argmin keeps the first of equal sizes
             pairs = self.changed(c)
-            out.append({"unit": unit, "category": self.categories[u], "as_written": self.describe_outcome(self.base, u),
-                        "other": self.describe_outcome(c, u), "change": self.difference(c, u), "smallest": pairs, "share": len(differ) / len(self.combos),
+            out.append({"unit": self.units[u], "category": self.categories[u],
+                        "as_written": self.describe_outcome(self.base, u), "other": self.describe_outcome(c, u),
+                        "change": self.difference(c, u), "smallest": pairs, "share": len(hit) / len(self.combos),
                         "readings": [self.readings[i].id for i, _ in pairs],
                         "clauses": [self.readings[i].alternatives[k - 1].clause for i, k in pairs]})
         return out
@@ -206,11 +210,12 @@ class Robustness:
         ranks = np.nan_to_num(self.ranks, nan=len(self.units) + 1)  # a disqualified unit: after every rank
         var_total = float(ranks.var(axis=0).sum())
         out = []
+        differs, size = self.differs(), (self.combos != 0).sum(axis=1)
         for i, rd in enumerate(self.readings):
-            alone = [c for c in range(len(self.combos)) if [j for j, _ in self.changed(c)] == [i]]
-            moved = {u for c in alone for u in range(len(self.units)) if self.outcome(c, u) != self.outcome(base, u)}
-            ranked = {u for c in alone for u in range(len(self.units)) if ranks[c, u] != ranks[base, u]}
-            scored = {u for c in alone for u in range(len(self.units)) if self.scores[c, u] != self.scores[base, u]}
+            alone = np.flatnonzero((size == 1) & (self.combos[:, i] != 0))
+            moved = set(np.flatnonzero(differs[alone].any(axis=0)).tolist())
+            ranked = set(np.flatnonzero((ranks[alone] != ranks[base]).any(axis=0)).tolist())
+            scored = set(np.flatnonzero((self.scores[alone] != self.scores[base]).any(axis=0)).tolist())
             means = [ranks[self.combos[:, i] == k].mean(axis=0) for k in range(len(rd.alternatives) + 1)
                      if (self.combos[:, i] == k).any()]
             weights = [(self.combos[:, i] == k).mean() for k in range(len(rd.alternatives) + 1)
@@ -309,9 +314,10 @@ def _touched(rubric: Rubric, readings: list[Reading], units: list[str], evidence
 
 
 def analyse(rubric: Rubric, roster, evidence, as_of: date | None = None, combos: np.ndarray | None = None,
-            limit: int = EXHAUSTIVE, sample: int = SAMPLE, seed: int = SEED) -> Robustness:
+            limit: int = EXHAUSTIVE, sample: int = SAMPLE, seed: int = SEED, base: pd.DataFrame | None = None) -> Robustness:
     """Score ``rubric`` under every combination of its readings' alternatives (or ``combos``, rows of option
-    indices starting with the rubric as written) on inputs :func:`kaohe.validate.check` has passed."""
+    indices starting with the rubric as written) on inputs :func:`kaohe.validate.check` has passed. ``base``: the
+    units table the run already scored with the rubric as written (not scored again)."""
     readings = choices(rubric)
     sizes = [len(rd.alternatives) + 1 for rd in readings]
     if combos is None:
@@ -337,15 +343,10 @@ def analyse(rubric: Rubric, roster, evidence, as_of: date | None = None, combos:
     for u in range(m):
         key = tuple(i for i, t in enumerate(touched) if t is None or u in t)
         groups.setdefault(key, []).append(u)
-    by_name = {x.name: x for x in roster.units}
-    scores = np.empty((n, m), dtype=object)
-    grades = np.empty((n, m), dtype=object)
-    vetoed = np.zeros((n, m), dtype=bool)
-    disq = np.zeros((n, m), dtype=bool)
-    inel = np.zeros((n, m), dtype=bool)
-    scored = 0
+    # Each (group, combination of its readings) needs the rubric with just those alternatives: units of every group
+    # needing the same rubric copy are scored together, once.
+    needs: dict[tuple, list[tuple[list[int], np.ndarray]]] = {}
     for key, members in groups.items():
-        sub = replace(roster, units=[by_name[units[u]] for u in members])
         cols = list(key)
         proj = combos[:, cols] if cols else np.zeros((n, 0), dtype=np.int64)
         distinct, which = np.unique(proj, axis=0, return_inverse=True)
@@ -354,16 +355,30 @@ def analyse(rubric: Rubric, roster, evidence, as_of: date | None = None, combos:
             full = [0] * len(readings)
             for i, k in zip(cols, options.tolist()):
                 full[i] = k
-            res = score_checked(variant(tuple(full)), sub, evidence, as_of).units.set_index("unit")
-            scored += len(members)
-            res = res.loc[[units[u] for u in members]]
-            rows = np.flatnonzero(which == d)
+            needs.setdefault(tuple(full), []).append((members, np.flatnonzero(which == d)))
+    by_name = {x.name: x for x in roster.units}
+    scores = np.empty((n, m), dtype=object)
+    grades = np.empty((n, m), dtype=object)
+    vetoed = np.zeros((n, m), dtype=bool)
+    disq = np.zeros((n, m), dtype=bool)
+    inel = np.zeros((n, m), dtype=bool)
+    scored = 0
+    for full, parts in needs.items():
+        everyone = sorted(u for members, _ in parts for u in members)
+        if base is not None and not any(full):  # the run already scored the rubric as written
+            res = base.set_index("unit")
+        else:
+            sub = replace(roster, units=[by_name[units[u]] for u in everyone])
+            res = score_checked(variant(full), sub, evidence, as_of).units.set_index("unit")
+            scored += len(everyone)
+        for members, rows in parts:
+            got = res.loc[[units[u] for u in members]]
             idx = np.ix_(rows, members)
-            scores[idx] = res["total"].to_numpy(dtype=object)[None, :]
-            grades[idx] = res["grade"].to_numpy(dtype=object)[None, :]
-            vetoed[idx] = res["vetoed"].to_numpy(dtype=bool)[None, :]
-            disq[idx] = res["disqualified"].to_numpy(dtype=bool)[None, :]
-            inel[idx] = res["ineligible"].to_numpy(dtype=bool)[None, :]
+            scores[idx] = got["total"].to_numpy(dtype=object)[None, :]
+            grades[idx] = got["grade"].to_numpy(dtype=object)[None, :]
+            vetoed[idx] = got["vetoed"].to_numpy(dtype=bool)[None, :]
+            disq[idx] = got["disqualified"].to_numpy(dtype=bool)[None, :]
+            inel[idx] = got["ineligible"].to_numpy(dtype=bool)[None, :]
     ranks = np.full((n, m), np.nan)
     awards = np.full((n, m), "", dtype=object)
     category = roster.category_of()
@@ -393,7 +408,8 @@ def dependence(results: dict, roster, evidence, as_of: date | None) -> dict[str,
         readings = choices(result.rubric)
         if not readings:
             continue
-        s = analyse(result.rubric, roster, evidence, as_of, combos=singles([len(rd.alternatives) + 1 for rd in readings]))
+        s = analyse(result.rubric, roster, evidence, as_of, combos=singles([len(rd.alternatives) + 1 for rd in readings]),
+                    base=result.units)
         for c in range(1, len(s.combos)):
             (i, k), = s.changed(c)
             alt = s.readings[i].alternatives[k - 1]
