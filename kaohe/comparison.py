@@ -133,7 +133,8 @@ def _fields(rubric: Rubric) -> dict[str, dict[tuple[str, str], dict[str, object]
                               "parent": parents[n.id].id if parents[n.id] else None} for n in rubric.nodes}
     rules = {(r.id, rubric.rule_node[r.id].name): {**_flat(r.model_dump()), "node": rubric.rule_node[r.id].id}
              for r in rubric.rules.values()}
-    readings = {(x.id, x.about): _flat(x.model_dump()) for x in rubric.readings}
+    # a reading's alternatives do not change how the version scores (kaohe robustness tries them): not compared
+    readings = {(x.id, x.about): _flat(x.model_dump(exclude={"alternatives"})) for x in rubric.readings}
     top = _flat(rubric.model_dump(exclude={"indicators", "readings", "version", "status", "description", "replaces"}))
     return {"rubric": {(rubric.id, rubric.title): top}, "node": nodes, "rule": rules, "reading": readings}
 

@@ -862,6 +862,8 @@ def change_targets(data: dict) -> dict[str, list[tuple[tuple, dict]]]:
     and the veto (:data:`CHANGE_TARGETS`), with their locations."""
     out = _by_id(data)
     for name in CHANGE_TARGETS:
+        if name in out:  # a rule may be called veto (衡南): an id always means the node, rule or reading
+            continue
         loc, part = tuple(name.split(".")), data
         for key in loc:
             part = part.get(key) if isinstance(part, dict) else None
