@@ -208,3 +208,18 @@ def test_kaohe_robustness_writes_a_self_contained_report_and_its_tables(tmp_path
     assert len(units) == 1 + 23 + 14
     readings = (folder / "readings.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(readings) == 1 + 2 + 2 and readings[1].startswith(f"{TOWNSHIP}@1,R2,")
+
+
+def test_the_committed_notebook_has_no_outputs_and_runs_with_its_defaults(tmp_path):
+    import nbformat
+
+    from kaohe import runner
+    from kaohe.report import END_MARKER
+
+    path = runner.NOTEBOOKS / "robustness.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert nb.metadata["kernelspec"]["language"] == "python" and all(c.outputs == [] for c in code)
+    assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1 and code[-1].source.strip() == "report.end()"
+    done, failure = runner.execute(path, tmp_path / "robustness.ipynb", {}, timeout=300)
+    assert failure is None and END_MARKER in json.dumps(done.cells[-1].outputs, ensure_ascii=False)
