@@ -248,8 +248,12 @@ class Robustness:
                  f"在 {self.total} 种读法组合中按种子 {self.seed} 抽取的 {n} 种（含按细则和每一处单独改变）下")
         flips = self.flips()
         stable = units - len(flips)
-        what = "等次、一票否决与评优结果" if self.rubric.grades else "一票否决与评优结果"
-        text = f"{self.rubric.ref}：{scope}，{units} 个单位中 {stable} 个的{what}不变"
+        rb = self.rubric
+        what = "、".join([*(["等次"] if rb.grades else []), *(["一票否决"] if rb.can_veto else []),
+                         *([rb.awards.excellent.name] if rb.awards.excellent else []),
+                         *(["评优资格"] if rb.bars_awards and not rb.awards.excellent else [])])
+        text = (f"{rb.ref}：{scope}，{units} 个单位中 {stable} 个的{what}结果不变" if what else
+                f"{rb.ref}：本细则不定等次，也没有一票否决和评优名单；{scope}")
         if flips:
             eg = []
             for f in flips[:5]:
@@ -259,7 +263,7 @@ class Robustness:
             text += "；" + "；".join(eg) + ("；等" if len(flips) > 5 else "")
         r = np.nan_to_num(self.ranks, nan=units + 1)
         moved = int(((r.max(axis=0) != r.min(axis=0)).sum()) if units else 0)
-        text += f"。名次随读法变化的单位 {moved} 个"
+        text += f"{'。' if what else '，'}名次随读法变化的单位 {moved} 个"
         infl = sorted(self.influence(), key=lambda x: -x["share"])
         if infl and infl[0]["share"] > 0:
             top = infl[0]
@@ -515,8 +519,8 @@ def interval_chart(r: Robustness) -> str:
             label.set_color("#c44e52")
             label.set_fontweight("bold")
     ax.set_xlim(0.5, len(r.units) + 1.5)
-    ax.set_xlabel("名次（1 为第一；点为中位名次，粗线为 5%—95% 区间，细线为最好—最差，× 为按细则的名次；红字单位的等次、否决或评优取决于读法）",
-                  fontsize=8)
+    ax.set_xlabel("名次（1 为第一）\n点：中位名次；粗线：5%—95% 区间；细线：最好—最差；×：按细则的名次；"
+                  "红字单位：等次、否决或评优取决于读法", fontsize=8)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_title(f"{r.rubric.ref}：各读法组合下的名次区间", fontsize=10)
     for side in ("top", "right"):
