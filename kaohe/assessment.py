@@ -96,7 +96,9 @@ class Assessment:
                     for i, (d, q) in enumerate(self.quarters.get(rid, []))]
         roster = replace(self.roster, units=[u for u in self.roster.units if u.name == unit])
         evidence = Evidence(self._index["evidence"].get(unit, []), [], self.evidence.files, self.evidence.headers)
-        return replace(self, roster=roster, evidence=evidence, results={rid: mine}, quarters={rid: quarters})
+        depends = {unit: self.depends[unit]} if unit in self.depends else {}
+        return replace(self, roster=roster, evidence=evidence, results={rid: mine}, quarters={rid: quarters},
+                       depends=depends)
 
     def for_summary(self) -> Assessment:
         """What the summary reads: every unit's totals, the top two levels of indicators (heatmap, most

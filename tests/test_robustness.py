@@ -223,3 +223,17 @@ def test_the_committed_notebook_has_no_outputs_and_runs_with_its_defaults(tmp_pa
     assert sum("parameters" in c.metadata.get("tags", []) for c in code) == 1 and code[-1].source.strip() == "report.end()"
     done, failure = runner.execute(path, tmp_path / "robustness.ipynb", {}, timeout=300)
     assert failure is None and END_MARKER in json.dumps(done.cells[-1].outputs, ensure_ascii=False)
+
+
+def test_every_bundled_alternative_quotes_its_clause_verbatim_from_the_source_document():
+    from conftest import SEEDS
+
+    from kaohe.rubric import bundled
+
+    for versions in bundled().values():
+        for v in versions.values():
+            r = load_rubric(v.ref)
+            source = re.sub(r"\s+", "", (SEEDS / r.source.file).read_text(encoding="utf-8"))
+            for rd in r.readings:
+                for alt in rd.alternatives:
+                    assert re.sub(r"\s+", "", alt.clause) in source, (v.ref, rd.id, alt.label)
