@@ -13,8 +13,9 @@ import io
 from decimal import Decimal
 
 import matplotlib
-from matplotlib import font_manager
+from matplotlib import colormaps, font_manager
 from matplotlib.figure import Figure  # not pyplot: no global figure state, no GUI backend
+from matplotlib.ticker import MaxNLocator
 
 from . import fonts
 
@@ -73,9 +74,40 @@ def _f(x) -> float:
     return float(x) if isinstance(x, Decimal) else x
 
 
+def _empty(v) -> bool:
+    """No value in a cell: nothing lost (0), or no number at all (None, NaN)."""
+    return v is None or v != v or v == 0
+
+
+def luminance(rgb) -> float:
+    """Relative luminance (WCAG 2) of an sRGB colour given as 0–1 floats; alpha is ignored.
+
+    >>> luminance((1, 1, 1)), luminance((0, 0, 0))
+    (1.0, 0.0)
+    """
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def text_colour(rgb) -> str:
+    """Black or white, whichever contrasts more with a cell of colour ``rgb`` (WCAG contrast ratio): numbers
+    stay readable on the darkest cells of a heatmap as on the lightest.
+
+    >>> text_colour((1, 1, 1)), text_colour((0.4, 0, 0.05))
+    ('black', 'white')
+    """
+    lum = luminance(rgb)
+    return "white" if (1.05 / (lum + 0.05)) > ((lum + 0.05) / 0.05) else "black"
+
+
+def _whole_numbers(axis) -> None:
+    """Ticks at whole numbers only: an axis of counts or ranks has no 2.5 units or rank 1.5."""
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal, title: str) -> Figure:
     """Full marks, one falling bar per indicator that lost points, the score."""
-    fig, ax = new_figure(7.5, 3.2 + 0.12 * len(steps))
+    fig, ax = new_figure(7.5, 2.4 + 0.1 * len(steps))
     labels, bottoms, heights, colors = ["满分"], [0.0], [_f(points)], ["#4c72b0"]
     level = _f(points)
     for name, lost in steps:
@@ -103,7 +135,7 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
 
 
 def line(labels: list[str], values: list[Decimal], top: Decimal, title: str) -> Figure:
-    fig, ax = new_figure(6.5, 3.0)
+    fig, ax = new_figure(6.5, 2.2)
     ax.plot(range(len(labels)), [_f(v) for v in values], marker="o", color="#4c72b0")
     for x, v in enumerate(values):
         ax.annotate(f"{_f(v):g}", (x, _f(v)), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
@@ -121,22 +153,33 @@ def bars(labels: list[str], values: list[int], title: str) -> Figure:
         ax.annotate(str(v), (x, v), ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_ylabel("单位数")
+    _whole_numbers(ax.yaxis)
     ax.set_ylim(0, max([*values, 1]) * 1.2)
     ax.set_title(title, fontsize=10)
     return fig
 
 
 def heatmap(rows: list[str], cols: list[str], values: list[list[Decimal]], title: str) -> Figure:
-    """Points lost, units down the side and indicators across; each non-zero cell is labelled."""
-    fig, ax = new_figure(max(6.0, 0.9 * len(cols) + 2.5), max(2.5, 0.28 * len(rows) + 1.5))
+    """Points lost, units down the side and indicators across; each non-zero cell is labelled, in black or
+    white by the cell's colour. An indicator where no unit lost anything (一票否决, which takes no points) is
+    left out and named under the chart, unless no unit lost anything at all."""
     data = [[_f(v) for v in r] for r in values]
-    im = ax.imshow(data, cmap="Reds", aspect="auto", vmin=0)
+    kept = [j for j in range(len(cols)) if not all(_empty(r[j]) for r in data)] or list(range(len(cols)))
+    dropped = [c for j, c in enumerate(cols) if j not in kept]
+    cols = [cols[j] for j in kept]
+    data = [[0.0 if _empty(r[j]) else r[j] for j in kept] for r in data]
+    fig, ax = new_figure(max(6.0, 0.9 * len(cols) + 2.5), max(2.5, 0.28 * len(rows) + 1.5))
+    top = max([v for r in data for v in r] + [1.0])
+    cmap = colormaps["Reds"]
+    im = ax.imshow(data, cmap=cmap, aspect="auto", vmin=0, vmax=top)
     for i, r in enumerate(data):
         for j, v in enumerate(r):
             if v:
-                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=7)
+                ax.text(j, i, f"{v:g}", ha="center", va="center", fontsize=7, color=text_colour(cmap(v / top)))
     ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=8)
+    if dropped:
+        ax.set_xlabel("无单位扣分、未画出的指标：" + "、".join(dropped), fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.colorbar(im, ax=ax, label="扣分")
     return fig
@@ -155,17 +198,22 @@ def deltas(labels: list[str], values: list[Decimal], title: str) -> Figure:
     ax.axvline(0, color="#333333", linewidth=0.8)
     span = max([abs(v) for v in data] + [0.1]) * 1.35
     ax.set_xlim(-span, span)
-    ax.set_xlabel("得分变化（B − A）")
+    ax.set_xlabel("得分变化（版本 B − 版本 A，分）")
     ax.set_title(title, fontsize=10)
     return fig
 
 
+#: Inches of height per rank in the slope chart: 7-point labels on neighbouring ranks stay apart, and 40 units
+#: fit in half an A4 page.
+RANK_STEP = 0.16
+
+
 def slope(labels: list[str], ranks_a: list[int], ranks_b: list[int], scored: set[str], title: str,
-          names: tuple[str, str] = ("A", "B")) -> Figure:
+          names: tuple[str, str] = ("版本 A", "版本 B")) -> Figure:
     """Each unit's rank under A (left) and B (right). Units whose own score changed are drawn strong and
     named (units sharing a rank on one line); units that only moved because others passed them, pale."""
     n = max([*ranks_a, *ranks_b, 1])
-    fig, ax = new_figure(7.0, max(3.0, 0.22 * n + 1.2))
+    fig, ax = new_figure(7.0, max(2.4, RANK_STEP * n + 1.2))
     named: dict[int, list[str]] = {}
     for name, ra, rb in zip(labels, ranks_a, ranks_b):
         up = rb < ra
@@ -181,6 +229,7 @@ def slope(labels: list[str], ranks_a: list[int], ranks_b: list[int], scored: set
     ax.set_ylim(n + 0.8, 0.2)  # rank 1 at the top
     ax.set_xticks([0, 1], list(names), fontsize=9)
     ax.set_ylabel("名次")
+    _whole_numbers(ax.yaxis)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title(title, fontsize=10)

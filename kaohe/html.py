@@ -8,6 +8,7 @@ unescaped HTML is what this module and :mod:`kaohe.report` assemble from escaped
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -40,17 +41,42 @@ def cell(value) -> Markup:
     return escape(str(value))
 
 
+#: Ems a printed A4 table at 9pt can take (182 mm of text width is 57, less the notebook's margins), less about one
+#: per column for padding and borders.
+_TABLE_EMS = 48
+#: Characters a column keeps on one line at most, however few the columns.
+_KEEP = 6
+def _ems(text: str) -> float:
+    """Width of a line of text in ems: a CJK or full-width character 1, others about half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
+
+
+def _min_widths(headers: Sequence[str], rows: list[Sequence]) -> list[float]:
+    """The least width of each column, in ems: its widest cell, or its header over at most two lines, up to
+    what the page leaves each column. A browser otherwise squeezes a short column (类别, 单位) to one
+    character per line to give a long one (情况说明) more room."""
+    cap = math.floor(2 * max(2.0, min(_KEEP, (_TABLE_EMS - 1.1 * len(headers)) / max(1, len(headers))))) / 2
+    out = []
+    for i, h in enumerate(headers):
+        widest = max([_ems(Markup(cell(r[i])).striptags()) for r in rows if i < len(r)] + [0.0])
+        head = min(_ems(h), max(2.0, _ems(h) / 2))  # "计算/扣分", not "计/算/扣/分"
+        out.append(min(cap, math.ceil(2 * max(widest, head)) / 2))
+    return out
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence], cls: str = "", cols: dict[int, str] | None = None) -> Fragment:
     """A table whose cells are escaped text, or :class:`~markupsafe.Markup` built from escaped parts;
-    ``cols`` gives a column (by index) a class such as ``num`` (right-aligned figures).
+    ``cols`` gives a column (by index) a class such as ``num`` (right-aligned figures). Each header cell
+    carries its column's least width (:func:`_min_widths`).
 
     >>> str(table(["单位"], [["<b>x</b>"]]))
-    '<table class="kaohe"><thead><tr><th>单位</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>'
+    '<table class="kaohe"><thead><tr><th style="min-width:4.5em">单位</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>'
     """
     cols = cols or {}
+    rows = [list(r) for r in rows]
     classes = " ".join(["kaohe", *cls.split()])
     out = [f'<table class="{escape(classes)}"><thead><tr>']
-    out += [f"<th>{escape(h)}</th>" for h in headers]
+    out += [f'<th style="min-width:{w:g}em">{escape(h)}</th>' for h, w in zip(headers, _min_widths(headers, rows))]
     out.append("</tr></thead><tbody>")
     for row in rows:
         out.append("<tr>")

@@ -614,12 +614,19 @@ def compare_scores(c: Comparison) -> Fragment:
     return table(headers, rows, "kaohe-compare", {2: "num", 3: "num", 4: "num", 5: "num", 6: "num"})
 
 
+def _sides(c: Comparison) -> tuple[str, str]:
+    """The two versions as the compare charts name them (the header says which rubric each is)."""
+    return tuple(f"版本 {k}（第 {r.version} 版{'草案' if r.status == 'draft' else ''}）"
+                 for k, r in (("A", c.a.rubric), ("B", c.b.rubric)))
+
+
 def compare_delta_chart(c: Comparison) -> Fragment:
     u = c.units[c.units["delta"].map(lambda d: d is not None and d != 0)]
     if u.empty:
         return tag("p", "没有单位的得分变化。")
     u = u.assign(_d=u["delta"]).sort_values("_d", ascending=False, kind="stable")
-    fig = charts.deltas(list(u["unit"]), list(u["delta"]), f"得分变化：{c.b.rubric.ref} 相对 {c.a.rubric.ref}")
+    a, b = _sides(c)
+    fig = charts.deltas(list(u["unit"]), list(u["delta"]), f"得分变化：{b}相对{a}")
     alt = "；".join(f"{n} {fmt(d)}" for n, d in zip(u["unit"], u["delta"]))
     return Fragment(charts.to_html(fig, f"各单位得分变化：{alt}"))
 
@@ -628,10 +635,12 @@ def compare_slope_chart(c: Comparison) -> Fragment:
     u = c.units[c.units["rank_a"].notna() & c.units["rank_b"].notna()]
     if u.empty:
         return tag("p", "没有两个版本都排名的单位。")
+    if (u["rank_a"] == u["rank_b"]).all():  # a page of level lines says less than a sentence
+        return tag("p", f"名次没有变化：{len(u)} 个单位在两个版本中名次相同。")
     scored = set(u.loc[u["delta"] != 0, "unit"])
     fig = charts.slope(list(u["unit"]), [int(x) for x in u["rank_a"]], [int(x) for x in u["rank_b"]], scored,
-                       "名次：A（左）与 B（右）", (c.a.rubric.ref, c.b.rubric.ref))
-    alt = "；".join(f"{n} {a}→{b}" for n, a, b in zip(u["unit"], u["rank_a"], u["rank_b"]) if a != b) or "名次没有变化"
+                       "名次：版本 A（左）与版本 B（右）", _sides(c))
+    alt = "；".join(f"{n} {a}→{b}" for n, a, b in zip(u["unit"], u["rank_a"], u["rank_b"]) if a != b)
     return Fragment(charts.to_html(fig, f"名次变化：{alt}"))
 
 
