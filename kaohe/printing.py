@@ -1,21 +1,28 @@
 """``kaohe run --pdf``: reports printed to A4 PDF by headless Chromium, and each print checked before it is kept.
 
+- One long-lived headless Chromium per print worker, driven over its DevTools protocol by Playwright (the
+  maintained client library; only its driver is used: the browser is the system's Chromium, nothing is
+  downloaded), prints page after page: starting a browser per page cost most of a second per PDF.
 - Chromium runs with kaohe's own fontconfig (:func:`kaohe.fonts.environ`): it sees the bundled fonts and no
   system font, so the pages are the same on every machine and a machine without a Chinese font prints Chinese.
 - A print is kept only when every glyph on its pages is a real one (no missing-glyph box) and the running
   header of page 1 reads back as the header that was written (every page draws it with the same fonts);
   otherwise it counts as a failed PDF, as a Chromium failure does.
+- A page that fails, hangs (:data:`PDF_TIMEOUT`) or crashes the browser fails alone: the browser is started
+  again for the next page.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import queue
 import re
 import shutil
-import subprocess
+import signal
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import uuid
 from pathlib import Path
 
 from markupsafe import escape
@@ -27,8 +34,13 @@ from .files import write_bytes_atomic
 #: Headless Chromium as this machine allows it (root, no GPU, a closed network; see the README).
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync")
-#: Seconds Chromium may take to print one report.
+#: Seconds Chromium may take to print one report (loading it and printing it).
 PDF_TIMEOUT = 300
+#: Seconds Chromium may take to start.
+LAUNCH_TIMEOUT = 120
+#: The margins of a page whose CSS names none: Chromium's own default (``--print-to-pdf`` used it); kaohe's
+#: print CSS sets its own, which win.
+DEFAULT_MARGIN = "1cm"
 _PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}[^)]*\)")
 #: Glyph names a simple font's encoding gives the missing glyph (Chromium's Type 3 fonts name glyph n "g<hex n>").
 _NOTDEF = {"/g0", "/.notdef"}
@@ -43,34 +55,119 @@ def chromium() -> str:
     return found
 
 
-def print_pdf(browser: str, html: Path, base: Path, header: str) -> str | None:
+def _launch_failure(message: str) -> str:
+    """Why Chromium did not start, from Playwright's launch error: its exit code and last line on stderr."""
+    code = re.findall(r"exitCode=(-?\d+)", message)
+    said = re.findall(r"\]\[err\] (.*)", message)
+    if code:
+        return f"Chromium 退出码 {code[-1]}：{said[-1].strip() if said else ''}"
+    return f"Chromium 无法启动：{message.strip().splitlines()[0] if message.strip() else ''}"
+
+
+class Printer:
+    """One headless Chromium printing page after page; used from one thread only (Playwright's sync API is
+    bound to the thread that started it). Started on the first page, and again after a crash or a hang."""
+
+    def __init__(self, browser: str):
+        self.path = browser
+        self.marker = f"--kaohe-printer={uuid.uuid4().hex}"  # finds this browser's process to stop it when hung
+        self._playwright = self._browser = self._page = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="kaohe-print-")  # the page as printed, with its <base>
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        if self._playwright is None:
+            self._playwright = sync_playwright().start()
+        flags = [f for f in CHROMIUM_FLAGS if f != "--headless"]  # Playwright starts it headless itself
+        self._browser = self._playwright.chromium.launch(
+            executable_path=self.path, args=[*flags, self.marker], env=fonts.environ(), headless=True,
+            chromium_sandbox=False, timeout=LAUNCH_TIMEOUT * 1000, handle_sigint=False, handle_sigterm=False,
+            handle_sighup=False)
+        self._page = self._browser.new_page()
+
+    def _kill(self) -> None:
+        """Stop this printer's Chromium (a page over its time): the call waiting on it then fails."""
+        self.expired = True
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                if self.marker.encode() in (proc / "cmdline").read_bytes().split(b"\0"):
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                continue
+
+    def _restart(self) -> None:
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        except Exception:  # already gone
+            pass
+        self._browser = self._page = None
+
+    def pdf(self, page: Path) -> tuple[bytes | None, str | None]:
+        """``page`` printed: the PDF's bytes, or why there are none."""
+        from playwright.sync_api import Error
+
+        if self._browser is None or not self._browser.is_connected():
+            self._restart()
+            try:
+                self._start()
+            except Error as exc:
+                self._restart()
+                return None, _launch_failure(exc.message)
+        self.expired = False
+        watchdog = threading.Timer(PDF_TIMEOUT, self._kill)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            self._page.goto(page.as_uri(), timeout=PDF_TIMEOUT * 1000)
+            # tagged: as Chromium's --print-to-pdf wrote them (ActualText marks the glyphs fonts share)
+            return self._page.pdf(prefer_css_page_size=True, tagged=True,
+                                  margin=dict.fromkeys(("top", "right", "bottom", "left"), DEFAULT_MARGIN)), None
+        except Error as exc:
+            timed_out = self.expired or type(exc).__name__ == "TimeoutError"
+            self._restart()  # a hung or crashed page may have taken the browser with it: a fresh one for the next
+            if timed_out:
+                return None, f"Chromium 打印超过 {PDF_TIMEOUT} 秒，已停止"
+            return None, f"Chromium 打印失败：{exc.message.strip().splitlines()[0] if exc.message.strip() else ''}"
+        finally:
+            watchdog.cancel()
+
+    def close(self) -> None:
+        self._restart()
+        if self._playwright is not None:
+            try:
+                self._playwright.stop()
+            except Exception:
+                pass
+            self._playwright = None
+        self._scratch.cleanup()
+
+
+
+def print_pdf(browser: str, html: Path, base: Path, header: str, printer: Printer | None = None) -> str | None:
     """``html`` printed to the PDF beside it: A4, the page header and footer of kaohe's print CSS (not
     Chromium's own date and address), times stamped fixed so the same report gives the same bytes. Links are
     resolved against ``base``, the folder the page will be in once the run is swapped in (Chromium writes them
     as absolute addresses; the build folder is gone by then). ``header`` is the running header every page
-    must show (:func:`check_pdf`). Returns why it could not be printed, or None."""
-    pdf = html.with_suffix(".pdf")
-    env = fonts.environ()
-    with tempfile.TemporaryDirectory(prefix="kaohe-chromium-") as profile:
-        tmp, page = Path(profile) / "out.pdf", Path(profile) / "page.html"
+    must show (:func:`check_pdf`). ``printer`` is the worker's browser; without one, a browser is started for
+    this page and stopped after it. Returns why it could not be printed, or None."""
+    own = printer is None
+    printer = printer or Printer(browser)
+    try:
+        pdf = html.with_suffix(".pdf")
         text = html.read_text(encoding="utf-8")
+        page = Path(printer._scratch.name) / "page.html"
         page.write_text(text.replace("<head>", f'<head><base href="{escape(base.as_uri())}/">', 1), encoding="utf-8")
-        # its own process group, so a hung Chromium goes with all its helper processes
-        proc = subprocess.Popen([browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                                 f"--print-to-pdf={tmp}", page.as_uri()], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=True, env=env)
-        try:
-            _, err = proc.communicate(timeout=PDF_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.communicate()
-            return f"Chromium 打印超过 {PDF_TIMEOUT} 秒，已停止"
-        if proc.returncode != 0 or not tmp.exists():
-            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-            return f"Chromium 退出码 {proc.returncode}：{tail[0]}"
-        # same length, so the cross-reference offsets stay right
-        data = _PDF_DATE.sub(lambda m: m.group(0)[: m.group(0).index(b"D:") + 2] + b"19800101000000"
-                             + m.group(0)[m.group(0).index(b"D:") + 16:], tmp.read_bytes())
+        data, why = printer.pdf(page)
+    finally:
+        if own:
+            printer.close()
+    if why:
+        return why
+    # same length, so the cross-reference offsets stay right
+    data = _PDF_DATE.sub(lambda m: m.group(0)[: m.group(0).index(b"D:") + 2] + b"19800101000000"
+                         + m.group(0)[m.group(0).index(b"D:") + 16:], data)
     try:
         why = check_pdf(data, header, text)
     except Exception as exc:  # a PDF pypdf cannot follow: this print fails alone, as a Chromium failure does
@@ -84,11 +181,43 @@ def print_pdf(browser: str, html: Path, base: Path, header: str) -> str | None:
 def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: Path, jobs: int) -> dict[str, str]:
     """Each page of the build folder (with its running header) printed beside it, its links resolved as in
     ``final``; a page that cannot be printed keeps its HTML and is returned (path in the run folder -> why), as a
-    failed report is."""
-    at_once = max(1, min(jobs, os.cpu_count() or 1))  # a Chromium is heavier than a kernel
-    with ThreadPoolExecutor(max_workers=at_once) as pool:
-        why = pool.map(lambda p: print_pdf(browser, p[0], final / p[0].parent.relative_to(build), p[1]), pages)
-        return {page.relative_to(build).with_suffix(".pdf").as_posix(): w for (page, _), w in zip(pages, why) if w}
+    failed report is. ``min(jobs, cores)`` workers, each with one browser printing page after page."""
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for item in pages:
+        todo.put(item)
+    why: dict[Path, str] = {}
+
+    def worker() -> None:
+        printer = Printer(browser)
+        try:
+            while True:
+                try:
+                    html, header = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    failed = print_pdf(browser, html, final / html.parent.relative_to(build), header, printer)
+                except Exception as exc:  # anything else: this page fails, the worker goes on
+                    failed = f"{type(exc).__name__}: {exc}"
+                if failed:
+                    why[html] = failed
+        finally:
+            printer.close()
+
+    at_once = max(1, min(jobs, os.cpu_count() or 1, len(pages)))  # a Chromium is heavier than a kernel
+    threads = [threading.Thread(target=worker, name=f"kaohe-print-{i}") for i in range(at_once)]
+    for t in threads:
+        t.start()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:  # Ctrl-C: the workers finish the page they are on and take no other
+        while not todo.empty():
+            todo.get_nowait()
+        for t in threads:
+            t.join()
+        raise
+    return {html.relative_to(build).with_suffix(".pdf").as_posix(): why[html] for html, _ in pages if html in why}
 
 
 # --- checking a print ---------------------------------------------------------------------------------

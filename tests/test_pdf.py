@@ -238,3 +238,21 @@ def test_a_print_that_cannot_be_checked_fails_alone(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert code == 1 and "PDF 未生成：units/示例镇08.pdf——无法检查生成的 PDF：KeyError: '/Font'" in err
     assert (tmp_path / "out" / "hengnan-2020" / "2020" / "units" / "示例镇08.html").exists()
+
+
+def test_a_hung_page_fails_alone_and_the_next_page_prints_on_a_fresh_browser(tmp_path, monkeypatch):
+    """One worker prints both pages: the first never finishes loading (a script that loops for ever), is
+    stopped at the time limit, and its browser is started again for the second, which prints."""
+    monkeypatch.setattr(printing, "PDF_TIMEOUT", 3)
+    build = tmp_path / "build"
+    build.mkdir()
+    hung, good = build / "hung.html", build / "good.html"
+    hung.write_text('<html><head><meta charset="utf-8"></head><body><script>for (;;) {}</script></body></html>',
+                    encoding="utf-8")
+    good.write_text('<html><head><meta charset="utf-8"><style>@page { size: A4; @top-left { content: "示例页眉"; } }'
+                    "</style></head><body><p>示例正文</p></body></html>", encoding="utf-8")
+    failed = printing.print_pdfs(printing.chromium(), [(hung, "示例页眉"), (good, "示例页眉")], build, tmp_path / "final",
+                                 jobs=1)
+    assert failed == {"hung.pdf": "Chromium 打印超过 3 秒，已停止"}
+    assert not hung.with_suffix(".pdf").exists()
+    assert printing.page_text(PdfReader(good.with_suffix(".pdf")).pages[0]) == "示例页眉示例正文"
