@@ -287,10 +287,12 @@ def _literal(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple[object, str | None]:
+def execute(source: Path, target: Path, parameters: dict, timeout: int,
+            clock: dict | None = None) -> tuple[object, str | None]:
     """Run ``source`` into ``target``; returns the executed notebook and the failure, if any. A
     ``shown_params`` entry of ``parameters`` is not passed to the notebook: it is the params path the
-    published notebook names (:func:`reproducible`)."""
+    published notebook names (:func:`reproducible`). ``clock`` (``KAOHE_TIMINGS=1``) receives when the
+    kernel was ready, each cell started and the last one ended (:func:`phases`)."""
     import papermill as pm  # imported here: importing papermill is slow and only run needs it
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -304,9 +306,20 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
         # error, not when a cell times out or the kernel dies) and whether any cell started.
         def keep(notebook, seen=seen, **_):
             seen["nb"] = notebook
+            if clock is not None:
+                clock["ready"], clock["cells"] = time.perf_counter(), []
 
-        def started(seen=seen, **_):
+        def started(seen=seen, cell_index=None, **_):
             seen["cell"] = True
+            if clock is not None:
+                clock["cells"].append((cell_index, time.perf_counter()))
+
+        def executed(**_):
+            if clock is not None:
+                clock["last"] = time.perf_counter()
+
+        if clock is not None:
+            clock["start"] = time.perf_counter()
 
         try:
             # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
@@ -317,7 +330,7 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
                                 kernel_manager_class=HereKernelManager, progress_bar=False,
                                 execution_timeout=timeout, start_timeout=120, request_save_on_cell_execute=False,
                                 resources={"metadata": {"path": str(source.parent)}},
-                                on_notebook_start=keep, on_cell_start=started)
+                                on_notebook_start=keep, on_cell_start=started, on_cell_executed=executed)
         except pm.PapermillExecutionError:
             pass  # the error is in the executed notebook; incomplete() reads it from there
         except Exception as exc:  # any failure of one unit is reported, the others go on
@@ -329,6 +342,8 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int) -> tuple
             if "nb" in seen and not target.exists():  # keep what ran, for the failed notebook
                 nbformat.write(seen["nb"], target)
         break
+    if clock is not None:
+        clock["checked"] = time.perf_counter()  # papermill is done: reading back and rewriting the notebook follow
     try:
         nb = nbformat.read(target, as_version=4)
     except (OSError, ValueError) as exc:  # never written, or cut off when the kernel died
@@ -416,18 +431,52 @@ class Produced:
     failure: str | None
     seconds: float = 0.0  # executing and rendering, for the run log
     traceback: str = ""  # of a failure, for the index
+    phases: dict | None = None  # with KAOHE_TIMINGS=1: where the seconds went (:func:`phases`)
+
+
+def timings_asked() -> bool:
+    """``KAOHE_TIMINGS=1``: each report's time split into phases, into the run log (for ``make bench``)."""
+    return os.environ.get("KAOHE_TIMINGS") == "1"
+
+
+#: The phase of the cells before a notebook's first section heading.
+PRELUDE = "载入（参数与计分结果）"
+
+
+def phases(clock: dict, nb, executed: float) -> dict:
+    """Seconds per phase of one executed notebook from ``execute``'s ``clock``: starting the kernel (papermill's
+    setup included), each section's cells (by the notebook's ``##`` headings) and what follows the last cell
+    (stopping the kernel, papermill writing the notebook); ``executed`` is when ``execute`` returned."""
+    marks = clock.get("cells", [])
+    out = {"kernel_start": clock.get("ready", executed) - clock.get("start", executed), "sections": {}}
+    where, heading = {}, PRELUDE
+    for i, c in enumerate(nb.cells if nb is not None else ()):
+        if c.cell_type == "markdown" and c.source.startswith("## "):
+            heading = c.source.splitlines()[0][3:].strip()
+        where[i] = heading
+    ends = [t for _, t in marks[1:]] + [clock.get("last", executed)]
+    for (i, t), end in zip(marks, ends):
+        out["sections"][where.get(i, PRELUDE)] = out["sections"].get(where.get(i, PRELUDE), 0.0) + end - t
+    out["after_cells"] = executed - (clock.get("last") or clock.get("ready") or executed)
+    return out
 
 
 def produce(source: Path, target: Path, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
     """Run ``source`` into ``target`` and render it when it ran to the end (here, or on a Dask worker)."""
     start, nb = time.perf_counter(), None
+    clock = {} if timings_asked() else None
     try:
-        nb, failure = execute(source, target, parameters, timeout)
+        nb, failure = execute(source, target, parameters, timeout, clock)
+        executed = time.perf_counter()
         html = render(nb, title, show_code) if failure is None else None
     except Exception as exc:  # rendering: this report fails, the others go on
         html, failure = None, f"{type(exc).__name__}: {exc}"
-    return Produced(html, target.read_bytes() if target.exists() else None, failure, time.perf_counter() - start,
-                    traceback_of(nb) if failure else "")
+    p = Produced(html, target.read_bytes() if target.exists() else None, failure, time.perf_counter() - start,
+                 traceback_of(nb) if failure else "")
+    if clock is not None and nb is not None:
+        p.phases = {**phases(clock, nb, clock.get("checked", executed)), "export": time.perf_counter() - executed}
+        p.phases["notebook_write"] = executed - clock.get("checked", executed)
+    return p
 
 
 def write_produced(p: Produced, dest: Path, name: str) -> str | None:
@@ -447,11 +496,19 @@ def write_produced(p: Produced, dest: Path, name: str) -> str | None:
 
 
 def publish(source: Path, stage: Path, dest: Path, name: str, parameters: dict, title: str, timeout: int,
-            show_code: bool) -> tuple[str | None, float, str]:
+            show_code: bool) -> tuple[str | None, float, str, dict | None]:
     """Run ``source`` into ``stage/<name>.ipynb`` and publish it (:func:`write_produced`); returns the failure,
-    the seconds it took and the failure's traceback."""
+    the seconds it took, the failure's traceback and its phases (``KAOHE_TIMINGS=1``)."""
     p = produce(source, stage / f"{name}.ipynb", parameters, title, timeout, show_code)
-    return write_produced(p, dest, name), p.seconds, p.traceback
+    return _written(p, dest, name)
+
+
+def _written(p: Produced, dest: Path, name: str) -> tuple[str | None, float, str, dict | None]:
+    start = time.perf_counter()
+    failure = write_produced(p, dest, name)
+    if p.phases is not None:
+        p.phases["write"] = time.perf_counter() - start
+    return failure, p.seconds, p.traceback, p.phases
 
 
 def on_worker(notebook: bytes, cache: bytes, parameters: dict, title: str, timeout: int, show_code: bool) -> Produced:
@@ -517,11 +574,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     path the reports show instead of :func:`shown_path`'s.
     """
     notebooks = notebooks or NOTEBOOKS
+    marks = {"begin": time.perf_counter()}  # the run's phases, for the log (KAOHE_TIMINGS=1: per report too)
     browser = chromium() if pdf else None
     if pdf:
         fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
     with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
         a = assess(params, as_of, replace=replace)
+    marks["scored"] = time.perf_counter()
     shown = shown_params or shown_path(a.run)
     everyone = a.units
     chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
@@ -535,6 +594,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     files = unit_files(everyone)
     started, clock = datetime.now(UTC), time.perf_counter()
     seconds: dict[str | None, float] = {}
+    phases_: dict[str, dict | None] = {}
     lock = _lock(final)  # one run at a time into a folder
     # the run is built here and swapped in whole at the end; removed if anything stops it, seeding included
     folder = final.parent / f".{final.name}.building-{os.getpid()}"
@@ -579,13 +639,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 return client.submit(on_worker, blobs[source(unit).name], pickled, params_, title(unit), timeout,
                                      show_code, pure=False, key=f"kaohe-{uuid.uuid4().hex}")
 
-            def collect(fut, dest: Path, name: str) -> tuple[str | None, float, str]:
+            def collect(fut, dest: Path, name: str) -> tuple[str | None, float, str, dict | None]:
                 try:
                     produced = fut.result()
                 except Exception as exc:  # a worker died or the task was lost: this report fails, not the run
                     produced = Produced(None, None, f"{type(exc).__name__}: {exc}")
                 fut.release()  # the cluster forgets it; nothing of a written report stays in memory
-                return write_produced(produced, dest, name), produced.seconds, produced.traceback
+                return _written(produced, dest, name)
 
             def first_done(fs):  # distributed.wait needs a default client; none is set
                 return {next(iter(dask_completed(fs, loop=client.loop)))}
@@ -598,12 +658,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                                      (stage, folder, "summary"))
                 return pool.submit(publish, source(unit), where, dest, name, params_, title(unit), timeout, show_code)
 
-            def collect(fut, dest: Path, name: str) -> tuple[str | None, float, str]:
+            def collect(fut, dest: Path, name: str) -> tuple[str | None, float, str, dict | None]:
                 return fut.result()  # written by the thread: the future keeps only the failure and the time
 
             def first_done(fs):
                 return wait(fs, return_when=FIRST_COMPLETED).done
 
+        marks["submit"], slots = time.perf_counter(), window // 2
         bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
         in_flight: dict = {}
         todo = iter(chosen)
@@ -616,7 +677,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                     break
                 for fut in first_done(list(in_flight)):
                     unit = in_flight.pop(fut)
-                    failure, seconds[unit], trace = collect(fut, folder / "units", files[unit])
+                    failure, seconds[unit], trace, phases_[unit] = collect(fut, folder / "units", files[unit])
                     bar.update()
                     outcome.statuses[unit] = UnitStatus(unit, files[unit], "失败" if failure else "已生成", failure or "",
                                                         trace)
@@ -626,7 +687,9 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
             # The summary runs last, so it links only reports that exist.
             published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
-            failure, seconds[None], trace = collect(submit(None, {**common, "published": published}), folder, "summary")
+            marks["reports"] = time.perf_counter()
+            failure, seconds[None], trace, _ = collect(submit(None, {**common, "published": published}), folder, "summary")
+            marks["summary"] = time.perf_counter()
             outcome.summary_error, outcome.summary_traceback = failure or "", trace
         except BaseException:  # Ctrl-C: start no more notebooks
             for fut in in_flight:
@@ -651,6 +714,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             for name, why in outcome.pdf_failed.items():
                 if log:
                     log(f"PDF 未生成：{name}——{why}")
+        marks["printed"] = time.perf_counter()
         # Tables and inputs last: an interrupted run leaves the previous set whole.
         _write_tables(a, folder)
         _copy_inputs(a, folder, held)
@@ -667,7 +731,13 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         _drop_socket_dir()
         if lock is not None:
             lock.close()  # releases the lock
-    _write_log(final, started, time.perf_counter() - clock, outcome, seconds, jobs, scheduler)
+    marks["end"] = time.perf_counter()
+    run_phases = {name: marks[b] - marks[a] for name, a, b in (
+        ("score", "begin", "scored"), ("setup", "scored", "submit"), ("reports", "submit", "reports"),
+        ("summary", "reports", "summary"), ("pdf", "summary", "printed"), ("finish", "printed", "end"))}
+    timings = {"slots": slots, "run": run_phases, "units": phases_} if timings_asked() else None
+    _write_log(final, started, time.perf_counter() - clock, outcome, seconds, jobs, scheduler,
+               run_phases["pdf"] if pdf else None, timings)
     return outcome
 
 
@@ -736,7 +806,7 @@ def _swap(build: Path, final: Path) -> None:
 
 
 def _write_log(final: Path, started: datetime, wall: float, outcome: RunOutcome, seconds: dict, jobs: int,
-               scheduler: str | None) -> None:
+               scheduler: str | None, pdf_seconds: float | None = None, timings: dict | None = None) -> None:
     """When the run happened and how long each report took: kept out of the reports (which must be the same
     bytes for the same inputs), in ``<out>/<run>/logs/``. A log that cannot be written never fails the run."""
     log = {"folder": final.name, "started": started.isoformat(timespec="seconds"), "interpreter": sys.executable,
@@ -744,11 +814,23 @@ def _write_log(final: Path, started: datetime, wall: float, outcome: RunOutcome,
            "summary": {"seconds": round(seconds.get(None, 0.0), 3), "error": outcome.summary_error},
            "units": {u: {"state": outcome.statuses[u].state, "seconds": round(seconds[u], 3)}
                      for u in outcome.statuses if u in seconds}}
+    if pdf_seconds is not None:
+        log["pdf_seconds"] = round(pdf_seconds, 3)
+    if timings is not None:
+        log["timings"] = _rounded(timings)
     try:
         write_text_atomic(final.parent / "logs" / f"{final.name}-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}.json",
                           json.dumps(log, ensure_ascii=False, indent=2) + "\n")
     except KaoheError:
         pass
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
