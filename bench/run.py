@@ -7,16 +7,28 @@ Measures in one run on this machine, on synthetic townships scored by 衡南 202
 2. for each N (default 60, 500, 2000): ``kaohe run`` with its defaults — wall time per report (the whole
    run's wall time divided by N, so scoring, the summary and the index are included) and the peak memory
    of the whole process tree (kaohe, the fork server and the kernels; PSS), sampled every 0.1 s;
-3. the baseline a papermill user would write, on the same notebook and the same scored data: for each
-   unit the ``papermill`` command, then ``jupyter nbconvert --to html``, one after another. Its cost per
-   report does not depend on N, so it runs on a sample of units (``--baseline-sample``) of each N.
+3. two baselines a papermill user would write, on the same notebook and the same scored data (scored once,
+   pickled, passed as ``cache``):
+   - the strong loop: ``papermill.execute_notebook`` and nbconvert's ``HTMLExporter(exclude_input=True)`` called
+     in Python, in a process pool with one worker per core (``--strong-sample`` units of each N; the scoring's
+     seconds are counted once, divided by N, as they are in ``kaohe run``'s wall time);
+   - the command loop: for each unit the ``papermill`` command, then ``jupyter nbconvert --to html``, one after
+     another (``--baseline-sample`` units of each N).
+   Their cost per report does not depend on N, so they run on a sample of units of each N.
+4. where a report's time goes: ``kaohe run`` at the first N once more with ``KAOHE_TIMINGS=1``, its run log
+   read back: per report, starting the kernel, each section's cells, stopping it, rewriting the notebook, the
+   HTML export, writing, and waiting; per run, scoring, the summary and the final tables.
+5. PDFs: ``kaohe run --pdf`` for each N of ``--pdf-units``: the printing phase per report (amortised) and what
+   it adds to the whole run's wall time.
 
-Results are printed as a table and written to ``bench/results.json``.
+Results are printed as tables and written to ``bench/results.json``; ``--units 8 --pdf-units 8
+--score-rows 1000,10000 --score-units 100`` is a quick run at small N. The layout is in notes/docs (speed).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import os
 import platform
@@ -118,17 +130,102 @@ def _pss(p: psutil.Process) -> int:
         return p.memory_info().rss
 
 
-def time_run(params: Path, out: Path) -> tuple[float, int]:
-    """``kaohe run`` with its defaults: wall seconds and peak tree memory in bytes."""
+def time_run(params: Path, out: Path, *options: str, env: dict | None = None) -> tuple[float, int]:
+    """``kaohe run`` with its defaults (and ``options``): wall seconds and peak tree memory in bytes."""
     start = time.perf_counter()
-    proc = subprocess.Popen([str(BIN / "kaohe"), "run", str(params), "--out-dir", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([str(BIN / "kaohe"), "run", str(params), "--out-dir", str(out), *options],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     peak = PeakMemory(proc.pid)
-    proc.communicate()
+    _, err = proc.communicate()
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"kaohe run 失败（退出码 {proc.returncode}）：{params}")
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise SystemExit(f"kaohe run {' '.join(options)} 失败（退出码 {proc.returncode}）：{params}\n" + "\n".join(tail))
     return wall, peak.stop()
+
+
+def run_log(out: Path) -> dict:
+    """The run log ``kaohe run`` wrote into ``out`` (the newest one)."""
+    logs = sorted(out.glob("*/logs/*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(logs[-1].read_text(encoding="utf-8"))
+
+
+# --- the strong papermill loop: the Python API, one worker process per core -------------------------------
+
+_exporter = None
+
+
+def _strong_one(notebook: str, params: str, unit: str, cache: str, out: str) -> None:
+    """One report as a papermill user would make it in a worker process: execute, then export without code."""
+    global _exporter
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    if _exporter is None:  # one exporter per worker: building one compiles the templates
+        _exporter = HTMLExporter(exclude_input=True)
+    executed = Path(out) / f"{unit}.ipynb"
+    nb = pm.execute_notebook(notebook, str(executed), parameters={"params": params, "unit": unit, "cache": cache},
+                             cwd=str(Path(notebook).parent), progress_bar=False)
+    body, _ = _exporter.from_notebook_node(nb)
+    executed.with_suffix(".html").write_text(body, encoding="utf-8")
+
+
+def time_strong(params: Path, units: list[str], work: Path) -> tuple[float, float]:
+    """Seconds to score once (assess and pickle) and the pool's wall seconds per report for ``units``."""
+    from kaohe.assessment import assess
+
+    start = time.perf_counter()
+    cache = work / "strong-assessment.pickle"
+    assess(params).save(cache)
+    scored = time.perf_counter() - start
+    notebook = str(ROOT / "notebooks" / "unit_report.ipynb")
+    out = work / "strong"
+    out.mkdir()
+    start = time.perf_counter()
+    with concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for done in [pool.submit(_strong_one, notebook, str(params), u, str(cache), str(out)) for u in units]:
+            done.result()
+    return scored, (time.perf_counter() - start) / len(units)
+
+
+# --- where a report's time goes ---------------------------------------------------------------------------
+
+#: Phases of one report as the breakdown names them (KAOHE_TIMINGS=1 in kaohe/runner.py).
+PHASES = {"kernel_start": "内核启动", "after_cells": "内核关闭与 papermill 保存", "notebook_write": "笔记本整理与改写",
+          "export": "HTML 导出", "write": "写入文件"}
+RUN_PHASES = {"score": "计分（一次）", "setup": "准备", "summary": "汇总报告", "pdf": "打印 PDF", "finish": "通报表、清单与索引"}
+
+
+def breakdown(log: dict, n: int) -> dict:
+    """Per report: the mean seconds of each phase inside its worker slot, and the slot's waiting (the slots'
+    time over the reports' phase not spent on any report); per run: each phase's wall seconds."""
+    t = log["timings"]
+    units = [u for u in t["units"].values() if u]
+    mean = {k: sum(u.get(k, 0.0) for u in units) / len(units) for k in PHASES}
+    sections: dict[str, float] = {}
+    for u in units:
+        for name, sec in u["sections"].items():
+            sections[name] = sections.get(name, 0.0) + sec / len(units)
+    busy = sum(mean.values()) + sum(sections.values())
+    slot = t["run"]["reports"] * t["slots"] / n
+    return {"units": n, "slots": t["slots"], "wall_per_report": round(log["seconds"] / n, 3),
+            "slot_seconds_per_report": round(slot, 3),
+            "per_report": {**{k: round(v, 3) for k, v in mean.items()}, "waiting": round(max(0.0, slot - busy), 3)},
+            "sections": {k: round(v, 3) for k, v in sections.items()},
+            "run": {k: round(v, 3) for k, v in t["run"].items()}}
+
+
+def print_breakdown(b: dict) -> None:
+    slot = b["slot_seconds_per_report"]
+    print(f"\n每份报告的时间去向（kaohe run，N={b['units']}，{b['slots']} 个工作槽；每份在其工作槽内的秒数）")
+    rows = [(PHASES["kernel_start"], b["per_report"]["kernel_start"]),
+            *[(f"执行：{name}", sec) for name, sec in b["sections"].items()],
+            *[(PHASES[k], b["per_report"][k]) for k in ("after_cells", "notebook_write", "export", "write")],
+            ("等待（工作槽空闲：排队、提交、切片）", b["per_report"]["waiting"])]
+    for name, sec in rows:
+        print(f"  {name:<32}{sec:7.3f} 秒  {100 * sec / slot if slot else 0:5.1f}%")
+    print(f"  {'合计（工作槽秒数 ÷ N）':<32}{slot:7.3f} 秒；整次运行墙钟 ÷ N = {b['wall_per_report']:.3f} 秒")
+    print("  整次运行（墙钟秒数）：" + "，".join(f"{RUN_PHASES.get(k, '报告')} {v:.2f}" for k, v in b["run"].items()))
 
 
 def time_baseline(params: Path, units: list[str], work: Path) -> float:
@@ -149,10 +246,20 @@ def time_baseline(params: Path, units: list[str], work: Path) -> float:
     return (time.perf_counter() - start) / len(units)
 
 
+def _sample(names: list[str], k: int) -> list[str]:
+    """``k`` units spread over the run (all of them when there are no more)."""
+    step = max(1, len(names) // max(1, k))
+    return names[::step][:k]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench.run", description="kaohe 基准测试：score() 与 kaohe run 对比 papermill 命令行循环")
     p.add_argument("--units", default="60,500,2000", help="单位数，逗号分隔（默认 60,500,2000）")
-    p.add_argument("--baseline-sample", type=int, default=5, metavar="K", help="基线每个 N 只跑 K 个单位（默认 5）")
+    p.add_argument("--baseline-sample", type=int, default=5, metavar="K", help="命令行基线每个 N 只跑 K 个单位（默认 5）")
+    p.add_argument("--strong-sample", type=int, default=60, metavar="K",
+                   help="强基线（papermill Python API + 进程池）每个 N 跑 K 个单位（默认 60，N 更小时全跑）")
+    p.add_argument("--pdf-units", default="60,2000", help="kaohe run --pdf 的单位数，逗号分隔（默认 60,2000；空为不测）")
+    p.add_argument("--skip-baseline", action="store_true", help="不跑命令行基线")
     p.add_argument("--score-rows", default="100000,1000000", help="score() 的台账行数，逗号分隔")
     p.add_argument("--score-units", type=int, default=2000)
     p.add_argument("--skip-score", action="store_true")
@@ -167,7 +274,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                                  "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-                                 "date": time.strftime("%Y-%m-%d")}, "score": [], "run": []}
+                                 "date": time.strftime("%Y-%m-%d")}, "score": [], "run": [], "pdf": []}
+    walls: dict[int, float] = {}
     if not args.skip_robustness:
         row = results["robustness"] = time_robustness(args.robust_units, args.robust_readings)
         print(f"kaohe robustness：{row['units']} 个单位 × {row['combinations']} 种读法组合  {row['seconds']:.1f} 秒"
@@ -179,23 +287,54 @@ def main(argv: list[str] | None = None) -> int:
             results["score"].append({"rows": rows, "units": args.score_units, "seconds": round(seconds, 3)})
             print(f"score()：{rows:>9,} 行 / {args.score_units} 个单位  {seconds:6.2f} 秒", flush=True)
     if not args.skip_run:
-        for n in (int(x) for x in args.units.split(",")):
+        for k, n in enumerate(int(x) for x in args.units.split(",")):
             work = Path(tempfile.mkdtemp(prefix=f"kaohe-bench-{n}-"))
             try:
                 params = write_run(work / "data", n)
                 wall, peak = time_run(params, work / "outputs")
+                walls[n] = wall
                 names = unit_names(n)
-                step = max(1, n // args.baseline_sample)
-                sample = names[::step][:args.baseline_sample]
-                base = time_baseline(params, sample, work)
+                strong_units = _sample(names, args.strong_sample)
+                scored, strong = time_strong(params, strong_units, work)
+                strong += scored / n  # scoring once per run, as kaohe run's wall time has it
                 row = {"units": n, "kaohe_run_seconds": round(wall, 1), "kaohe_per_report": round(wall / n, 3),
-                       "baseline_per_report": round(base, 3), "baseline_sample": len(sample),
-                       "ratio": round(base / (wall / n), 1), "peak_memory_mib": round(peak / 2**20)}
+                       "strong_per_report": round(strong, 3), "strong_sample": len(strong_units),
+                       "strong_ratio": round(strong / (wall / n), 1), "peak_memory_mib": round(peak / 2**20)}
+                line = (f"N={n:>5}：kaohe run {wall:7.1f} 秒，每份 {wall / n:.3f} 秒；强基线每份 {strong:.3f} 秒"
+                        f"（{len(strong_units)} 份），快 {row['strong_ratio']} 倍")
+                if not args.skip_baseline:
+                    sample = _sample(names, args.baseline_sample)
+                    base = time_baseline(params, sample, work)
+                    row.update({"baseline_per_report": round(base, 3), "baseline_sample": len(sample),
+                                "ratio": round(base / (wall / n), 1)})
+                    line += f"；命令行基线每份 {base:.2f} 秒（{len(sample)} 份），快 {row['ratio']} 倍"
                 results["run"].append(row)
-                print(f"N={n:>5}：kaohe run {wall:7.1f} 秒，每份 {wall / n:.3f} 秒；基线每份 {base:.2f} 秒"
-                      f"（{len(sample)} 份样本）；快 {row['ratio']} 倍；峰值内存 {row['peak_memory_mib']} MiB", flush=True)
+                print(f"{line}；峰值内存 {row['peak_memory_mib']} MiB", flush=True)
+                if k == 0:  # the breakdown, from one more run of the first N with timings on
+                    timed = work / "timed"
+                    time_run(params, timed, env={**os.environ, "KAOHE_TIMINGS": "1"})
+                    results["breakdown"] = breakdown(run_log(timed), n)
+                    print_breakdown(results["breakdown"])
             finally:
                 shutil.rmtree(work, ignore_errors=True)
+    for n in (int(x) for x in args.pdf_units.split(",") if x.strip()):
+        work = Path(tempfile.mkdtemp(prefix=f"kaohe-bench-pdf-{n}-"))
+        try:
+            params = write_run(work / "data", n)
+            if n not in walls:
+                walls[n] = time_run(params, work / "plain")[0]
+            wall, peak = time_run(params, work / "outputs", "--pdf")
+            printing = run_log(work / "outputs")["pdf_seconds"]
+            row = {"units": n, "run_seconds": round(walls[n], 1), "run_pdf_seconds": round(wall, 1),
+                   "pdf_phase_seconds": round(printing, 1), "pdf_per_report": round(printing / (n + 1), 3),
+                   "pdf_added_percent": round(100 * (wall - walls[n]) / walls[n], 1),
+                   "peak_memory_mib": round(peak / 2**20)}
+            results["pdf"].append(row)
+            print(f"PDF N={n:>5}：kaohe run --pdf {wall:7.1f} 秒（不打印 {walls[n]:.1f} 秒，多 {row['pdf_added_percent']}%）；"
+                  f"打印阶段 {printing:.1f} 秒，每份 {row['pdf_per_report']:.3f} 秒（{n} 份报告与汇总）；"
+                  f"峰值内存 {row['peak_memory_mib']} MiB", flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     rows = results["score"]
     if len(rows) >= 2:
         a, b = rows[0], rows[-1]

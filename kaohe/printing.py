@@ -224,6 +224,9 @@ def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: 
 
 _TOKEN = re.compile(rb"""(?P<ws>\s+|%[^\r\n]*)|(?P<dict><<|>>)|<(?P<hex>[0-9A-Fa-f\s]*)>|(?P<lit>\()
     |/(?P<name>[^\s/\[\]<>(){}%]*)|(?P<arr>[\[\]{}])|(?P<word>[^\s/\[\]<>(){}%]+)""", re.X)
+_NUMBER = re.compile(rb"[+-]?(\d+\.?\d*|\.\d+)")  # compiled once: the reader meets one per drawn glyph run
+_SPACE = re.compile(rb"\s")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("f"): 12}
 
 
@@ -271,13 +274,15 @@ def _operations(data: bytes):
         if kind == "ws" or kind == "dict":
             continue
         if kind == "hex":
-            digits = re.sub(rb"\s", b"", m.group("hex"))
+            digits = _SPACE.sub(b"", m.group("hex"))
             stack[-1].append(bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode()))
         elif kind == "lit":
             value, pos = _literal(data, m.start())
             stack[-1].append(value)
         elif kind == "name":  # #xx escapes decoded: /F#34 is /F4
-            name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda e: bytes([int(e.group(1), 16)]), m.group("name"))
+            name = m.group("name")
+            if b"#" in name:
+                name = _NAME_ESCAPE.sub(lambda e: bytes([int(e.group(1), 16)]), name)
             stack[-1].append("/" + name.decode("latin-1"))
         elif kind == "arr":
             if m.group() in (b"[", b"{"):
@@ -287,7 +292,7 @@ def _operations(data: bytes):
                 stack[-1].append(inner)
         else:
             word = m.group("word")
-            if re.fullmatch(rb"[+-]?(\d+\.?\d*|\.\d+)", word):
+            if _NUMBER.fullmatch(word):
                 stack[-1].append(float(word))  # not bytes: a TJ kerning number is not a string of glyphs
             elif word in (b"true", b"false", b"null"):
                 stack[-1].append(word.decode())
@@ -329,7 +334,7 @@ def _missing_glyphs(reader, contents, resources, seen: set, judged: dict) -> int
             font = fonts_.get(operands[0])
             key = getattr(font, "idnum", None) or id(font)  # a font is judged once per PDF, not at every Tf
             if key not in judged:
-                judged[key] = _notdef_of(font)
+                judged[key] = _notdef_of(font, reader)
             notdef = judged[key]
         elif op in (b"Tj", b"'", b'"', b"TJ") and notdef is not None and operands:
             strings = operands[-1] if op == b"TJ" else operands[-1:]
@@ -343,8 +348,39 @@ def _missing_glyphs(reader, contents, resources, seen: set, judged: dict) -> int
     return missing
 
 
-def _notdef_of(font):
+_RAW_FONT = re.compile(rb"\d+\s+\d+\s+obj\s*<<(?:(?!endobj).)*?/Encoding\s*<<(?:(?!>>).)*?/Differences\s*\[([^\]R#]*)\]",
+                       re.S)
+_DIFFERENCE = re.compile(rb"(\d+)|/([^\s/\[\]<>(){}%]+)")
+
+
+def _differences(font, reader) -> dict[int, str] | None:
+    """A simple font's /Differences (code -> glyph name) read straight from the file's bytes, or None when the
+    font is not written the plain way Chromium writes its Type 3 fonts (then pypdf reads it): pypdf parses the
+    whole font dictionary (widths, glyph procedures), which took most of the check's time."""
+    idnum = getattr(font, "idnum", None)
+    offset = (getattr(reader, "xref", None) or {}).get(getattr(font, "generation", 0), {}).get(idnum)
+    if offset is None or not hasattr(reader, "stream"):
+        return None
+    reader.stream.seek(offset)
+    head = reader.stream.read(65536)
+    end = head.find(b"endobj")
+    m = _RAW_FONT.match(head[:end] if end >= 0 else b"")
+    if m is None or b"/Type0" in head[:m.start(1)] or not re.match(rb"\s*%d\s" % idnum, head):
+        return None
+    names, code = {}, 0
+    for number, name in _DIFFERENCE.findall(m.group(1)):
+        if number:
+            code = int(number)
+        else:
+            names[code], code = "/" + name.decode("latin-1"), code + 1
+    return names
+
+
+def _notdef_of(font, reader=None):
     """A function counting the missing glyphs in a string shown with ``font``, or None if it cannot tell."""
+    names = _differences(font, reader) if reader is not None and font is not None else None
+    if names is not None:
+        return lambda b: sum(1 for c in b if names.get(c) in _NOTDEF)
     font = font.get_object() if font is not None else None
     if font is None:
         return None
