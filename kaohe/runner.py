@@ -706,6 +706,8 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         bar.close()
         if outcome.summary_error and log:
             log(f"失败：汇总——{outcome.summary_error}")
+        # Printed here, on the client, with --scheduler too: the workers send each report's HTML back and need no
+        # browser; the client's printers (kaohe.printing) print page after page.
         if browser:
             made = [(folder / "units" / f"{files[u]}.html", title(u)) for u, s_ in outcome.statuses.items()
                     if s_.state == "已生成"]

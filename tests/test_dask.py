@@ -45,3 +45,26 @@ def test_a_failing_report_on_a_worker_is_kept_apart(tmp_path):
     assert out.failed == ["示例镇14"] and "示例故障" in out.statuses["示例镇14"].error
     assert (out.folder / "units" / "示例镇14.failed.ipynb").exists()
     assert not (out.folder / "units" / "示例镇14.html").exists() and (out.folder / "units" / "示例镇08.html").exists()
+
+
+def test_pdfs_of_a_dask_run_are_printed_by_the_client_as_in_a_local_run(tmp_path):
+    """--pdf with --scheduler: the workers make the reports, the client prints them (the workers need no
+    browser). The same files as locally; the PDFs with the same pages and text (Chromium's bytes may vary)."""
+    from pypdf import PdfReader
+
+    from kaohe import printing
+
+    local = runner.run(PARAMS, units=UNITS[:1], jobs=1, out_dir=tmp_path / "local", progress=False, pdf=True)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = runner.run(PARAMS, units=UNITS[:1], out_dir=tmp_path / "dask", progress=False, pdf=True,
+                            scheduler=cluster.scheduler_address)
+    assert local.pdf_failed == {} and remote.pdf_failed == {}
+    a, b = _files(local.folder), _files(remote.folder)
+    assert list(a) == list(b) and "units/示例镇08.pdf" in a and "summary.pdf" in a
+
+    def text(pdf: Path) -> list[str]:
+        return [printing.page_text(page) for page in PdfReader(pdf).pages]
+
+    assert [n for n in a if n.endswith(".pdf") and text(a[n]) != text(b[n])] == []
+    assert [n for n in a if not n.endswith((".pdf", "manifest.json", "index.html", "scores.docx"))
+            and a[n].read_bytes() != b[n].read_bytes()] == []
