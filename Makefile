@@ -53,7 +53,8 @@ test: $(STAMP) browser office
 clean:
 	rm -rf $(VENV) outputs/*/
 
-# The benchmark of issue 6 (bench/run.py): score() at scale, kaohe run against the papermill + nbconvert
-# command loop, peak memory. Writes bench/results.json; takes long at 2,000 units.
-bench: $(STAMP)
+# The benchmark (bench/run.py): score() at scale, kaohe run against the strong papermill loop (Python API, one
+# process per core) and the command loop, peak memory, where a report's time goes, and kaohe run --pdf.
+# Writes bench/results.json; takes long at 2,000 units (a quick run: see bench/run.py's docstring).
+bench: $(STAMP) browser
 	$(BIN)/python -m bench.run
