@@ -64,6 +64,21 @@ def test_a_unit_report_prints_on_a4_with_its_header_page_numbers_and_sections(pr
     assert all(title in whole for title in sections)
 
 
+def test_the_fonts_read_straight_from_the_file_agree_with_pypdf(printed):
+    """check_pdf reads Chromium's Type 3 fonts' /Differences from the file's bytes (pypdf's parse of every whole
+    font took most of the check's time): for every font of the unit report, each code is a missing glyph or
+    not exactly as pypdf reads the same font."""
+    reader = PdfReader(printed / "units" / "示例镇08.pdf")
+    seen = 0
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            fast, slow = printing._differences(font, reader), printing._notdef_of(font)
+            assert fast is not None and slow is not None
+            assert [fast.get(c) in printing._NOTDEF for c in range(256)] == [bool(slow(bytes([c]))) for c in range(256)]
+            seen += 1
+    assert seen > 10
+
+
 def test_the_pages_draw(printed, tmp_path):
     """poppler draws every page of the unit report: none is blank."""
     subprocess.run([tool("pdftoppm"), "-r", "30", "-png", str(printed / "units" / "示例镇08.pdf"), str(tmp_path / "p")],
