@@ -155,6 +155,12 @@ def run_log(out: Path) -> dict:
 _exporter = None
 
 
+def _quiet_worker() -> None:
+    """The pool's kernels inherit the worker's stderr and warn there (TCP without encryption, shutdown noise);
+    failures still come back as exceptions."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+
+
 def _strong_one(notebook: str, params: str, unit: str, cache: str, out: str) -> None:
     """One report as a papermill user would make it in a worker process: execute, then export without code."""
     global _exporter
@@ -182,7 +188,7 @@ def time_strong(params: Path, units: list[str], work: Path) -> tuple[float, floa
     out = work / "strong"
     out.mkdir()
     start = time.perf_counter()
-    with concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_quiet_worker) as pool:
         for done in [pool.submit(_strong_one, notebook, str(params), u, str(cache), str(out)) for u in units]:
             done.result()
     return scored, (time.perf_counter() - start) / len(units)
