@@ -72,6 +72,7 @@ class Printer:
         self.path = browser
         self.marker = f"--kaohe-printer={uuid.uuid4().hex}"  # finds this browser's process to stop it when hung
         self._playwright = self._browser = self._page = None
+        self._launch_failed: list[str] = []  # why the last launches failed, since the last page printed
         self._scratch = tempfile.TemporaryDirectory(prefix="kaohe-print-")  # the page as printed, with its <base>
 
     def _start(self) -> None:
@@ -109,12 +110,16 @@ class Printer:
         from playwright.sync_api import Error
 
         if self._browser is None or not self._browser.is_connected():
+            if len(self._launch_failed) >= 2:  # a browser that cannot start: the other pages are not kept waiting
+                return None, self._launch_failed[-1]
             self._restart()
             try:
                 self._start()
             except Error as exc:
                 self._restart()
-                return None, _launch_failure(exc.message)
+                self._launch_failed.append(_launch_failure(exc.message))
+                return None, self._launch_failed[-1]
+            self._launch_failed.clear()
         self.expired = False
         watchdog = threading.Timer(PDF_TIMEOUT, self._kill)
         watchdog.daemon = True
