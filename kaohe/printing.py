@@ -52,6 +52,11 @@ def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if not found:
         raise KaoheError("--pdf 需要 Chromium：请安装（Debian/Ubuntu：apt install chromium；本仓库：make browser）")
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:  # a dependency of kaohe; missing from a hand-made environment
+        raise KaoheError("--pdf 需要 Python 包 playwright（kaohe 的依赖）：pip install playwright；"
+                         "它驱动本机的 Chromium，不要运行 playwright install")
     return found
 
 
