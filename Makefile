@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS := params/hengnan-2020.yaml
 
-.PHONY: demo compare bench test lab install clean browser office
+.PHONY: demo compare bench test lab install clean browser office docs
 # Root installs system packages itself; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -46,12 +46,16 @@ office:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
 	    --no-install-recommends libreoffice-writer-nogui; }
 
+# The documentation site (mkdocs.yml, docs/) into site/; open site/index.html. `make test` builds it strict too.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 test: $(STAMP) browser office
 	$(BIN)/ruff check kaohe tests bench
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) outputs/*/
+	rm -rf $(VENV) outputs/*/ site/
 
 # The benchmark (bench/run.py): score() at scale, kaohe run against the strong papermill loop (Python API, one
 # process per core) and the command loop, peak memory, where a report's time goes, and kaohe run --pdf.

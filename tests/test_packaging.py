@@ -14,7 +14,8 @@ def _norm(spec: str) -> str:
 
 def test_environment_yml_lists_the_same_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {_norm(d) for d in project["dependencies"] + project["optional-dependencies"]["test"]}
+    extras = project["optional-dependencies"]
+    wanted = {_norm(d) for d in project["dependencies"] + extras["test"] + extras["docs"]}  # what `make install` installs
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     # python itself and pip are not packages of the project (python-docx is)
     conda = {_norm(d) for d in env["dependencies"] if isinstance(d, str) and not re.match(r"(python|pip)([<>=!]|$)", d)}
