@@ -77,7 +77,7 @@ def markdown() -> str:
         "# 细则参考",
         "",
         "本文由 kaohe 的数据模型生成（`python -m kaohe.reference > docs/reference.md`），与程序接受的写法一致，请勿手改。",
-        "怎样从原文件写出细则，见 README；这里逐项列出细则文件（YAML）可写的字段。",
+        "怎样从原文件写出细则，见[编写细则](编写细则.md)；这里逐项列出细则文件（YAML）可写的字段。",
         "",
         "编辑器补全与检查：`kaohe rubric schema --out 细则.schema.json` 写出 JSON Schema，在细则文件第一行写",
         "",

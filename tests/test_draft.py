@@ -2,7 +2,7 @@
 
 Measured on the four source documents against the rubrics encoded from them by hand (and on the four fictitious
 example documents against theirs); a .docx and an .xlsx built here, with merged cells, draft to a tree worked
-out by hand. The README's developer section has the measured table.
+out by hand. docs/dev/draft.md has the measured table.
 """
 
 import difflib
@@ -175,7 +175,7 @@ def _node_texts(nodes):
 
 
 #: The four fictitious example documents (examples/*/示例文件.md), against their rubrics. Measured before the
-#: draft was adjusted to them: 51 rules, 48 found (94.1%), 41 of them matching (85.4%) — the README says which.
+#: draft was adjusted to them: 51 rules, 48 found (94.1%), 41 of them matching (85.4%) — docs/dev/draft.md says which.
 EXAMPLES = {
     "county-not-applicable": (13, 13, 13),
     "staged-website": (15, 15, 15),

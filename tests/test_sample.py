@@ -1,4 +1,4 @@
-"""The bundled 示例数据 does what the README says: every rule kind, the veto, a tie, caps, all grades."""
+"""The bundled 示例数据 does what the documentation says (docs/): every rule kind, the veto, a tie, caps, all grades."""
 
 from conftest import ROOT
 
