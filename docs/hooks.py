@@ -39,3 +39,13 @@ def on_page_markdown(markdown, page, config, files):
             line = LINK.sub(lambda m: _outside(m, page_dir, docs, repo, page.file.src_path), line)
         out.append(line)
     return "\n".join(out)
+
+
+# A line break between two Chinese characters is a space in HTML; the Markdown is wrapped at ~120 columns.
+CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+WRAP = re.compile(f"([{CJK}])\\n([{CJK}])")
+PRE = re.compile(r"(<pre\b.*?</pre>)", re.S)
+
+
+def on_page_content(html, page, config, files):
+    return "".join(part if part.startswith("<pre") else WRAP.sub(r"\1\2", part) for part in PRE.split(html))
