@@ -7,6 +7,8 @@ from this registry, so adding a kind touches one new file (and its import below)
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +17,7 @@ from typing import Annotated, ClassVar, Union, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from ..numbers import fmt, to_decimal
+from ..numbers import fmt, round_half_up, to_decimal
 
 
 def _dec(value):
@@ -157,6 +159,40 @@ class RuleBase(BaseModel):
         """For kinds that give a score rather than deduct (given, rater, task): the row's score."""
         return None
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:  # pragma: no cover - every kind overrides it
+        """How ``amount`` (this kind's amount for ``finding``, before caps) is worked out, in words and numbers
+        ("(98% − 92%) ÷ 1 × 0.5 = 3"): the 计算过程 of the unit report and ledger.csv. Reads :data:`INPUTS` only."""
+        raise NotImplementedError
+
+    @property
+    def said(self) -> str:
+        """What the rule does, in a word (its kind's Chinese name): how an id that is an English word reads."""
+        return self.label
+
+
+#: An id that is an English word rather than a clause number (veto, disqualify; not A5.1b).
+_WORD_ID = re.compile(r"[A-Za-z_]{2,}")
+
+
+def shown_ids(rules) -> dict[str, str]:
+    """Each rule's id as a Chinese reader sees it: an id that is an English word (``veto``, ``disqualify``) reads
+    as what the rule does (一票否决), unless two rules would read alike. The template offers these and the ledger
+    reader takes them back (:func:`kaohe.validate.resolve`); ids such as 5.1 or A5.1b stay as they are."""
+    rules = list(rules)
+    said, ids = Counter(r.said for r in rules if _WORD_ID.fullmatch(r.id)), {r.id for r in rules}
+    return {r.id: r.said if _WORD_ID.fullmatch(r.id) and said[r.said] == 1 and r.said not in ids else r.id
+            for r in rules}
+
+
+def num(value: Decimal) -> str:
+    """A number of a computation as shown: exact, or to 4 places with ≈ where it does not end (1 ÷ 3).
+
+    >>> num(Decimal("1.5")), num(Decimal(1) / Decimal(3))
+    ('1.5', '≈0.3333')
+    """
+    exact = fmt(value)
+    return exact if len(exact.partition(".")[2]) <= 4 else "≈" + fmt(round_half_up(value, 4))
+
 
 def fraction_check(value: Decimal | None) -> list[tuple[str, object, str]]:
     """Rates are in percent: 0.95 is almost surely 95% written as a fraction, so refuse it."""
@@ -249,4 +285,4 @@ from . import (  # noqa: F401
 
 # A Union built at run time from the registry (ruff would rewrite it into something else).
 Rule = Annotated[Union[tuple(k.model for k in _REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007
-__all__ = ["INPUTS", "Finding", "Rule", "RuleBase", "amount", "get_kind", "kinds", "register"]
+__all__ = ["INPUTS", "Finding", "Rule", "RuleBase", "amount", "get_kind", "kinds", "num", "register", "shown_ids"]
