@@ -46,6 +46,10 @@ class RateShortfallRule(RuleBase):
             return [("value", v, "百分率应在 0 至 100 之间（96.5、96.5% 均表示 96.5%）")]
         return fraction_check(v)
 
+    @property
+    def value_unit(self) -> str:
+        return "%"
+
     def arithmetic(self, finding: Finding, amount: Decimal) -> str:
         """E.g. (98% − 92%) ÷ 1 × 0.5 = 3; a part of a step as the rubric's ``rounding`` takes it."""
         v, t = fmt(finding.value), fmt(self.target)
