@@ -390,10 +390,16 @@ def _cut(t: _Table, rows: np.ndarray, cap: Decimal, by: str, why: str, sign: int
         t.applied[hit] = room * sign
         t.capped_by[hit] = by
         t.reason[hit] = why
+        # What was taken before the row (at most the cap) fixes the sentence: room is cap − taken. Rows past the
+        # cap share one sentence, so a sentence is written once per distinct amount taken, not once per row.
+        taken, which = np.unique(np.minimum(before, limit), return_inverse=True)
         verb = "加" if sign < 0 else "扣"
-        said = [f"{what[0]}已{verb} {fmt(t.decimal(min(b, limit)))} 分，{what[1]} {fmt(cap)} 分，实{verb} {fmt(t.decimal(r))}"
-                for b, r in zip(before.tolist(), room.tolist())]
-        t.cuts[hit] = objects([f"{c}；{s}" if c else s for c, s in zip(t.cuts[hit].tolist(), said)])
+        said = objects([f"{what[0]}已{verb} {fmt(t.decimal(b))} 分，{what[1]} {fmt(cap)} 分，实{verb} {fmt(t.decimal(limit - b))}"
+                        for b in taken.tolist()])[which.ravel()]
+        earlier = t.cuts[hit]
+        again = np.flatnonzero(earlier != "")  # an inner cap cut the row already: both are said, in order
+        said[again] = earlier[again] + ("；" + said[again])
+        t.cuts[hit] = said
 
 
 def _running_sum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -527,10 +533,12 @@ def _working(t: _Table, applied: np.ndarray) -> np.ndarray:
     """Each row's computation: the kind's arithmetic, then what the caps did; a row a composite score clamped
     (a part kept within its points) says what it counts for and points to the reason."""
     out = t.working.copy()
-    cut = np.flatnonzero(t.cuts != "")
-    out[cut] = objects([f"{w}，{c}" for w, c in zip(out[cut].tolist(), t.cuts[cut].tolist())])
-    other = np.flatnonzero((t.cuts == "") & (applied != t.raw))
-    out[other] = objects([f"{w}，实计 {fmt(a)}（见调整原因）" for w, a in zip(out[other].tolist(), applied[other].tolist())])
+    said = t.cuts != ""
+    cut = np.flatnonzero(said)
+    out[cut] = out[cut] + ("，" + t.cuts[cut])
+    # only rows something cut or clamped differ from the kind's amount; those no cap wrote about are few
+    clamped = [i for i in np.flatnonzero((t.capped_by != "") & ~said).tolist() if applied[i] != t.raw[i]]
+    out[clamped] = objects([f"{out[i]}，实计 {fmt(applied[i])}（见调整原因）" for i in clamped])
     return out
 
 

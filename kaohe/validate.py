@@ -58,9 +58,13 @@ def _named_rules(by_unit: dict[str, Rubric | None], evidence: Evidence) -> Evide
     named = {id(r): {s: rid for rid, s in shown_ids(r.rules.values()).items() if s != rid}
              for r in {id(r): r for r in by_unit.values() if r is not None}.values()}
     names = {s for m in named.values() for s in m}
-    hits = [i for i, f in enumerate(evidence.findings) if f.rule in names] if names else []
-    if not hits:
+    if not names:
         return evidence
+    c = evidence.columns()  # worked out once and kept: the checks read them next
+    written = [k for k, x in enumerate(c.rule_names.tolist()) if x in names]
+    if not written:
+        return evidence
+    hits = np.flatnonzero(np.isin(c.rule_code, written)).tolist()
     findings = list(evidence.findings)
     for i in hits:
         f = findings[i]
