@@ -32,7 +32,7 @@ from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt, to_decimal
 from .provenance import input_files
 from .rubric import Rubric, load_rubric, rubric_files, rubric_path
-from .rules import clause_head, kinds
+from .rules import clause_head, kinds, shown_ids
 from .rules.rate_shortfall import ROUNDING_TEXT
 from .scoring import Result, excellent_label, parse_as_of, score_checked
 from .validate import check, resolve
@@ -507,6 +507,7 @@ def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame, per
             elif c["change"] in (ADDED, REMOVED):
                 total.append(f"{c['id_b'] or c['id_a']} {c['name']}：{c['change']}")
     kinds = {r for s in (sa, sb) for r, rule in s.rubric.rules.items() if rule.kind in ("veto", "disqualify")}
+    shown = {**shown_ids(sa.rubric.rules.values()), **shown_ids(sb.rubric.rules.values())}  # veto → 一票否决
     out: dict[str, list[str]] = {}
     for u in units.to_dict("records"):
         parts = []
@@ -516,8 +517,8 @@ def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame, per
                 parts.append(f"只有版本 {other} 对本单位计分：版本 {side} {u[f'status_{side.lower()}']}，{why}")
         if not parts and u["status_a"] != u["status_b"]:
             parts.append(f"{u['status_b'] or u['status_a']}：{'是' if u['status_a'] else '否'} → {'是' if u['status_b'] else '否'}")
-            parts += [f"{r} {w}" for r in kinds for w in per_item.get(("rule", r), [])]
-            parts += [t for r in kinds for t in left_out.get((u["unit"], r), [])]
+            parts += [f"{shown.get(r, r)} {w}" for r in sorted(kinds) for w in per_item.get(("rule", r), [])]
+            parts += [t for r in sorted(kinds) for t in left_out.get((u["unit"], r), [])]
         if u["grade_a"] != u["grade_b"] and not parts:
             parts += [_change_text(c) for _, c in rubric_rows.iterrows() if GRADE_FIELDS.fullmatch(c["field"])]
         if u["award_a"] != u["award_b"]:

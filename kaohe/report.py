@@ -670,8 +670,9 @@ def compare_reasons(c: Comparison) -> Fragment:
     """Per changed unit: each rule whose deductions changed and each indicator whose score changed."""
     if c.reasons.empty:
         return tag("p", "没有单位因规则改动而改变得分。")
-    rows = [[r["unit"], LEVEL_NAMES[r["level"]], r["id"], r["name"], r["what"], r["a"], r["b"], _signed(r["delta"]), r["changes"]]
-            for _, r in c.reasons.iterrows()]
+    shown = {**shown_ids(c.a.rubric.rules.values()), **shown_ids(c.b.rubric.rules.values())}  # veto → 一票否决
+    rows = [[r["unit"], LEVEL_NAMES[r["level"]], shown.get(r["id"], r["id"]) if r["level"] == "rule" else r["id"], r["name"],
+             r["what"], r["a"], r["b"], _signed(r["delta"]), r["changes"]] for _, r in c.reasons.iterrows()]
     return table(["单位", "层级", "编号", "内容", "项目", "A", "B", "对单位的增减", "其中的细则改动"], rows, "kaohe-reasons",
                  {5: "num", 6: "num", 7: "num"})
 

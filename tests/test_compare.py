@@ -289,7 +289,7 @@ def test_a_veto_the_new_version_no_longer_applies_is_the_reason(tmp_path):
     u = c.units.set_index("unit").loc["示例镇08"]
     assert (u["status_a"], u["status_b"], u["grade_a"], u["grade_b"]) == ("一票否决", "", "不合格", "优秀")
     assert (u["total_a"], u["total_b"], u["rank_a"], u["rank_b"]) == (D("91"), D("91"), 23, 15)
-    assert u["reason"].startswith("一票否决：是 → 否；veto 级别：国家、省、市 → 国家、省；第 9 版未计入 T019：")
+    assert u["reason"].startswith("一票否决：是 → 否；一票否决 级别：国家、省、市 → 国家、省；第 9 版未计入 T019：")
     assert list(c.unplaced[["side", "evidence_id", "code"]].itertuples(index=False, name=None)) == [("B", "T019", "out_of_range")]
 
 
