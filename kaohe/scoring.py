@@ -373,7 +373,7 @@ def _supersede(t: _Table, shape: _Shape) -> None:
 
 
 def _cut(t: _Table, rows: np.ndarray, cap: Decimal, by: str, why: str, sign: int = 1,
-         what: tuple[str, str] = ("本条", "全年至多")) -> None:
+         what: tuple[str, str] = ("本条", "全年至多扣")) -> None:
     """Keep each unit's running sum of ``applied`` over ``rows`` (in table order) within ``cap``: the row that
     crosses it keeps the room left, later rows nothing. ``sign=-1`` caps bonuses (negative amounts) by size.
     ``what`` names the capped thing and its limit in the row's working (「该项」已扣 7 分，分值 10 分，实扣 3)."""
