@@ -160,7 +160,7 @@ def test_ledger_csv_speaks_chinese(sample):
 def test_the_unit_report_shows_the_veto_in_chinese_and_each_rows_arithmetic(sample):
     text = str(report.unit_deductions(sample, "示例镇08"))
     assert "<h4>一票否决：不扣分</h4>" in text and "规则 veto" not in text
-    assert "<th>计算过程</th>" in text and "<td>市级通报，一票否决，不扣分</td>" in text
+    assert "\">计算过程</th>" in text and "<td>市级通报，一票否决，不扣分</td>" in text
     assert "依据：一票否决" in str(report.unit_result(sample, "示例镇08"))
     town14 = str(report.unit_deductions(sample, "示例镇14"))
     # T061: 接通率 92% (the rate with its unit), and the arithmetic the auditor had to redo
