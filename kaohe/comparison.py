@@ -32,6 +32,7 @@ from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt, to_decimal
 from .provenance import input_files
 from .rubric import Rubric, load_rubric, rubric_files, rubric_path
+from .rules import clause_head, kinds, shown_ids
 from .rules.rate_shortfall import ROUNDING_TEXT
 from .scoring import Result, excellent_label, parse_as_of, score_checked
 from .validate import check, resolve
@@ -61,7 +62,7 @@ NOTES = {"not_optional", "points_mismatch", "unused_input"}
 UNSCORABLE = {"missing_score"}
 
 FIELD_LABELS = {
-    "id": "编号", "name": "名称", "text": "原文", "kind": "计分类型", "points": "分值", "weight": "权重（%）",
+    "id": "编号", "name": "名称", "text": "原文", "kind": "计分方式", "points": "分值", "weight": "权重（%）",
     "per": "每次扣分", "amount": "分值", "cap": "全年累计上限", "target": "目标值", "step": "每步（百分点）",
     "rounding": "不足一步时", "decimals": "保留小数位", "min": "最低", "max": "最高", "below": "低于",
     "levels": "级别", "amounts": "各级分值", "per_occurrence": "按次", "bonus": "加分", "unit": "计量单位",
@@ -80,7 +81,7 @@ FIELD_LABELS = {
 VALUE_LABELS = {**ROUNDING_TEXT, "deduct": "满分减扣分", "weighted": "按权重合成", "sum": "各部分得分相加",
                 "full": "从满分扣减", "zero": "从 0 分起计得分", "grade": "定为否决等次", "stop": "不再评分",
                 "no_award": "只取消评优资格", "redistribute": "平均计入其他指标", "exclude": "不列入",
-                "month": "每月", "quarter": "每季度"}
+                "month": "每月", "quarter": "每季度", **{k: v.model.label for k, v in kinds().items()}}
 LEVEL_NAMES = {"rubric": "细则", "node": "指标", "rule": "规则", "reading": "读法"}
 
 
@@ -434,7 +435,8 @@ def _reasons(sa: Side, sb: Side, units: pd.DataFrame, to_b: dict[str, str], per_
     diff found in it or the rows a version left out (REASON_COLUMNS); largest change first."""
     ra, rb = sa.rubric, sb.rubric
     names = {**{n.id: n.name for n in ra.nodes}, **{n.id: n.name for n in rb.nodes}}
-    rule_names = {**{r: _short(x.text) for r, x in ra.rules.items()}, **{r: _short(x.text) for r, x in rb.rules.items()}}
+    rule_names = {**{r: clause_head(x.text) for r, x in ra.rules.items()},
+                  **{r: clause_head(x.text) for r, x in rb.rules.items()}}
     in_b = {n.id: n for n in rb.nodes}
 
     def inside(node_id: str, moved_rules: set[str]) -> list[str]:
@@ -505,6 +507,7 @@ def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame, per
             elif c["change"] in (ADDED, REMOVED):
                 total.append(f"{c['id_b'] or c['id_a']} {c['name']}：{c['change']}")
     kinds = {r for s in (sa, sb) for r, rule in s.rubric.rules.items() if rule.kind in ("veto", "disqualify")}
+    shown = {**shown_ids(sa.rubric.rules.values()), **shown_ids(sb.rubric.rules.values())}  # veto → 一票否决
     out: dict[str, list[str]] = {}
     for u in units.to_dict("records"):
         parts = []
@@ -514,8 +517,8 @@ def _context(sa: Side, sb: Side, changes: pd.DataFrame, units: pd.DataFrame, per
                 parts.append(f"只有版本 {other} 对本单位计分：版本 {side} {u[f'status_{side.lower()}']}，{why}")
         if not parts and u["status_a"] != u["status_b"]:
             parts.append(f"{u['status_b'] or u['status_a']}：{'是' if u['status_a'] else '否'} → {'是' if u['status_b'] else '否'}")
-            parts += [f"{r} {w}" for r in kinds for w in per_item.get(("rule", r), [])]
-            parts += [t for r in kinds for t in left_out.get((u["unit"], r), [])]
+            parts += [f"{shown.get(r, r)} {w}" for r in sorted(kinds) for w in per_item.get(("rule", r), [])]
+            parts += [t for r in sorted(kinds) for t in left_out.get((u["unit"], r), [])]
         if u["grade_a"] != u["grade_b"] and not parts:
             parts += [_change_text(c) for _, c in rubric_rows.iterrows() if GRADE_FIELDS.fullmatch(c["field"])]
         if u["award_a"] != u["award_b"]:
@@ -539,10 +542,6 @@ def _cap_reasons(side: Side) -> dict[tuple[str, str], list[str]]:
         if by and reason and reason not in out[(unit, rule)]:
             out[(unit, rule)].append(f"第 {side.rubric.version} 版：{reason}")
     return out
-
-
-def _short(text: str, width: int = 24) -> str:
-    return text if len(text) <= width else text[:width] + "…"
 
 
 def _sum_by(ledger: pd.DataFrame, column: str, to_b: dict[str, str] | None) -> dict[tuple[str, str], Decimal]:

@@ -98,7 +98,7 @@ class Problem:
             where.append(f"值 {shown(self.value)}")
         if self.rule:
             where.append(f"规则 {self.rule}")
-        said = f"[{self.code}] {'，'.join(where)}：{self.message}"
+        said = f"{'，'.join(where)}：{self.message} [{self.code}]"  # the code last: a person reads the place first
         return f"{WARNING} {said}" if self.severity == WARNING else said
 
 

@@ -21,6 +21,7 @@ from .html import Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up
 from .provenance import copy_names, versions
 from .rubric import Rubric
+from .rules import shown_ids
 from .rules.periodic import PERIOD_NAMES, PERIODS_SAID, period_of, periods
 from .rules.veto import EFFECTS as VETO_EFFECTS
 from .scoring import Result, excellent_label
@@ -130,7 +131,7 @@ def _veto_text(a: Assessment, result: Result, unit: str, row) -> Fragment:
                 f"但等次定为「{row['grade']}」，排名列在所有未被否决的单位之后。{r.veto.reading if r.veto else ''}")
     where = f"记录 {first['evidence_id']}（{first['date'].isoformat()}{'，' + f.note if f.note else ''}）"
     return join([tag("p", what, "kaohe-veto"), tag("blockquote", rule.text, "kaohe-clause"),
-                 tag("p", f"依据：规则 {rule.id}，{where}。", "kaohe-veto")])
+                 tag("p", f"依据：{rule_name(r, rule.id)}，{where}。", "kaohe-veto")])
 
 
 def lost_by_top(result: Result, units: list[str] | None = None) -> pd.DataFrame:
@@ -236,9 +237,30 @@ def unit_composition(a: Assessment, unit: str) -> Fragment:
                  table(["环节", "权重", "得分 / 满分", "得分来源", "计入总分"], rows, "kaohe-composition", {4: "num"})])
 
 
-def _evidence_content(f) -> str:
-    return "；".join(f"{label} {fmt(v) if isinstance(v, Decimal) else v}"
+def _evidence_content(f, rule) -> str:
+    """The row's inputs as the ledger gave them, 数值 with its unit (92%, 57 项)."""
+    return "；".join(f"{label} {fmt(v) if isinstance(v, Decimal) else v}{rule.value_unit if key == 'value' else ''}"
                     for key, label in EVIDENCE_FIELDS if (v := getattr(f, key)) not in (None, ""))
+
+
+#: Kinds whose rows deduct nothing by themselves: their heading says what they do, not "扣 0 分".
+NO_AMOUNT = {"veto", "disqualify", "unscored"}
+
+
+def rule_name(r: Rubric, rid: str) -> str:
+    """A rule as the reports name it: 规则 1.2.1, or what it does (一票否决) where its id is an English word."""
+    shown = shown_ids(r.rules.values())[rid]
+    return f"规则 {rid}" if shown == rid else shown
+
+
+def rule_heading(r: Rubric, rule, applied: Decimal) -> str:
+    """A rule's heading in the unit report: 规则 1.2.1：扣 3 分; 一票否决：不扣分."""
+    name = rule_name(r, rule.id)
+    if rule.kind in SCORE_KINDS:
+        return f"{name}：得分记录"
+    if rule.kind in NO_AMOUNT:
+        return f"{name}：不扣分"
+    return f"{name}：{'加' if applied < 0 else '扣'} {fmt(abs(applied))} 分"
 
 
 def unit_deductions(a: Assessment, unit: str) -> Fragment:
@@ -257,27 +279,27 @@ def unit_deductions(a: Assessment, unit: str) -> Fragment:
         rows = []
         for _, e in rows_of_rule.iterrows():
             f = a.finding(e["file"], e["row"])
-            rows.append([e["evidence_id"], e["date"].isoformat(), _evidence_content(f), f.note, f.source, f.attachment,
+            rows.append([e["evidence_id"], e["date"].isoformat(), _evidence_content(f, rule), f.note, f.source,
+                         f.attachment,
                          f"{copies.get(e['file'], Path(e['file']).name)} 第 {e['row']} 行"
                          + (f"（台账写作「{f.unit_as_written}」，按繁简转换对应本单位）" if f.unit_as_written else ""),
-                         e["raw"], e["applied"],
+                         e["working"], e["raw"], e["applied"],
                          (f"{e['capped_by']}：{e['reason']}" if e["capped_by"] else e["reason"])])
         chain = " › ".join(f"{n.id} {n.name}" for n in reversed(r.ancestors(node)))
         parts += [
             Fragment(f'<section class="kaohe-rule" id="rule-{Markup.escape(rid)}">'),
-            tag("h4", f"规则 {rid}：得分记录" if rule.kind in SCORE_KINDS else
-                f"规则 {rid}：{'加' if rows_of_rule['applied'].sum() < 0 else '扣'} {fmt(abs(rows_of_rule['applied'].sum()))} 分"),
+            tag("h4", rule_heading(r, rule, rows_of_rule["applied"].sum())),
             tag("p", f"指标：{chain}", "kaohe-path"),
             tag("blockquote", rule.text, "kaohe-clause"),
             tag("p", f"计分方法：{rule.describe()}" + (f"；读法：{rule.reading}" if rule.reading else ""), "kaohe-method"),
-            table(["记录编号", "日期", "台账数据", "情况说明", "依据/来源", "佐证材料", "台账位置", "计算扣分", "实际扣分", "调整原因"],
-                  rows, "kaohe-evidence", {7: "num raw", 8: "num applied"}),
+            table(["记录编号", "日期", "台账数据", "情况说明", "依据/来源", "佐证材料", "台账位置", "计算过程", "计算扣分", "实际扣分",
+                   "调整原因"], rows, "kaohe-evidence", {8: "num raw", 9: "num applied"}),
             Fragment("</section>"),
         ]
     row = _unit_row(result, unit)
     total = ledger["applied"].sum()
-    explain = ("“计算扣分”是按条款算出的数额；与“实际扣分”不同时，“调整原因”写明是哪条上限"
-               "（规则编号、指标编号或总分）或哪条读法使它变化。")
+    explain = ("“计算过程”用文字和数字写出这一行的算法：先按条款算出“计算扣分”，再写明每条上限已扣多少、还能扣多少；"
+               "“计算扣分”与“实际扣分”不同时，“调整原因”写明是哪条上限（规则编号、指标编号或总分）或哪条读法使它变化。")
     if r.aggregate != "deduct":
         parts.append(tag("p", "扣分和加分（负数）计入所在部分的得分，得分记录用于计算该部分得分；总分见“总分的构成”。"
                               + explain, "kaohe-total"))
@@ -321,7 +343,7 @@ def unit_periods(a: Assessment, unit: str) -> Fragment:
                 rows.append([p.label, a.finding(e["file"], e["row"]).value, standard, e["applied"], e["evidence_id"]])
         name = PERIOD_NAMES[rule.every]
         rows.append([Markup("<strong>合计</strong>"), "", "", mine["applied"].sum() if len(mine) else Decimal(0), ""])
-        parts += [tag("h4", f"规则 {rule.id}：每{name}考核"), tag("blockquote", rule.text, "kaohe-clause"),
+        parts += [tag("h4", f"{rule_name(r, rule.id)}：每{name}考核"), tag("blockquote", rule.text, "kaohe-clause"),
                   tag("p", f"计分方法：{rule.describe()}", "kaohe-method"),
                   table([f"期间（{name}）", "数值", "标准", "扣分", "记录编号"], rows, "kaohe-periods", {1: "num", 3: "num"})]
         if missing:
@@ -351,7 +373,7 @@ def readings_for(a: Assessment, unit: str) -> list[tuple[str, str, str]]:
         out.append((award.name, "名额", award.reading))
     out += [(rd.id, rd.about, rd.reading) for rd in r.readings if hit & set(rd.touches)]
     out += [(f"指标 {n.id}", n.name, n.reading) for n in nodes.values() if n.reading]
-    out += [(f"规则 {rule.id}", rule.text, rule.reading) for rule in rules if rule.reading]
+    out += [(rule_name(r, rule.id), rule.text, rule.reading) for rule in rules if rule.reading]
     return out
 
 
@@ -648,8 +670,9 @@ def compare_reasons(c: Comparison) -> Fragment:
     """Per changed unit: each rule whose deductions changed and each indicator whose score changed."""
     if c.reasons.empty:
         return tag("p", "没有单位因规则改动而改变得分。")
-    rows = [[r["unit"], LEVEL_NAMES[r["level"]], r["id"], r["name"], r["what"], r["a"], r["b"], _signed(r["delta"]), r["changes"]]
-            for _, r in c.reasons.iterrows()]
+    shown = {**shown_ids(c.a.rubric.rules.values()), **shown_ids(c.b.rubric.rules.values())}  # veto → 一票否决
+    rows = [[r["unit"], LEVEL_NAMES[r["level"]], shown.get(r["id"], r["id"]) if r["level"] == "rule" else r["id"], r["name"],
+             r["what"], r["a"], r["b"], _signed(r["delta"]), r["changes"]] for _, r in c.reasons.iterrows()]
     return table(["单位", "层级", "编号", "内容", "项目", "A", "B", "对单位的增减", "其中的细则改动"], rows, "kaohe-reasons",
                  {5: "num", 6: "num", 7: "num"})
 

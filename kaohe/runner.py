@@ -58,7 +58,8 @@ from .html import cell, link, table, unit_files
 from .numbers import fmt
 from .printing import chromium, print_pdfs
 from .provenance import copy_names, sha256, versions
-from .scoring import LEDGER_COLUMNS, scores_table
+from .rules import get_kind, shown_ids
+from .scoring import scores_table
 from .word import scores_docx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -891,23 +892,36 @@ def scores_frame(a: Assessment) -> pd.DataFrame:
     return scores_table(list(a.results.values()))
 
 
+#: ledger.csv's columns: Result.ledger's (and the evidence row's own words) under the headers a clerk reads.
+LEDGER_CSV = {"rubric": "细则", "unit": "单位", "category": "类别", "node": "指标编号", "rule": "规则编号",
+              "kind": "计分方式", "evidence_id": "记录编号", "date": "日期", "raw": "计算扣分", "applied": "实际扣分",
+              "working": "计算过程", "capped_by": "调整依据", "reason": "调整原因", "note": "情况说明",
+              "source": "依据/来源", "attachment": "佐证材料", "file": "台账文件", "row": "台账行号"}
+#: The columns that name a row of ledger.csv (kaohe verify compares row by row).
+LEDGER_CSV_KEY = [LEDGER_CSV["rubric"], LEDGER_CSV["evidence_id"]]
+
+
 def ledger_frame(a: Assessment) -> pd.DataFrame:
+    """ledger.csv: every evidence row that reached a rule, in Chinese: the rule as the template names it (一票否决),
+    the kind by its Chinese name, the amounts and the computation in words."""
     frames = []
+    names = copy_names(a.run)
     for r in a.results.values():
         led = r.ledger.copy()
         found = [a.finding(f, row) for f, row in zip(led["file"], led["row"])]
         led.insert(0, "rubric", r.rubric.ref)
         for col in ("note", "source", "attachment"):
             led[col] = [getattr(f, col) for f in found]
-        names = copy_names(a.run)
         led["file"] = [names[f] for f in led["file"]]  # as copied into inputs/
         for col in ("raw", "applied"):
             led[col] = led[col].map(fmt)
         led["date"] = led["date"].map(date.isoformat)
+        shown = shown_ids(r.rubric.rules.values())
+        led["rule"] = led["rule"].map(shown)
+        led["capped_by"] = [shown.get(x, x) for x in led["capped_by"]]
+        led["kind"] = led["kind"].map(lambda k: get_kind(k).model.label)
         frames.append(led)
-    cols = ["rubric", *[c for c in LEDGER_COLUMNS if c not in ("file", "row")], "note", "source", "attachment",
-            "file", "row"]
-    return pd.concat(frames, ignore_index=True)[cols]
+    return pd.concat(frames, ignore_index=True)[list(LEDGER_CSV)].rename(columns=LEDGER_CSV)
 
 
 def _write_tables(a: Assessment, folder: Path) -> None:

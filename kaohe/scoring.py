@@ -26,7 +26,7 @@ from .rules import amount
 from .validate import check, in_scope, resolve
 
 LEDGER_COLUMNS = ["unit", "category", "node", "rule", "kind", "evidence_id", "date", "raw", "applied",
-                  "capped_by", "reason", "file", "row"]
+                  "capped_by", "reason", "working", "file", "row"]
 NODE_COLUMNS = ["unit", "node", "name", "depth", "points", "deducted", "score", "basis"]
 UNIT_COLUMNS = ["unit", "category", "points", "deducted", "total", "subtotal", "max", "grade", "rank", "vetoed",
                 "disqualified", "ineligible", "excellent", "excellent_pending", "notes", "formula"]
@@ -56,7 +56,8 @@ class Result:
             ``notes``: sentences the unit report prints (a gate passed or not, a fail mark, a rescaling of parts
             that do not apply); ``formula``: how a composite total was formed, in words.
         ledger: one row per evidence row that reached a rule: raw amount, applied amount after
-            caps and, where they differ, ``capped_by`` (rule or node id) and ``reason``.
+            caps and, where they differ, ``capped_by`` (rule or node id) and ``reason``; ``working``, the
+            computation in words and numbers (the kind's ``arithmetic``, then each cap that cut the row).
         decisions: ties across the excellent quota, for the office to decide (never broken here).
     """
 
@@ -250,6 +251,8 @@ class _Table:
     places: int
     capped_by: np.ndarray  # "" or the rule or node that cut the row
     reason: np.ndarray
+    working: np.ndarray  # the kind's arithmetic, per row
+    cuts: np.ndarray  # "" or what each cap did to the row (该项已扣 7 分，分值 10 分，实扣 3), in the order cut
 
     def __post_init__(self):
         self._decimals: dict[int, Decimal] = {}
@@ -299,13 +302,14 @@ def _table(rubric: Rubric, shape: _Shape, units: list[str], evidence: Evidence, 
     largest = max([abs(int(x.scaleb(places))) for x in numbers] or [0])
     dtype = np.int64 if largest * (len(keep) + 1) < 2**62 else object  # sums stay exact either way
     raw, raw_scaled = np.empty(len(c.sample), dtype=object), np.zeros(len(c.sample), dtype=dtype)
-    notes = np.full(len(c.sample), "", dtype=object)
+    notes, works = np.full(len(c.sample), "", dtype=object), np.full(len(c.sample), "", dtype=object)
     for k, a in amounts.items():
         f = c.sample[k]
         raw[k], raw_scaled[k], notes[k] = a, int(a.scaleb(places)), _note(rubric, rules[f.rule], f)
+        works[k] = rules[f.rule].arithmetic(f, a)
     t = _Table(unit[order], rule[order], ids[order], c.date[keep], c.file[keep], c.row[keep],
                code, c.sample, raw[code], raw_scaled[code], raw_scaled[code], places,
-               np.full(len(keep), "", dtype=object), notes[code])
+               np.full(len(keep), "", dtype=object), notes[code], works[code], np.full(len(keep), "", dtype=object))
     _supersede(t, shape)
     return t
 
@@ -365,11 +369,14 @@ def _supersede(t: _Table, shape: _Shape) -> None:
     t.applied[old] = 0
     t.capped_by[old] = shape.ids[t.rule[old]]
     t.reason[old] = objects([why[j] for j in newer.tolist()])
+    t.cuts[old] = "已被较新的测量值取代，实扣 0"
 
 
-def _cut(t: _Table, rows: np.ndarray, cap: Decimal, by: str, why: str, sign: int = 1) -> None:
+def _cut(t: _Table, rows: np.ndarray, cap: Decimal, by: str, why: str, sign: int = 1,
+         what: tuple[str, str] = ("本条", "全年至多扣")) -> None:
     """Keep each unit's running sum of ``applied`` over ``rows`` (in table order) within ``cap``: the row that
-    crosses it keeps the room left, later rows nothing. ``sign=-1`` caps bonuses (negative amounts) by size."""
+    crosses it keeps the room left, later rows nothing. ``sign=-1`` caps bonuses (negative amounts) by size.
+    ``what`` names the capped thing and its limit in the row's working (「该项」已扣 7 分，分值 10 分，实扣 3)."""
     if not len(rows):
         return
     size = np.maximum(t.applied[rows] * sign, 0)
@@ -377,11 +384,22 @@ def _cut(t: _Table, rows: np.ndarray, cap: Decimal, by: str, why: str, sign: int
     limit = t.scaled(cap)
     over = (size > 0) & (running > limit)
     if over.any():
-        room = np.maximum(limit - (running - size), 0)[over]
+        before = (running - size)[over]
+        room = np.maximum(limit - before, 0)
         hit = rows[over]
         t.applied[hit] = room * sign
         t.capped_by[hit] = by
         t.reason[hit] = why
+        # What was taken before the row (at most the cap) fixes the sentence: room is cap − taken. Rows past the
+        # cap share one sentence, so a sentence is written once per distinct amount taken, not once per row.
+        taken, which = np.unique(np.minimum(before, limit), return_inverse=True)
+        verb = "加" if sign < 0 else "扣"
+        said = objects([f"{what[0]}已{verb} {fmt(t.decimal(b))} 分，{what[1]} {fmt(cap)} 分，实{verb} {fmt(t.decimal(limit - b))}"
+                        for b in taken.tolist()])[which.ravel()]
+        earlier = t.cuts[hit]
+        again = np.flatnonzero(earlier != "")  # an inner cap cut the row already: both are said, in order
+        said[again] = earlier[again] + ("；" + said[again])
+        t.cuts[hit] = said
 
 
 def _running_sum(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -404,9 +422,11 @@ def _apply_caps(rubric: Rubric, t: _Table, shape: _Shape) -> None:
         bonus = rule.gains()
         if rule.kind in ("flat", "bonus") and rule.cap is None:
             why = f"一次性{'加' if bonus else '扣'}分，全年只{'加' if bonus else '扣'} {fmt(cap)} 分"
+            what = ("本条", "一次性只" + ("加" if bonus else "扣"))
         else:
             why = f"规则 {rid} 全年累计{'加分' if bonus else ''}不超过 {fmt(cap)} 分"
-        _cut(t, by_rule[cuts[i]:cuts[i + 1]], cap, rid, why, -1 if bonus else 1)
+            what = ("本条", "全年至多" + ("加" if bonus else "扣"))
+        _cut(t, by_rule[cuts[i]:cuts[i + 1]], cap, rid, why, -1 if bonus else 1, what)
     column = {node.id: j for j, (node, _) in enumerate(shape.nodes)}
     points = rubric.effective_points
     for node in reversed(rubric.nodes):
@@ -416,11 +436,14 @@ def _apply_caps(rubric: Rubric, t: _Table, shape: _Shape) -> None:
             continue
         rows = np.flatnonzero(shape.under[:, column[node.id]][t.rule])
         if zero:  # 加分指标分值为20分: what a part can earn is capped at its points, whatever cap_levels says
-            _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）所得已达该项分值 {fmt(p)} 分，超出部分不计", -1)
+            _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）所得已达该项分值 {fmt(p)} 分，超出部分不计", -1,
+                 (f"该项（{node.id}）", "分值"))
         else:
-            _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止")
+            _cut(t, rows, p, node.id, f"「{node.name}」（{node.id}）扣分已达该项分值 {fmt(p)} 分，扣完为止", 1,
+                 (f"该项（{node.id}）", "分值"))
     if rubric.aggregate == "deduct":  # a weighted total keeps each part within its own points instead
-        _cut(t, np.arange(len(t.unit)), rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）")
+        _cut(t, np.arange(len(t.unit)), rubric.points, "总分", f"总分扣至 0 分为止（满分 {fmt(rubric.points)} 分）", 1,
+             ("总分", "满分"))
 
 
 def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: date | None) -> Result:
@@ -500,10 +523,23 @@ def score_checked(rubric: Rubric, roster: Roster, evidence: Evidence, as_of: dat
         "unit": names[t.unit], "category": objects([category[u] for u in units])[t.unit],
         "node": shape.node_of[t.rule], "rule": shape.ids[t.rule], "kind": shape.kinds[t.rule],
         "evidence_id": t.id, "date": t.date, "raw": t.raw, "applied": applied, "capped_by": t.capped_by,
-        "reason": t.reason, "file": t.file, "row": t.row,
+        "reason": t.reason, "working": _working(t, applied), "file": t.file, "row": t.row,
     }, columns=LEDGER_COLUMNS) if len(t.unit) else pd.DataFrame(columns=LEDGER_COLUMNS, dtype=object)
     nodes = pd.DataFrame.from_records(node_rows, columns=NODE_COLUMNS)
     return Result(rubric, as_of, units_df[UNIT_COLUMNS], nodes, ledger, decisions)
+
+
+def _working(t: _Table, applied: np.ndarray) -> np.ndarray:
+    """Each row's computation: the kind's arithmetic, then what the caps did; a row a composite score clamped
+    (a part kept within its points) says what it counts for and points to the reason."""
+    out = t.working.copy()
+    said = t.cuts != ""
+    cut = np.flatnonzero(said)
+    out[cut] = out[cut] + ("，" + t.cuts[cut])
+    # only rows something cut or clamped differ from the kind's amount; those no cap wrote about are few
+    clamped = [i for i in np.flatnonzero((t.capped_by != "") & ~said).tolist() if applied[i] != t.raw[i]]
+    out[clamped] = objects([f"{out[i]}，实计 {fmt(applied[i])}（见调整原因）" for i in clamped])
+    return out
 
 
 def _composite(rubric: Rubric, roster: Roster, t: _Table, shape: _Shape, units: list[str],

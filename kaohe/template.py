@@ -14,11 +14,10 @@ from pathlib import Path
 from .files import write_bytes_atomic, xlsx_bytes
 from .ledger import LABELS, RULE_LABEL, Roster
 from .rubric import Rubric
+from .rules import clause_head, shown_ids
 
 #: Rows of 台账 that carry the drop-downs and checks (Excel applies them to empty rows at no cost).
 ROWS = 5000
-#: Characters of a rule's clause kept as its label in the drop-down.
-LABEL_CHARS = 24
 
 #: What each column means, shown as the cell's input message (Excel limits it to 255 characters).
 MEANING = {
@@ -55,9 +54,11 @@ def statuses(rubric: Rubric) -> list[str]:
 
 
 def rule_choice(rubric: Rubric, rule_id: str) -> str:
-    """A rule as the drop-down offers it: ``1.2.1｜扣3分：未按要求…`` (the reader keeps what is before ｜)."""
-    text = " ".join(rubric.rules[rule_id].text.split())
-    return f"{rule_id}{RULE_LABEL}{text[:LABEL_CHARS]}{'…' if len(text) > LABEL_CHARS else ''}"
+    """A rule as the drop-down offers it: ``5.1｜接通率低于 98%，每下降 1 个百分点，扣 0.5 分``, the clause cut at a
+    clause end, never inside an amount; an id that is an English word by what it does (``一票否决｜被国、省…``).
+    The reader keeps what is before ｜ (and takes 一票否决 back to its id, :func:`kaohe.validate.resolve`)."""
+    shown = shown_ids(rubric.rules.values())[rule_id]
+    return f"{shown}{RULE_LABEL}{clause_head(rubric.rules[rule_id].text)}"
 
 
 def needs(rule) -> str:
@@ -139,12 +140,13 @@ def workbook(rubric: Rubric, roster: Roster):
     rules = wb.create_sheet("规则")
     rules.append(["规则编号", "所属指标", "条款原文", "计分方法", "分值（上限）", "需要填写的列"])
     points = rubric.effective_points
+    shown = shown_ids(rubric.rules.values())
     for rid, rule in rubric.rules.items():
         node = rubric.rule_node[rid]
         cap = rule.effective_cap()
         limit = "、".join(x for x in (f"该项 {points[node.id]} 分" if points[node.id] is not None else "",
                                       f"本条全年至多 {cap} 分" if cap is not None else "") if x)
-        rules.append([rid, f"{node.id} {node.name}", rule.text, rule.describe(), limit, needs(rule)])
+        rules.append([shown[rid], f"{node.id} {node.name}", rule.text, rule.describe(), limit, needs(rule)])
     for cell in rules[1]:
         cell.font = bold
     for letter, width in zip("ABCDEF", (12, 28, 60, 44, 24, 26)):

@@ -14,7 +14,7 @@ from .errors import WARNING, Problem
 from .ledger import LABELS, Evidence, Roster, Unit, match_units
 from .numbers import fmt
 from .rubric import Rubric, known_categories
-from .rules import amount
+from .rules import amount, shown_ids
 from .rules.periodic import PERIOD_NAMES, PERIODS_SAID, period_of, periods
 
 
@@ -34,6 +34,7 @@ def resolve(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> Eviden
     A split id (several successors) is a problem: which new rule a row belongs to is a person's call."""
     evidence = match_units(roster, evidence)
     by_unit = rubric_by_unit(rubrics, roster)
+    evidence = _named_rules(by_unit, evidence)
     if not any(r.successors for r in by_unit.values() if r is not None):
         return evidence  # no version replaces an id: nothing to move (the usual case)
     findings, problems = [], list(evidence.problems)
@@ -49,6 +50,28 @@ def resolve(rubrics: list[Rubric], roster: Roster, evidence: Evidence) -> Eviden
                 problems.append(split)
         findings.append(f)
     return Evidence(findings, problems, evidence.files, evidence.headers)
+
+
+def _named_rules(by_unit: dict[str, Rubric | None], evidence: Evidence) -> Evidence:
+    """A rule written as the template's drop-down names an id that is an English word (一票否决 for ``veto``,
+    :func:`~kaohe.rules.shown_ids`) is that rule."""
+    named = {id(r): {s: rid for rid, s in shown_ids(r.rules.values()).items() if s != rid}
+             for r in {id(r): r for r in by_unit.values() if r is not None}.values()}
+    names = {s for m in named.values() for s in m}
+    if not names:
+        return evidence
+    c = evidence.columns()  # worked out once and kept: the checks read them next
+    written = [k for k, x in enumerate(c.rule_names.tolist()) if x in names]
+    if not written:
+        return evidence
+    hits = np.flatnonzero(np.isin(c.rule_code, written)).tolist()
+    findings = list(evidence.findings)
+    for i in hits:
+        f = findings[i]
+        r = by_unit.get(f.unit)
+        if r is not None and f.rule not in r.rules and f.rule in named[id(r)]:
+            findings[i] = replace(f, rule=named[id(r)][f.rule])
+    return Evidence(findings, evidence.problems, evidence.files, evidence.headers)
 
 
 def check(rubrics: list[Rubric], roster: Roster, evidence: Evidence, *,

@@ -263,7 +263,7 @@ def _plan(folder: Path, plan: dict, links: list[str]) -> tuple[dict | None, list
 def _rescore(folder: Path, manifest: dict, links: list[str]) -> tuple[list[Difference], object]:
     """Score ``inputs/`` again and compare the tables a run writes with the ones in the folder; returns the
     differences and the fresh assessment (None when the inputs could not be scored)."""
-    from .runner import ledger_frame, scores_frame
+    from .runner import LEDGER_CSV_KEY, ledger_frame, scores_frame
 
     plan = manifest.get("rescore")
     if not plan:
@@ -281,7 +281,7 @@ def _rescore(folder: Path, manifest: dict, links: list[str]) -> tuple[list[Diffe
         return [Difference("inputs/", "无法重新计分", f"{type(exc).__name__}: {exc}")], None
     out = []
     for name, frame, key in (("scores.csv", scores_frame(a), ["unit"]),
-                             ("ledger.csv", ledger_frame(a), ["rubric", "evidence_id"])):
+                             ("ledger.csv", ledger_frame(a), LEDGER_CSV_KEY)):
         written = folder / name
         fresh = csv_text(frame)
         if name in links or not written.exists() or written.read_bytes() == fresh.encode("utf-8"):

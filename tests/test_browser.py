@@ -115,9 +115,9 @@ def test_text_that_looks_like_a_formula_is_stored_as_text(hostile):
 
     _, outcome, _, _ = hostile
     with open(outcome.folder / "ledger.csv", encoding="utf-8", newline="") as fh:
-        row = next(r for r in csv.DictReader(fh) if r["evidence_id"] == "X4")
-    assert (row["note"], row["source"], row["attachment"]) == ("'" + FORMULA, "'" + DDE, "'@SUM(A1)")
-    assert row["raw"] == "2"
+        row = next(r for r in csv.DictReader(fh) if r["记录编号"] == "X4")
+    assert (row["情况说明"], row["依据/来源"], row["佐证材料"]) == ("'" + FORMULA, "'" + DDE, "'@SUM(A1)")
+    assert row["计算扣分"] == "2"
     with open(outcome.folder / "ledger.csv", encoding="utf-8", newline="") as fh:
-        dash = next(r for r in csv.DictReader(fh) if r["evidence_id"] == "X5")
-    assert (dash["note"], dash["source"]) == ("-", "-")  # a lone dash for 无 is text already
+        dash = next(r for r in csv.DictReader(fh) if r["记录编号"] == "X5")
+    assert (dash["情况说明"], dash["依据/来源"]) == ("-", "-")  # a lone dash for 无 is text already

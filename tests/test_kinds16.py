@@ -407,8 +407,8 @@ class TestPeriodic:
         assert code == 0
         assert capsys.readouterr().out.startswith("校验通过：1 个单位，11 条台账记录")
         assert [r.getMessage() for r in caplog.records if r.name == "kaohe"] == [
-            f"警告 [missing_period] 文件 {tmp_path / '名单.csv'}，第 2 行，「单位」列，值 '甲镇'，规则 m1："
-            "规则 m1（每月不低于 40 条）缺少 2020年12月 的记录：这些月份未计分"]
+            f"警告 文件 {tmp_path / '名单.csv'}，第 2 行，「单位」列，值 '甲镇'，规则 m1："
+            "规则 m1（每月不低于 40 条）缺少 2020年12月 的记录：这些月份未计分 [missing_period]"]
 
     def test_quarters(self, tmp_path):
         """每季度不低于 1 篇: rows on 04-01 and 06-30 are both the second quarter's (a located error); 03-31 is the

@@ -262,8 +262,8 @@ class TestCellsPerRow:
         at = Case("at", [], {"data/台账.csv": csv("E1,云集镇,1.2.1,2020-03-01,,,,", "," * 16_383)}).write(tmp_path / "a")
         assert validate(at, capsys)[0] == 0
         past = Case("past", [], {"data/台账.csv": csv("E1,云集镇,1.2.1,2020-03-01,,,,", "," * 16_384)}).write(tmp_path / "b")
-        assert validate(past, capsys) == (2, f"输入有 1 个问题，未生成任何结果：\n[too_large] 文件 {tmp_path}/b/data/台账.csv，"
-                                            "第 3 行：一行超过 16384 个单元格\n")
+        assert validate(past, capsys) == (2, f"输入有 1 个问题，未生成任何结果：\n文件 {tmp_path}/b/data/台账.csv，"
+                                            "第 3 行：一行超过 16384 个单元格 [too_large]\n")
 
 
 class TestCellLength:
@@ -279,8 +279,8 @@ class TestCellLength:
         code, err = validate(past, capsys)
         row = 2 if ledger.endswith(".csv") else 3
         assert code == 2
-        assert (f"[too_large] 文件 {tmp_path}/b/{ledger}，第 {row} 行，「情况说明」列，值 '{'说' * 20}…'："
-                "单元格有 32768 个字符，超过上限 32767（Excel 单元格最多 32767 个字符）") in err
+        assert (f"文件 {tmp_path}/b/{ledger}，第 {row} 行，「情况说明」列，值 '{'说' * 20}…'："
+                "单元格有 32768 个字符，超过上限 32767（Excel 单元格最多 32767 个字符） [too_large]") in err
 
 
 class TestLoweredLimits:
@@ -354,7 +354,7 @@ class TestLoweredLimits:
         with pytest.raises(RubricError) as caught:
             yamlio.load_yaml(params)
         assert [str(p) for p in caught.value.problems] == [
-            f"[too_large] 文件 {params}：文件有 {size:,} 字节，超过上限 {size - 1} 字节"]
+            f"文件 {params}：文件有 {size:,} 字节，超过上限 {size - 1} 字节 [too_large]"]
 
 
 @pytest.mark.parametrize(("dimension", "expect"), [

@@ -30,7 +30,7 @@ from kaohe.files import temporary_prefix, write_bytes_atomic
 from kaohe.html import STEM_BYTES, SUFFIXES, unit_files
 from kaohe.ledger import invisible
 
-LOCATED = "[control_character] 文件 {file}，第 {row} 行，「{column}」列，值 {value!r}{rule}：含有控制字符 {named}，{why}：请删除该字符"
+LOCATED = "文件 {file}，第 {row} 行，「{column}」列，值 {value!r}{rule}：含有控制字符 {named}，{why}：请删除该字符 [control_character]"
 NOT_XML = "无法写入 Excel 和 Word 文件"
 UNSEEN = "这是看不见的字符，多来自从其他系统复制的文字"
 
@@ -317,12 +317,12 @@ LOOKALIKE_ROSTER = "单位,类别\n云集镇,乡镇\n云集\u200d镇,乡镇\n示
 
 def lookalike_warnings(roster: Path) -> list[str]:
     return [
-        f"警告 [lookalike_unit] 文件 {roster}，第 3 行，「单位」列，值 '云集\\u200d镇'：与第 2 行的单位 '云集镇' 只差看不见的字符 "
-        "U+200D（零宽连接符），在报告和通报中看起来是同一个单位：请确认，并删除多余的字符",
-        f"警告 [bidi_control] 文件 {roster}，第 4 行，「单位」列，值 '示例镇\\u202e10'：含有改变文字显示方向的控制字符 "
-        "U+202E（从右至左强制）：显示出的名称与实际的字符顺序不同，可能被看成另一个单位；请确认后从名单和台账中删除该字符",
-        f"警告 [lookalike_unit] 文件 {roster}，第 8 行，「单位」列，值 '宝盖镇'：与第 7 行的单位 '宝盖\\ufe0f镇' 只差看不见的字符 "
-        "U+FE0F，在报告和通报中看起来是同一个单位：请确认，并删除多余的字符",
+        f"警告 文件 {roster}，第 3 行，「单位」列，值 '云集\\u200d镇'：与第 2 行的单位 '云集镇' 只差看不见的字符 "
+        "U+200D（零宽连接符），在报告和通报中看起来是同一个单位：请确认，并删除多余的字符 [lookalike_unit]",
+        f"警告 文件 {roster}，第 4 行，「单位」列，值 '示例镇\\u202e10'：含有改变文字显示方向的控制字符 "
+        "U+202E（从右至左强制）：显示出的名称与实际的字符顺序不同，可能被看成另一个单位；请确认后从名单和台账中删除该字符 [bidi_control]",
+        f"警告 文件 {roster}，第 8 行，「单位」列，值 '宝盖镇'：与第 7 行的单位 '宝盖\\ufe0f镇' 只差看不见的字符 "
+        "U+FE0F，在报告和通报中看起来是同一个单位：请确认，并删除多余的字符 [lookalike_unit]",
     ]
 
 

@@ -59,7 +59,7 @@ def test_unit_html_shows_score_grade_rules_evidence_and_clauses(demo):
         ledger = result.ledger[result.ledger["unit"] == unit]
         assert f"{fmt(row['total'])}（满分 100" in text and row["grade"] in text
         for _, e in ledger.iterrows():
-            assert f"规则 {e['rule']}" in text and f"<td>{e['evidence_id']}</td>" in text
+            assert report.rule_name(result.rubric, e["rule"]) in text and f"<td>{e['evidence_id']}</td>" in text
             clause = result.rubric.rules[e["rule"]].text
             assert f'class="kaohe-clause">{clause}</blockquote>' in text
 

@@ -106,7 +106,7 @@ def test_verify_names_an_edited_evidence_row(copy, capsys):
     found = [str(d) for d in verify(copy)]
     assert f"{LEDGER}：已修改——SHA-256 与清单不符（台账，运行时复制的输入）" in found
     assert "scores.csv：与重新计分不符——示例镇08 的 total：文件中为「91」，重新计分为「90.5」" in found
-    assert any(line.startswith("ledger.csv：与重新计分不符——hengnan-2020-township@1，T018 的 raw：文件中为「4」，"
+    assert any(line.startswith("ledger.csv：与重新计分不符——hengnan-2020-township@1，T018 的 计算扣分：文件中为「4」，"
                                "重新计分为「4.5」") for line in found)
     assert cli.main(["verify", str(copy)]) == 1
     assert "核验未通过" in capsys.readouterr().err

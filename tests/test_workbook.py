@@ -281,8 +281,8 @@ class TestBadCells:
         (p,) = problems_of(edit(tiny(tmp_path), "细则", {(4, "每次分值"): "0.5分"}))
         assert (p.sheet, p.row, p.column, p.value, p.rule, p.code) == ("细则", 4, "每次分值", "0.5分", "1.1.1", "not_a_number")
         assert p.message == "「每次分值」应为数字"
-        assert str(p) == ("[not_a_number] 文件 " + str(tmp_path / "细则.xlsx") + "，工作表「细则」，第 4 行，「每次分值」列，"
-                          "值 '0.5分'，规则 1.1.1：「每次分值」应为数字")
+        assert str(p) == ("文件 " + str(tmp_path / "细则.xlsx") + "，工作表「细则」，第 4 行，「每次分值」列，"
+                          "值 '0.5分'，规则 1.1.1：「每次分值」应为数字 [not_a_number]")
 
     def test_a_row_still_marked_pending(self, tmp_path):
         path = tiny(tmp_path, pending={"1.1.10": "金额未识别：原文“扣2分”是否每次"})

@@ -7,6 +7,8 @@ from this registry, so adding a kind touches one new file (and its import below)
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +17,7 @@ from typing import Annotated, ClassVar, Union, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from ..numbers import fmt, to_decimal
+from ..numbers import fmt, round_half_up, to_decimal
 
 
 def _dec(value):
@@ -157,6 +159,83 @@ class RuleBase(BaseModel):
         """For kinds that give a score rather than deduct (given, rater, task): the row's score."""
         return None
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:  # pragma: no cover - every kind overrides it
+        """How ``amount`` (this kind's amount for ``finding``, before caps) is worked out, in words and numbers
+        ("(98% − 92%) ÷ 1 × 0.5 = 3"): the 计算过程 of the unit report and ledger.csv. Reads :data:`INPUTS` only."""
+        raise NotImplementedError
+
+    @property
+    def value_unit(self) -> str:
+        """The unit of the 数值 column as shown beside the number (% for a rate, 项 for a count of items)."""
+        return ""
+
+    @property
+    def said(self) -> str:
+        """What the rule does, in a word (its kind's Chinese name): how an id that is an English word reads."""
+        return self.label
+
+
+#: An id that is an English word rather than a clause number (veto, disqualify; not A5.1b).
+_WORD_ID = re.compile(r"[A-Za-z_]{2,}")
+
+
+def shown_ids(rules) -> dict[str, str]:
+    """Each rule's id as a Chinese reader sees it: an id that is an English word (``veto``, ``disqualify``) reads
+    as what the rule does (一票否决), unless two rules would read alike. The template offers these and the ledger
+    reader takes them back (:func:`kaohe.validate.resolve`); ids such as 5.1 or A5.1b stay as they are."""
+    rules = list(rules)
+    said, ids = Counter(r.said for r in rules if _WORD_ID.fullmatch(r.id)), {r.id for r in rules}
+    return {r.id: r.said if _WORD_ID.fullmatch(r.id) and said[r.said] == 1 and r.said not in ids else r.id
+            for r in rules}
+
+
+#: Where a clause may be cut for a short label: the end of a clause, never inside a list (、) or an amount.
+_CLAUSE_END = re.compile(r"[，,；;。：:！？]")
+#: An amount as clauses write it (扣 0.5 分, 98%, 1 个百分点, 每次扣0.5-1.5分): a label never ends inside one.
+_AMOUNT = re.compile(r"[扣加得]?\s*\d+(?:\.\d+)?(?:\s*[-–~至]\s*\d+(?:\.\d+)?)?\s*(?:%|个百分点|分|项|次|条|个|篇|天|件)?")
+
+
+def clause_head(text: str, width: int = 24, slack: int = 12) -> str:
+    """A clause shortened for a label (the template's drop-down, the compare report's 主要原因) without cutting
+    an amount: the text whole when it is at most ``width + slack`` characters, else up to the end of the clause that holds the ``width``-th
+    character if that ends within ``slack`` more, else up to the last clause end before it, else before the
+    amount the cut would split; ``…`` marks what is left out.
+
+    >>> clause_head("接通率低于 98%，每下降 1 个百分点，扣 0.5 分")
+    '接通率低于 98%，每下降 1 个百分点，扣 0.5 分'
+    >>> clause_head("乡镇（街道）可办事项低于61项，随机抽取一个村（社区）可办事项低于44项，每少一项扣0.1分")
+    '乡镇（街道）可办事项低于61项，随机抽取一个村（社区）可办事项低于44项…'
+    >>> clause_head("依申请公开工作涉及的单位,出现未及时回复、未按要求答复、答复内容不规范、被申请人提起行政复议或诉讼的")
+    '依申请公开工作涉及的单位…'
+    >>> clause_head("在政务服务事项审批中未按国家规范要求生成每次扣0.5分并限期整改到位且通报全县各单位知悉")
+    '在政务服务事项审批中未按国家规范要求生成每次…'
+    """
+    text = " ".join(text.split())
+    if len(text) <= width + slack:
+        return text
+    ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+    end = next((e for e in ends if e >= width), len(text))
+    if end <= width + slack:
+        return text[:end] + ("…" if end < len(text) else "")
+    before = [e for e in ends if 0 < e < width]
+    if before:
+        return text[:before[-1]] + "…"
+    cut = width
+    for m in _AMOUNT.finditer(text):
+        if m.start() < cut < m.end() and m.group().strip():
+            cut = m.start()
+    return text[:cut].rstrip() + "…"
+
+
+def num(value: Decimal) -> str:
+    """A number of a computation as shown: exact, or to 4 places with ≈ where it does not end (1 ÷ 3).
+
+    >>> num(Decimal("1.5")), num(Decimal(1) / Decimal(3))
+    ('1.5', '≈0.3333')
+    """
+    exact = fmt(value)
+    return exact if len(exact.partition(".")[2]) <= 4 else "≈" + fmt(round_half_up(value, 4))
+
 
 def fraction_check(value: Decimal | None) -> list[tuple[str, object, str]]:
     """Rates are in percent: 0.95 is almost surely 95% written as a fraction, so refuse it."""
@@ -249,4 +328,5 @@ from . import (  # noqa: F401
 
 # A Union built at run time from the registry (ruff would rewrite it into something else).
 Rule = Annotated[Union[tuple(k.model for k in _REGISTRY.values())], Field(discriminator="kind")]  # noqa: UP007
-__all__ = ["INPUTS", "Finding", "Rule", "RuleBase", "amount", "get_kind", "kinds", "register"]
+__all__ = ["INPUTS", "Finding", "Rule", "RuleBase", "amount", "clause_head", "get_kind", "kinds", "num", "register",
+           "shown_ids"]

@@ -39,6 +39,13 @@ class BonusRule(RuleBase):
     def gains(self) -> bool:
         return True
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 2 次 × 0.5 分 = 加 1; 一次性加 2 分."""
+        if self.per is None:
+            return f"一次性加 {fmt(-amount)} 分"
+        times = f"{finding.count} 次" if finding.count else "1 次（次数空白按 1 次）"
+        return f"{times} × {fmt(self.per)} 分 = 加 {fmt(-amount)}"
+
 
 @register(BonusRule)
 def bonus(rule: BonusRule, finding: Finding) -> Decimal:

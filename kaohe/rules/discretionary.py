@@ -59,6 +59,13 @@ class DiscretionaryRule(RuleBase):
             out.append(("note", "", f"酌情{'加' if self.bonus else '扣'}分必须在「情况说明」中写明理由"))
         return out
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 视情扣分，台账给出 4 分（区间 1–5）."""
+        verb = "加" if self.bonus else "扣"
+        span = f"（区间 {fmt(self.min)}–{fmt(self.max)}）" if self.max is not None else ""
+        each = "本次" if self.per_occurrence else ""
+        return f"视情{verb}分，{each}台账给出 {fmt(finding.points)} 分{span}"
+
 
 @register(DiscretionaryRule)
 def discretionary(rule: DiscretionaryRule, finding: Finding) -> Decimal:

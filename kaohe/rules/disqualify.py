@@ -16,6 +16,9 @@ class DisqualifyRule(RuleBase):
     def describe(self) -> str:
         return "取消年度评价资格：不参加排名和评优，不扣分"
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        return "取消年度评价资格，不扣分"
+
 
 @register(DisqualifyRule)
 def disqualify(rule: DisqualifyRule, finding: Finding) -> Decimal:

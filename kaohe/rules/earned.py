@@ -88,6 +88,15 @@ class EarnedRule(RuleBase):
             out.append(("points", p, f"{s}得 {full if s == '达到' else '0'} 分：「分值/扣分」应留空（由细则计算）"))
         return out
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 3 项 × 2 分 = 得 6; 部分达到，台账给出 3.5 分（0–5）."""
+        if self.per is not None:
+            items = f"{finding.count} 项" if finding.count else "1 项（次数空白按 1 项）"
+            return f"{items} × {fmt(self.per)} 分 = 得 {fmt(-amount)}"
+        if finding.status == "部分达到":
+            return f"部分达到，台账给出 {fmt(finding.points)} 分（0–{fmt(self.points)}）"
+        return f"{finding.status}，得 {fmt(-amount)} 分"
+
 
 @register(EarnedRule)
 def earned(rule: EarnedRule, finding: Finding) -> Decimal:

@@ -18,7 +18,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..numbers import fmt
-from . import Finding, NonNeg, Pos, RuleBase, register
+from . import Finding, NonNeg, Pos, RuleBase, num, register
 
 
 class Tier(BaseModel):
@@ -108,6 +108,23 @@ class ExceedRule(RuleBase):
         elif self.target is not None and r is not None and r != self.target:
             out.append(("required", r, f"目标数量由细则规定为 {fmt(self.target)}：「要求任务量」应留空"))
         return out
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. (150 − 100) ÷ 100 × 100% = 50%：超出 10% 一档加 1 分，超出 30% 以后 20% ÷ 20% = 1 步 × 1 分 = 1；合计加 2."""
+        target = self.target if self.target is not None else finding.required
+        excess = (finding.value - target) / target * 100
+        said = f"({fmt(finding.value)} − {fmt(target)}) ÷ {fmt(target)} × 100% = {num(excess)}%"
+        bound = (lambda over: excess >= over) if self.inclusive else (lambda over: excess > over)
+        tier = next((t for t in reversed(self.tiers) if bound(t.over)), None)
+        parts = [f"超出 {fmt(tier.over)}% 一档加 {fmt(tier.amount)} 分"] if tier else []
+        if self.then is not None and excess > self.then.over:
+            t = self.then
+            steps = (-amount - (tier.amount if tier else 0)) / t.amount
+            parts.append(f"超出 {fmt(t.over)}% 以后 {num(excess - t.over)}% ÷ {fmt(t.every)}% 取整 {fmt(steps)} 步 × "
+                         f"{fmt(t.amount)} 分 = {fmt(steps * t.amount)}")
+        if not amount:
+            return f"{said}，未达加分界限，不加分"
+        return f"{said}：" + "，".join(parts) + f"；合计加 {fmt(-amount)}"
 
 
 @register(ExceedRule)

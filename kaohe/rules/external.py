@@ -5,6 +5,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from ..numbers import fmt
 from . import Finding, RuleBase, register
 
 
@@ -30,6 +31,9 @@ class ExternalRule(RuleBase):
         if not finding.source.strip():
             return [("source", "", f"按{self.document}扣分，必须在「依据/来源」中注明所依条款")]
         return []
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        return f"按{self.document}扣分，台账给出 {fmt(finding.points)} 分"
 
 
 @register(ExternalRule)

@@ -24,6 +24,9 @@ class FlatRule(RuleBase):
         # A state, not an event: a second finding of the same state costs nothing more.
         return self.cap if self.cap is not None else self.amount
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        return f"一次性扣 {fmt(amount)} 分（同一情形全年只扣一次）"
+
 
 @register(FlatRule)
 def flat(rule: FlatRule, finding: Finding) -> Decimal:

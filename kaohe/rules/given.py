@@ -32,6 +32,9 @@ class GivenRule(RuleBase):
     def check(self, finding: Finding):
         return score_range(finding.value, self.max, "得分")
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        return f"台账给出得分 {fmt(finding.value)} 分（满分 {fmt(self.max)}），不扣分"
+
 
 @register(GivenRule)
 def given(rule: GivenRule, finding: Finding) -> Decimal:

@@ -21,6 +21,11 @@ class PerCountRule(RuleBase):
     def describe(self) -> str:
         return f"每次（件、项）扣 {_f(self.per)} 分，按次数累计"
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 5 次 × 2 分 = 10; a blank count is one time."""
+        times = f"{finding.count} 次" if finding.count else "1 次（次数空白按 1 次）"
+        return f"{times} × {_f(self.per)} 分 = {_f(amount)}"
+
 
 @register(PerCountRule)
 def per_count(rule: PerCountRule, finding: Finding) -> Decimal:

@@ -31,6 +31,13 @@ class PerLevelRule(RuleBase):
             return [("level", finding.level or "", f"级别应为：{'、'.join(self.amounts)}")]
         return []
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 省级每次 1 分 × 2 次 = 2; points added read 加."""
+        each = self.amounts.get(finding.level, Decimal(0))
+        times = f"{finding.count} 次" if finding.count else "1 次"
+        verb = "加" if self.bonus else "扣"
+        return f"{finding.level}级每次{verb} {fmt(each)} 分 × {times} = {verb} {fmt(abs(amount))}"
+
 
 @register(PerLevelRule)
 def per_level(rule: PerLevelRule, finding: Finding) -> Decimal:

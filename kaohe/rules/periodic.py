@@ -83,6 +83,17 @@ class PeriodicRule(RuleBase):
             return [("value", v, f"「数值」应为不小于 0 的数（该{PERIOD_NAMES[self.every]}的{self.unit}数）")]
         return []
 
+    @property
+    def value_unit(self) -> str:
+        return f" {self.unit}"
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 该月 38 条，低于 40 条，扣 5 分 (the period is the row's date, shown beside it)."""
+        p, v, m = PERIOD_NAMES[self.every], fmt(finding.value), fmt(self.min)
+        if amount:
+            return f"该{p} {v} {self.unit}，低于 {m} {self.unit}，扣 {fmt(amount)} 分"
+        return f"该{p} {v} {self.unit}，不低于 {m} {self.unit}，不扣分"
+
 
 @register(PeriodicRule)
 def periodic(rule: PeriodicRule, finding: Finding) -> Decimal:

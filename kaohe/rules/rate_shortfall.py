@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from ..numbers import fmt, round_half_up
-from . import Finding, NonNeg, Pos, RuleBase, fraction_check, register
+from . import Finding, NonNeg, Pos, RuleBase, fraction_check, num, register
 
 ROUNDING_TEXT = {
     "proportional": "按比例折算（不足 1 个百分点按实际比例扣分）",
@@ -45,6 +45,27 @@ class RateShortfallRule(RuleBase):
         if v is not None and not (0 <= v <= 100):
             return [("value", v, "百分率应在 0 至 100 之间（96.5、96.5% 均表示 96.5%）")]
         return fraction_check(v)
+
+    @property
+    def value_unit(self) -> str:
+        return "%"
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. (98% − 92%) ÷ 1 × 0.5 = 3; a part of a step as the rubric's ``rounding`` takes it."""
+        v, t = fmt(finding.value), fmt(self.target)
+        if finding.value >= self.target:
+            return f"{v}% 不低于 {t}%，不扣分"
+        gap = f"({t}% − {v}%) ÷ {fmt(self.step)}"
+        steps = (self.target - finding.value) / self.step
+        if self.rounding == "proportional":
+            exact = steps * self.per
+            said = f"= {fmt(amount)}" if exact == amount else f"≈ {fmt(amount)}（四舍五入到 {self.decimals} 位小数）"
+            return f"{gap} × {fmt(self.per)} {said}"
+        if steps == steps.to_integral_value():
+            return f"{gap} × {fmt(self.per)} = {fmt(amount)}"
+        whole = amount / self.per
+        how = "不足 1 步的部分不扣" if self.rounding == "whole_steps_down" else "不足 1 步按 1 步扣"
+        return f"{gap} = {num(steps)} 步，{how}：{fmt(whole)} 步 × {fmt(self.per)} = {fmt(amount)}"
 
 
 @register(RateShortfallRule)

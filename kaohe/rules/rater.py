@@ -35,6 +35,9 @@ class RaterRule(RuleBase):
             out.append(("note", "", "互评记录须在「情况说明」中写明评分人（单位）"))
         return out
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        return f"评分 {fmt(finding.value)} 分（满分 {fmt(self.max)}），与其他评分取平均，不扣分"
+
 
 @register(RaterRule)
 def rater(rule: RaterRule, finding: Finding) -> Decimal:

@@ -30,6 +30,17 @@ class ShortfallRule(RuleBase):
             return [("value", v, f"应为不小于 0 的整数（{self.unit}数）")]
         return []
 
+    @property
+    def value_unit(self) -> str:
+        return f" {self.unit}"
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. (61 − 55) 项 × 0.1 分 = 0.6."""
+        u, v, t = self.unit, fmt(finding.value), fmt(self.target)
+        if finding.value >= self.target:
+            return f"{v} {u}不低于 {t} {u}，不扣分"
+        return f"({t} − {v}) {u} × {fmt(self.per)} 分 = {fmt(amount)}"
+
 
 @register(ShortfallRule)
 def shortfall(rule: ShortfallRule, finding: Finding) -> Decimal:

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import ClassVar, Literal
 
 from ..numbers import fmt
-from . import Finding, RuleBase, register, status_check
+from . import Finding, RuleBase, num, register, status_check
 
 #: 完成情况 of a task as kaohe.ledger.STATUSES reads it (按时完成 → 按时).
 TASK_STATUSES = ("按时", "逾期", "未启动")
@@ -62,6 +62,17 @@ class TaskRule(RuleBase):
         if finding.required and finding.done is not None:
             return f"{finding.status}：完成 {fmt(finding.done)} / 要求 {fmt(finding.required)}，得 {fmt(s)} 分"
         return f"{finding.status}完成，得标准分 {fmt(s)} 分"
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 逾期完成：10 分 × 6 ÷ 8 = 7.5 分."""
+        s = self.score_of(finding)
+        if finding.status == "未启动":
+            return "未启动，计 0 分，不扣分"
+        if finding.required and finding.done is not None:
+            capped = "（完成量超过要求量按 1 计）" if finding.done > finding.required else ""
+            return (f"{finding.status}完成：{fmt(finding.points)} 分 × {fmt(finding.done)} ÷ {fmt(finding.required)}"
+                    f"{capped} = {num(s)} 分，不扣分")
+        return f"{finding.status}完成，得标准分 {fmt(s)} 分，不扣分"
 
 
 @register(TaskRule)

@@ -31,6 +31,16 @@ class ThresholdRule(RuleBase):
             return [("value", v, "百分率应在 0 至 100 之间" if self.percent else "应不小于 0")]
         return fraction_check(v) if self.percent else []
 
+    @property
+    def value_unit(self) -> str:
+        return "%" if self.percent else ""
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        """E.g. 75% 低于 80%，扣 1 分; 80% 不低于 80%，不扣分."""
+        unit = "%" if self.percent else ""
+        v, b = f"{fmt(finding.value)}{unit}", f"{fmt(self.below)}{unit}"
+        return f"{v} 低于 {b}，扣 {fmt(amount)} 分" if amount else f"{v} 不低于 {b}，不扣分"
+
 
 @register(ThresholdRule)
 def threshold(rule: ThresholdRule, finding: Finding) -> Decimal:

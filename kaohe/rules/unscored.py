@@ -16,6 +16,9 @@ class UnscoredRule(RuleBase):
     def describe(self) -> str:
         return "原文未规定扣分额度：只记录，不扣分"
 
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        return "原文未规定扣分额度：只记录，不扣分"
+
 
 @register(UnscoredRule)
 def unscored(rule: UnscoredRule, finding: Finding) -> Decimal:

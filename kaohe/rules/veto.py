@@ -70,6 +70,16 @@ class VetoRule(RuleBase):
             return [("level", finding.level or "", f"本条只适用于级别：{'、'.join(self.levels)}")]
         return []
 
+    @property
+    def said(self) -> str:
+        return EFFECTS[self.effect]
+
+    def arithmetic(self, finding: Finding, amount: Decimal) -> str:
+        level = f"{finding.level}级通报，" if finding.level else ""
+        if self.effect == "stop":
+            return f"{level}单项否决，不扣分：{'该部分' if self.scope else '其余部分'}不再评分，计 {fmt(self.fixed_score)} 分"
+        return f"{level}{EFFECTS[self.effect]}，不扣分"
+
 
 @register(VetoRule)
 def veto(rule: VetoRule, finding: Finding) -> Decimal:
