@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import charts
 from .errors import KaoheError
 from .html import Fragment, join, table, tag
 from .numbers import fmt
@@ -499,6 +498,8 @@ def readings_table(s: Study) -> Fragment:
 def interval_chart(r: Robustness) -> str:
     """Units on the vertical axis (best median rank on top): a dot at the median rank, a thick bar over the
     5–95% range, a thin line over min–max, and a cross at the rank as written."""
+    from . import charts  # matplotlib only where a chart is drawn: a run's dependence check and verify need none
+
     ranks = np.nan_to_num(r.ranks, nan=len(r.units) + 1)
     med = np.median(ranks, axis=0)
     order = sorted(range(len(r.units)), key=lambda u: (med[u], ranks[0, u], r.units[u]))
