@@ -41,6 +41,7 @@ from .validate import in_scope
 
 #: Up to this many combinations all are scored; beyond it a seeded sample of SAMPLE combinations.
 EXHAUSTIVE = 4096
+CHART_UNITS = 100  # rows of the rank-interval chart; more would make a figure no one can read
 SAMPLE = 1000
 SEED = 2020
 #: Bumped when the pickled layout changes.
@@ -64,16 +65,15 @@ def decode(index: int, sizes: list[int]) -> tuple[int, ...]:
 def combinations(sizes: list[int], limit: int = EXHAUSTIVE, sample: int = SAMPLE,
                  seed: int = SEED) -> tuple[np.ndarray, int, bool]:
     """(rows of option indices, how many combinations exist, sampled?). Every combination once when there are at
-    most ``limit``; else ``sample`` distinct ones drawn with ``seed``: first the rubric as written and each single
+    most ``limit`` (or ``sample``); else ``sample`` distinct ones drawn with ``seed``: first the rubric as written and each single
     change (so a reading's effect alone is always measured), then random ones."""
     total = math.prod(sizes)
-    if total <= limit:
+    if total <= max(limit, sample):  # a sample as large as all of them is all of them (and the draw would not end)
         rows = list(itertools.product(*(range(s) for s in sizes)))
         return np.array(rows, dtype=np.int64).reshape(len(rows), len(sizes)), total, False
-    rows = [tuple([0] * len(sizes))]
-    rows += [tuple(k if j == i else 0 for j in range(len(sizes))) for i, s in enumerate(sizes) for k in range(1, s)]
+    rows = [tuple(int(k) for k in row) for row in singles(sizes)]
     seen, rng = set(rows), random.Random(seed)
-    while len(rows) < max(sample, len(seen)):
+    while len(rows) < sample:
         combo = decode(rng.randrange(total), sizes)
         if combo not in seen:
             seen.add(combo)
@@ -477,7 +477,7 @@ def header(s: Study) -> Fragment:
     facts = []
     for r in s.results.values():
         how = (f"全部 {len(r.combos)} 种组合逐一计分" if not r.sampled else
-               f"共 {r.total} 种组合，超过 {EXHAUSTIVE} 种，按种子 {r.seed} 抽取 {len(r.combos)} 种（含按细则和每一处单独改变）")
+               f"共 {r.total} 种组合，多于逐一计分的上限，按种子 {r.seed} 抽取 {len(r.combos)} 种（含按细则和每一处单独改变）")
         facts.append([r.rubric.ref, len(r.readings), len(r.units), how])
     return join([*paras, table(["细则", "有另一种读法的条款", "单位数", "组合"], facts, "kaohe-robust-facts", {1: "num", 2: "num"})])
 
@@ -502,7 +502,12 @@ def interval_chart(r: Robustness) -> str:
 
     ranks = np.nan_to_num(r.ranks, nan=len(r.units) + 1)
     med = np.median(ranks, axis=0)
-    order = sorted(range(len(r.units)), key=lambda u: (med[u], ranks[0, u], r.units[u]))
+    shown = range(len(r.units))
+    if len(r.units) > CHART_UNITS:  # a readable figure: the units whose rank moves most; all of them are in the CSV
+        flipped = {f["unit"] for f in r.flips()}
+        spread = ranks.max(axis=0) - ranks.min(axis=0)
+        shown = sorted(shown, key=lambda u: (r.units[u] not in flipped, -spread[u], med[u]))[:CHART_UNITS]
+    order = sorted(shown, key=lambda u: (med[u], ranks[0, u], r.units[u]))
     fig, ax = charts.new_figure(7.5, max(2.4, 0.24 * len(order) + 1.4))
     ys = np.arange(len(order))[::-1]
     for y, u in zip(ys, order):
@@ -517,13 +522,14 @@ def interval_chart(r: Robustness) -> str:
     flipped = {f["unit"] for f in r.flips()}  # units whose grade, veto or award depends on a reading: red labels
     for label in ax.get_yticklabels():
         if label.get_text() in flipped:
-            label.set_color("#c44e52")
-            label.set_fontweight("bold")
+            label.set_color("#c44e52")  # colour only: the bundled CJK font has no bold face
     ax.set_xlim(0.5, len(r.units) + 1.5)
     ax.set_xlabel("名次（1 为第一）\n点：中位名次；粗线：5%—95% 区间；细线：最好—最差；×：按细则的名次；"
                   "红字单位：等次、否决或评优取决于读法", fontsize=8)
     ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.set_title(f"{r.rubric.ref}：各读法组合下的名次区间", fontsize=10)
+    ax.set_title(f"{r.rubric.ref}：各读法组合下的名次区间" + (
+        f"\n（共 {len(r.units)} 个单位，只画出名次变动最大的 {CHART_UNITS} 个，全部见 robustness.csv）"
+        if len(order) < len(r.units) else ""), fontsize=10)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     alt = f"{r.rubric.ref} 名次区间：" + "；".join(f"{r.units[u]} 中位 {_rank_text(med[u])}，{_rank_text(ranks[:, u].min())}—"

@@ -100,6 +100,12 @@ def test_a_sample_is_declared_reproducible_from_its_seed_and_holds_every_single_
     assert (again == rows).all() and not (other == rows).all()
 
 
+def test_a_sample_as_large_as_every_combination_is_every_combination():
+    # --limit 1 --sample 10 over 6 combinations: drawing 10 distinct ones of 6 would never end
+    rows, total, sampled = combinations([2, 3], limit=1, sample=10)
+    assert total == 6 and not sampled and sorted(tuple(x) for x in rows.tolist()) == [(a, b) for a in range(2) for b in range(3)]
+
+
 # --- grades and awards that flip ----------------------------------------------------------------------------
 
 def test_a_single_alternative_flips_a_grade_at_90_80_and_60():
@@ -199,6 +205,8 @@ def test_kaohe_robustness_writes_a_self_contained_report_and_its_tables(tmp_path
     html = (folder / "robustness.html").read_text(encoding="utf-8")
     conclusion = html.index("hengnan-2020-township@1：在 6 种读法组合中按种子 5 抽取的 4 种")
     assert conclusion < html.index("一、名次区间") and html.count('class="kaohe-chart"') == 2  # one chart per rubric
+    assert "多于逐一计分的上限" in html and "4096" not in html  # the limit asked for, not the default
+    assert "findfont" not in html  # no matplotlib warning printed into the report
     assert not re.search(r"""(?:src|href)=["']?(?:https?:)?//""", html) and "<script src" not in html
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["robustness"]["rubrics"][TOWNSHIP] == {"readings": ["R2", "R3"], "combinations": 4, "of": 6,
@@ -237,3 +245,16 @@ def test_every_bundled_alternative_quotes_its_clause_verbatim_from_the_source_do
             for rd in r.readings:
                 for alt in rd.alternatives:
                     assert re.sub(r"\s+", "", alt.clause) in source, (v.ref, rd.id, alt.label)
+
+
+def test_the_interval_chart_draws_at_most_chart_units_rows_naming_the_flipped_ones_first():
+    # 2,000 rows would be a 53,000-pixel figure; the chart keeps the units whose result or rank moves most
+    from bench.synth import findings, with_readings
+    from kaohe import robustness
+
+    roster, evidence = findings(robustness.CHART_UNITS + 30, 8)
+    r = analyse(with_readings(2), roster, evidence)
+    html = robustness.interval_chart(r)
+    drawn = html.split('alt="', 1)[1].split('"', 1)[0].count("中位")
+    assert drawn == robustness.CHART_UNITS and r.flips()
+    assert {f["unit"] for f in r.flips()} <= {u for u in r.units if f"{u} 中位" in html}
