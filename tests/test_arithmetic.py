@@ -191,3 +191,22 @@ def test_labels_are_cut_at_a_clause_end_never_inside_an_amount():
     reason = c.units.set_index("unit").at["示例镇05", "reason"]
     assert reason.startswith("5.1 接通率低于 98%，每下降 1 个百分点，扣 0.5 分 扣分 1 → 1.4")
     assert "扣 0…" not in " ".join(c.units["reason"])
+
+
+def test_every_bundled_label_keeps_the_amount_its_clause_names():
+    """衡南 部门 5.3a (分别扣 0.2 分, 37 characters) was cut to 「…每下降 1 个百分点…」 and 郎溪 B5.1 to 「…政务新媒体开…」:
+    a shortened label now carries the first 扣/加 … 分 it left out, whatever rubric the label comes from."""
+    import re
+
+    from kaohe.rubric import bundled, load_rubric
+
+    score = re.compile(r"[扣加减得]\s*\d+(?:\.\d+)?(?:\s*[-–~至]\s*\d+(?:\.\d+)?)?\s*分")
+    seen = 0
+    for path in bundled():
+        for rule in load_rubric(path).rules.values():
+            text = " ".join(rule.text.split())
+            if (m := score.search(text)) and len(text) > 36:
+                seen += 1
+                assert m.group().strip() in clause_head(text), (path, rule.id)
+    assert seen >= 10
+    assert clause_head("全年按时办结率、满意度低于 95%，每下降 1 个百分点，分别扣 0.2 分").endswith("…扣 0.2 分")

@@ -192,23 +192,26 @@ def shown_ids(rules) -> dict[str, str]:
 #: Where a clause may be cut for a short label: the end of a clause, never inside a list (、) or an amount.
 _CLAUSE_END = re.compile(r"[，,；;。：:！？]")
 #: An amount as clauses write it (扣 0.5 分, 98%, 1 个百分点, 每次扣0.5-1.5分): a label never ends inside one.
+#: What a rule costs or gives (扣0.5分, 加 1 分, 扣1-5分): a shortened label keeps it.
+_SCORE = re.compile(r"[扣加减得]\s*\d+(?:\.\d+)?(?:\s*[-–~至]\s*\d+(?:\.\d+)?)?\s*分")
 _AMOUNT = re.compile(r"[扣加得]?\s*\d+(?:\.\d+)?(?:\s*[-–~至]\s*\d+(?:\.\d+)?)?\s*(?:%|个百分点|分|项|次|条|个|篇|天|件)?")
 
 
 def clause_head(text: str, width: int = 24, slack: int = 12) -> str:
-    """A clause shortened for a label (the template's drop-down, the compare report's 主要原因) without cutting
-    an amount: the text whole when it is at most ``width + slack`` characters, else up to the end of the clause that holds the ``width``-th
-    character if that ends within ``slack`` more, else up to the last clause end before it, else before the
-    amount the cut would split; ``…`` marks what is left out.
+    """A clause shortened for a label (the template's drop-down, the compare report's 主要原因) that keeps its
+    amount: the text whole when it is at most ``width + slack`` characters, else up to the end of the clause that
+    holds the ``width``-th character if that ends within ``slack`` more, else up to the last clause end (or 、)
+    before it, else before the amount the cut would split; ``…`` marks what is left out, and the first amount
+    left out (扣 0.5 分) follows it, so a label never hides what the rule costs.
 
     >>> clause_head("接通率低于 98%，每下降 1 个百分点，扣 0.5 分")
     '接通率低于 98%，每下降 1 个百分点，扣 0.5 分'
-    >>> clause_head("乡镇（街道）可办事项低于61项，随机抽取一个村（社区）可办事项低于44项，每少一项扣0.1分")
-    '乡镇（街道）可办事项低于61项，随机抽取一个村（社区）可办事项低于44项…'
+    >>> clause_head("全年按时办结率、满意度低于 95%，每下降 1 个百分点，分别扣 0.2 分")
+    '全年按时办结率、满意度低于 95%，每下降 1 个百分点…扣 0.2 分'
     >>> clause_head("依申请公开工作涉及的单位,出现未及时回复、未按要求答复、答复内容不规范、被申请人提起行政复议或诉讼的")
     '依申请公开工作涉及的单位…'
     >>> clause_head("在政务服务事项审批中未按国家规范要求生成每次扣0.5分并限期整改到位且通报全县各单位知悉")
-    '在政务服务事项审批中未按国家规范要求生成每次…'
+    '在政务服务事项审批中未按国家规范要求生成每次扣0.5分…'
     """
     text = " ".join(text.split())
     if len(text) <= width + slack:
@@ -216,15 +219,22 @@ def clause_head(text: str, width: int = 24, slack: int = 12) -> str:
     ends = [m.start() for m in _CLAUSE_END.finditer(text)]
     end = next((e for e in ends if e >= width), len(text))
     if end <= width + slack:
-        return text[:end] + ("…" if end < len(text) else "")
-    before = [e for e in ends if 0 < e < width]
-    if before:
-        return text[:before[-1]] + "…"
-    cut = width
-    for m in _AMOUNT.finditer(text):
-        if m.start() < cut < m.end() and m.group().strip():
-            cut = m.start()
-    return text[:cut].rstrip() + "…"
+        head = text[:end]
+    elif before := [e for e in ends if 0 < e < width] or [m.start() for m in re.finditer("、", text) if 0 < m.start() < width]:
+        head = text[:before[-1]]
+    else:
+        cut = width
+        for m in _AMOUNT.finditer(text):
+            if m.start() < cut < m.end() and m.group().strip():
+                cut = m.start()
+        head = text[:cut].rstrip()
+    if len(head) == len(text):
+        return text
+    if not _SCORE.search(head) and (m := next((m for m in _SCORE.finditer(text) if m.end() > len(head)), None)):
+        if m.start() <= len(head) + 1:  # the cut fell at or inside the amount: keep the clause on to its end
+            return text[:m.end()] + ("…" if m.end() < len(text) else "")
+        return head + "…" + m.group().strip()
+    return head + "…"
 
 
 def num(value: Decimal) -> str:
