@@ -27,7 +27,7 @@ import pandas as pd
 
 from .config import Run
 from .errors import InputError
-from .files import load_cache, save_cache
+from .files import headed, load_cache, save_cache
 from .ledger import Evidence, Roster, load_evidence, load_roster
 from .numbers import fmt, to_decimal
 from .provenance import input_files
@@ -83,6 +83,19 @@ VALUE_LABELS = {**ROUNDING_TEXT, "deduct": "满分减扣分", "weighted": "按�
                 "no_award": "只取消评优资格", "redistribute": "平均计入其他指标", "exclude": "不列入",
                 "month": "每月", "quarter": "每季度", **{k: v.model.label for k, v in kinds().items()}}
 LEVEL_NAMES = {"rubric": "细则", "node": "指标", "rule": "规则", "reading": "读法"}
+SIDE_NAMES = {"A": "版本 A", "B": "版本 B"}
+#: The CSV files of ``kaohe compare``: the columns of ``units`` (and the two refs), ``diff`` and ``unplaced``
+#: under the headers a clerk reads (as :data:`kaohe.runner.LEDGER_CSV`); the frames keep their names.
+COMPARE_CSV = {"rubric_a": "版本 A 细则", "rubric_b": "版本 B 细则", "unit": "单位", "category": "类别",
+               "total_a": "得分 A", "total_b": "得分 B", "delta": "得分变化", "grade_a": "等次 A", "grade_b": "等次 B",
+               "rank_a": "排名 A", "rank_b": "排名 B", "rank_change": "名次变化", "award_a": "评优 A", "award_b": "评优 B",
+               "status_a": "否决或取消资格 A", "status_b": "否决或取消资格 B", "changed": "是否变化", "reason": "主要原因"}
+#: ``field`` (the path in the rubric file) is left out: ``label`` says it in the rubric's words, the path kept.
+DIFF_CSV = {"change": "改动", "level": "层级", "id_a": "编号（A）", "id_b": "编号（B）", "name": "名称", "label": "字段",
+            "a": "版本 A", "b": "版本 B"}
+UNPLACED_CSV = {"side": "版本", "rubric": "细则", "evidence_id": "记录编号", "unit": "单位", "rule": "规则编号",
+                "date": "日期", "file": "台账文件", "row": "台账行号", "column": "列", "value": "值", "code": "问题代码",
+                "reason": "原因"}
 
 
 def label(path: str) -> str:
@@ -280,20 +293,30 @@ class Comparison:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The CSV files of ``kaohe compare``, as text: ``compare.csv`` (per unit), ``diff.csv``,
-        ``unplaced.csv``; exact decimals, ISO dates, blank for none, true/false."""
+        ``unplaced.csv``, in Chinese (:data:`COMPARE_CSV`, :data:`DIFF_CSV`, :data:`UNPLACED_CSV`; levels,
+        sides and rule ids as the report names them); exact decimals, ISO dates, blank for none, 是/否."""
         def text(v):
             if v is None or (isinstance(v, float) and v != v):
                 return ""
             if isinstance(v, bool):
-                return "true" if v else "false"
+                return "是" if v else "否"
             return fmt(v) if isinstance(v, Decimal) else (v.isoformat() if isinstance(v, date) else str(v))
 
-        units = self.units.copy()
-        units.insert(0, "rubric_b", self.b.rubric.ref)
-        units.insert(0, "rubric_a", self.a.rubric.ref)
-        unplaced = self.unplaced.assign(file=[Path(f).name for f in self.unplaced["file"]])
-        return {name: frame.astype(object).map(text) for name, frame in
-                (("compare.csv", units), ("diff.csv", self.diff), ("unplaced.csv", unplaced))}
+        shown = {s: shown_ids(r.rubric.rules.values()) for s, r in (("A", self.a), ("B", self.b))}
+
+        def ids(side: str, level: str, joined: str) -> str:  # veto -> 一票否决; a split lists its ids with 、
+            return "、".join(shown[side].get(i, i) for i in joined.split("、")) if level == "rule" and joined else joined
+
+        units = self.units.assign(rubric_a=self.a.rubric.ref, rubric_b=self.b.rubric.ref)
+        diff = self.diff.assign(level=self.diff["level"].map(LEVEL_NAMES),
+                                id_a=[ids("A", lv, i) for lv, i in zip(self.diff["level"], self.diff["id_a"])],
+                                id_b=[ids("B", lv, i) for lv, i in zip(self.diff["level"], self.diff["id_b"])])
+        u = self.unplaced
+        unplaced = u.assign(side=u["side"].map(SIDE_NAMES), file=[Path(f).name for f in u["file"]],
+                            rule=[shown[s].get(r, r) for s, r in zip(u["side"], u["rule"])])
+        return {name: headed(frame, columns).astype(object).map(text) for name, frame, columns in
+                (("compare.csv", units, COMPARE_CSV), ("diff.csv", diff, DIFF_CSV),
+                 ("unplaced.csv", unplaced, UNPLACED_CSV))}
 
 
 def _checked(rubric: Rubric, roster: Roster, evidence: Evidence) -> tuple[Evidence, list]:

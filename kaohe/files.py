@@ -97,6 +97,13 @@ def csv_text(frame: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
+def headed(frame: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The columns of ``frame`` named in ``columns`` (canonical name -> the header a user reads), in its
+    order, under the new headers: a CSV a clerk opens (ledger.csv, compare.csv …) is in Chinese while the
+    frames the notebooks and the report read keep their canonical names."""
+    return frame[list(columns)].rename(columns=columns)
+
+
 def write_csv_atomic(path: Path, frame: pd.DataFrame) -> None:
     write_text_atomic(path, csv_text(frame))
 

@@ -46,6 +46,7 @@ from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT, Run
 from .errors import KaoheError
 from .files import (
+    headed,
     neutralise,
     os_error_text,
     write_bytes_atomic,
@@ -921,7 +922,7 @@ def ledger_frame(a: Assessment) -> pd.DataFrame:
         led["capped_by"] = [shown.get(x, x) for x in led["capped_by"]]
         led["kind"] = led["kind"].map(lambda k: get_kind(k).model.label)
         frames.append(led)
-    return pd.concat(frames, ignore_index=True)[list(LEDGER_CSV)].rename(columns=LEDGER_CSV)
+    return headed(pd.concat(frames, ignore_index=True), LEDGER_CSV)
 
 
 def _write_tables(a: Assessment, folder: Path) -> None:

@@ -223,7 +223,7 @@ def test_an_as_of_outside_a_version_and_a_broken_ledger_stop_the_comparison(tmp_
 # --- the built-in pairs, end to end -----------------------------------------------------------------
 
 def _rows(path: Path) -> dict[str, dict]:
-    return {r["unit"]: r for r in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")}
+    return {r["单位"]: r for r in pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")}
 
 
 def test_the_hengnan_pair_reads_rates_proportionally(tmp_path):
@@ -231,14 +231,25 @@ def test_the_hengnan_pair_reads_rates_proportionally(tmp_path):
     assert out.error == "" and out.folder.name == "hengnan-2020-township@1_vs_hengnan-2020-township@2"
     rows = _rows(out.folder / "compare.csv")
     # 5.3 满意度 89.5% is 5.5 points under 95: whole steps 5 × 0.5 = 2.5, proportionally 2.75
-    assert (rows["示例镇14"]["total_a"], rows["示例镇14"]["total_b"], rows["示例镇14"]["delta"]) == ("60", "59.75", "-0.25")
-    assert (rows["示例镇14"]["grade_a"], rows["示例镇14"]["grade_b"]) == ("合格", "不合格")
+    assert list(rows["示例镇14"]) == ["版本 A 细则", "版本 B 细则", "单位", "类别", "得分 A", "得分 B", "得分变化", "等次 A",
+                                    "等次 B", "排名 A", "排名 B", "名次变化", "评优 A", "评优 B", "否决或取消资格 A",
+                                    "否决或取消资格 B", "是否变化", "主要原因"]
+    assert (rows["示例镇14"]["得分 A"], rows["示例镇14"]["得分 B"], rows["示例镇14"]["得分变化"]) == ("60", "59.75", "-0.25")
+    assert (rows["示例镇14"]["等次 A"], rows["示例镇14"]["等次 B"]) == ("合格", "不合格")
     # 5.1 接通率 95.2% (2.8 under 98): 1 → 1.4;  latest 96.9% (1.1 under): 0.5 → 0.55;  5.2a 93.3% (1.7 under 95): 0.5 → 0.85
-    assert {u: rows[u]["delta"] for u in ("示例镇05", "示例镇17", "示例街道03")} == \
+    assert {u: rows[u]["得分变化"] for u in ("示例镇05", "示例镇17", "示例街道03")} == \
            {"示例镇05": "-0.4", "示例镇17": "-0.05", "示例街道03": "-0.35"}
-    assert sum(r["changed"] == "true" for r in rows.values()) == 4
+    assert {r["单位"] for r in rows.values() if r["是否变化"] == "是"} == {"示例镇05", "示例镇14", "示例镇17", "示例街道03"}
+    assert {r["是否变化"] for r in rows.values()} == {"是", "否"}
     diff_rows = pd.read_csv(out.folder / "diff.csv", dtype=str, keep_default_na=False)
-    assert list(diff_rows["id_a"]) == ["5.1", "5.2a", "5.3", "R2"]
+    assert list(diff_rows) == ["改动", "层级", "编号（A）", "编号（B）", "名称", "字段", "版本 A", "版本 B"]
+    assert list(diff_rows["编号（A）"]) == ["5.1", "5.2a", "5.3", "R2"]
+    assert list(diff_rows["层级"]) == ["规则", "规则", "规则", "读法"] and set(diff_rows["改动"]) == {"修改"}
+    assert list(diff_rows["字段"]) == ["不足一步时", "不足一步时", "不足一步时", "读法"]
+    assert diff_rows.at[0, "版本 B"] == "按比例折算（不足 1 个百分点按实际比例扣分）"
+    unplaced = pd.read_csv(out.folder / "unplaced.csv", dtype=str, keep_default_na=False)
+    assert unplaced.empty and list(unplaced) == ["版本", "细则", "记录编号", "单位", "规则编号", "日期", "台账文件", "台账行号",
+                                                 "列", "值", "问题代码", "原因"]
     html = (out.folder / "compare.html").read_text(encoding="utf-8")
     page = Page(html)
     assert page.scripts == 0 and len([a for a in page.alts if a]) == 1  # the score changes; no rank moved:
@@ -267,10 +278,16 @@ def test_the_langxi_pair_by_the_command_line(tmp_path, capsys):
     # version 2: 46.08 + (98×9.82 + 96×6.55 + 100×9.82 + 95×4.36 + 97×5.45)% = 46.08 + 35.1601 = 81.2401.
     # Total = 40% A + 日常 30 + 30% × 互评 82.5: 31.324 + 54.75 = 86.074 → 32.49604 + 54.75 = 87.24604.
     m = rows["梅渚镇"]
-    assert (m["total_a"], m["total_b"], m["delta"], m["rank_a"], m["rank_b"]) == ("86.074", "87.24604", "1.17204", "35", "26")
-    assert "A3.1 权重（%）：9 → 9.82" in m["reason"]
+    assert (m["得分 A"], m["得分 B"], m["得分变化"], m["排名 A"], m["排名 B"], m["名次变化"]) == \
+           ("86.074", "87.24604", "1.17204", "35", "26", "9")
+    assert m["是否变化"] == "是" and "A3.1 权重（%）：9 → 9.82" in m["主要原因"]
     # 十字镇 scores 100 on every item: A is 97 + 2 (加分) = 99 before, 100 + 2 clamped to 100 after
-    assert rows["十字镇"]["delta"] == "0.4" and "加分 2 → 0" in rows["十字镇"]["reason"]
+    assert rows["十字镇"]["得分变化"] == "0.4" and "加分 2 → 0" in rows["十字镇"]["主要原因"]
+    diff_rows = pd.read_csv(Path(out.strip()).parent / "diff.csv", dtype=str, keep_default_na=False)
+    weights = diff_rows[diff_rows["字段"] == "权重（%）"]
+    assert set(weights["层级"]) == {"指标"} and list(weights["编号（A）"]) == ["A3.1", "A3.2", "A3.3", "A3.4", "A3.5"]
+    assert list(zip(weights["版本 A"], weights["版本 B"])) == [("9", "9.82"), ("6", "6.55"), ("9", "9.82"), ("4", "4.36"),
+                                                               ("5", "5.45")]
 
 
 def test_a_rubric_list_shows_every_version_and_which_is_the_default(capsys):
@@ -291,6 +308,10 @@ def test_a_veto_the_new_version_no_longer_applies_is_the_reason(tmp_path):
     assert (u["total_a"], u["total_b"], u["rank_a"], u["rank_b"]) == (D("91"), D("91"), 23, 15)
     assert u["reason"].startswith("一票否决：是 → 否；一票否决 级别：国家、省、市 → 国家、省；第 9 版未计入 T019：")
     assert list(c.unplaced[["side", "evidence_id", "code"]].itertuples(index=False, name=None)) == [("B", "T019", "out_of_range")]
+    # unplaced.csv names the side and the rule as the report does (veto → 一票否决); the code stays in its column
+    row = c.tables()["unplaced.csv"].iloc[0]
+    assert (row["版本"], row["记录编号"], row["单位"], row["规则编号"], row["问题代码"]) == \
+           ("版本 B", "T019", "示例镇08", "一票否决", "out_of_range")
 
 
 def test_a_weight_of_a_part_of_the_total_is_the_reason(tmp_path):
@@ -317,9 +338,9 @@ def test_ranks_stay_whole_numbers_beside_a_unit_without_rank():
     params = ROOT / "params" / "yiyang-2020.yaml"
     c = compare_params(params, "yiyang-2020", "yiyang-2020")
     csv = c.tables()["compare.csv"]
-    ranks = [r for r in csv["rank_a"] if r]
-    assert ranks and all(r.isdigit() for r in ranks) and "" in list(csv["rank_a"])
-    assert "取消资格" in set(csv["status_a"])
+    ranks = [r for r in csv["排名 A"] if r]
+    assert ranks and all(r.isdigit() for r in ranks) and "" in list(csv["排名 A"])
+    assert "取消资格" in set(csv["否决或取消资格 A"]) and set(csv["是否变化"]) == {"否"}
 
 
 def test_rubric_files_given_by_relative_path_are_made_absolute(tmp_path, monkeypatch):
