@@ -160,8 +160,10 @@ def _run(command: str, cwd: Path):
 
 def _make(target: str, folder: Path) -> list[str]:
     """The commands ``make TARGET`` runs (the install step is taken as done)."""
-    done = subprocess.run(["make", "-n", "-o", ".venv/.installed", target], cwd=folder, env=ENV,
-                          capture_output=True, text=True)
+    # under `make test` the outer make's MAKELEVEL/MAKEFLAGS would have this one print "make[1]: Entering directory"
+    env = {k: v for k, v in ENV.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    done = subprocess.run(["make", "-n", "--no-print-directory", "-o", ".venv/.installed", target], cwd=folder,
+                          env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return [] if target in DRY_RUN else [x for x in done.stdout.splitlines() if x.strip()]
 
