@@ -18,11 +18,8 @@ interval (min–max, 5–95%, median) and, per reading, the first-order share of
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import random
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -616,36 +613,21 @@ def folder_of(s: Study, out_dir: Path) -> Path:
 def write(params, as_of=None, limit: int = EXHAUSTIVE, sample: int = SAMPLE, seed: int = SEED,
           show_code: bool = False, out_dir="outputs", timeout: int | None = None, notebooks: Path | None = None) -> Outcome:
     """Study once, run ``robustness.ipynb`` on it, write its HTML, the CSV files and a manifest."""
-    from .files import write_csv_atomic, write_text_atomic
-    from .provenance import versions
-    from .runner import DEFAULT_TIMEOUT, NOTEBOOKS, _drop_socket_dir, _listing, _outputs, publish, shown_path
+    from .runner import DEFAULT_TIMEOUT, NOTEBOOKS, report_folder, shown_path
 
     source = (notebooks or NOTEBOOKS) / "robustness.ipynb"
     if not source.exists():
         raise KaoheError(f"找不到报告笔记本 {source}")
     s = study(params, as_of, limit, sample, seed)
     folder = folder_of(s, Path(out_dir).absolute())
-    folder.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
-    try:
-        cache = stage / "robustness.pickle"
-        s.save(cache)
-        parameters = {"params": str(s.run.path), "as_of": s.as_of.isoformat() if s.as_of else None, "cache": str(cache),
-                      "limit": limit, "sample": sample, "seed": seed, "shown_params": shown_path(s.run)}
-        title = f"读法稳健性：{s.run.config.title}"
-        error = publish(source, stage, folder, "robustness", parameters, title, timeout or DEFAULT_TIMEOUT, show_code)[0] or ""
-        for name, frame in tables(s).items():
-            write_csv_atomic(folder / name, frame)
-        manifest = {"robustness": {"run": s.run.config.name, "as_of": s.as_of.isoformat() if s.as_of else None,
-                                   "rubrics": {rid: {"readings": [rd.id for rd in r.readings], "combinations": len(r.combos),
-                                                     "of": r.total, "sampled": r.sampled,
-                                                     **({"seed": r.seed} if r.sampled else {})}
-                                               for rid, r in s.results.items()}},
-                    "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in s.inputs],
-                    "notebooks": _listing(folder, [source]), "software": versions(),
-                    "outputs": _listing(folder, _outputs(folder))}
-        write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        _drop_socket_dir()
+    parameters = {"params": str(s.run.path), "as_of": s.as_of.isoformat() if s.as_of else None, "cache": None,
+                  "limit": limit, "sample": sample, "seed": seed, "shown_params": shown_path(s.run)}
+    about = {"robustness": {"run": s.run.config.name, "as_of": s.as_of.isoformat() if s.as_of else None,
+                            "rubrics": {rid: {"readings": [rd.id for rd in r.readings], "combinations": len(r.combos),
+                                              "of": r.total, "sampled": r.sampled,
+                                              **({"seed": r.seed} if r.sampled else {})}
+                                        for rid, r in s.results.items()}}}
+    error = report_folder(source, folder, "robustness", s.save, "robustness.pickle", parameters,
+                          f"读法稳健性：{s.run.config.title}", timeout or DEFAULT_TIMEOUT, show_code,
+                          lambda: tables(s), about, s.inputs)
     return Outcome(folder, s, error)

@@ -854,6 +854,30 @@ def compare_folder(c: Comparison, out_dir: Path) -> Path:
     return out_dir / c.run.config.name / "compare" / name
 
 
+def report_folder(source: Path, folder: Path, stem: str, save, pickle_name: str, parameters: dict, title: str,
+                  timeout: int, show_code: bool, tables, about: dict, inputs: list[dict]) -> str:
+    """One notebook's report folder (``kaohe compare``, ``kaohe robustness``): the analysis pickled by ``save``
+    into a staging folder (its path fills ``parameters["cache"]``), the notebook published as ``stem``.html,
+    the CSV files of ``tables()`` and a manifest headed by ``about``. Returns the notebook's error, if any."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        cache = stage / pickle_name
+        save(cache)
+        parameters = {**parameters, "cache": str(cache)}
+        error = publish(source, stage, folder, stem, parameters, title, timeout, show_code)[0] or ""
+        for name, frame in tables().items():
+            write_csv_atomic(folder / name, frame)
+        manifest = {**about, "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in inputs],
+                    "notebooks": _listing(folder, [source]), "software": versions(),  # no path of this machine
+                    "outputs": _listing(folder, _outputs(folder))}
+        write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        _drop_socket_dir()
+    return error
+
+
 def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None, show_code: bool = False,
             out_dir: str | Path = "outputs", timeout: int = DEFAULT_TIMEOUT, notebooks: Path | None = None) -> CompareOutcome:
     """``kaohe compare``: compare once, run ``compare.ipynb`` on the result, write its HTML, the CSV files
@@ -863,27 +887,13 @@ def compare(params: str | Path, a: str, b: str, as_of: str | date | None = None,
         raise KaoheError(f"找不到报告笔记本 {source}")
     c = compare_params(params, a, b, as_of)
     folder = compare_folder(c, Path(out_dir).absolute())
-    folder.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
-    try:
-        cache = stage / "comparison.pickle"
-        c.save(cache)
-        parameters = {"params": str(c.run.path), "a": c.selectors[0], "b": c.selectors[1],
-                      "as_of": c.as_of.isoformat() if c.as_of else None, "cache": str(cache),
-                      "shown_params": shown_path(c.run)}
-        title = f"细则版本比较：{c.a.rubric.ref} 与 {c.b.rubric.ref}（{c.run.config.title}）"
-        error = publish(source, stage, folder, "compare", parameters, title, timeout, show_code)[0] or ""
-        for name, frame in c.tables().items():
-            write_csv_atomic(folder / name, frame)
-        manifest = {"compare": {"a": c.a.rubric.ref, "b": c.b.rubric.ref, "run": c.run.config.name,
-                                "as_of": c.as_of.isoformat() if c.as_of else None},
-                    "inputs": [{k: f[k] for k in ("role", "name", "sha256")} for f in c.inputs],
-                    "notebooks": _listing(folder, [source]), "software": versions(),  # no path of this machine
-                    "outputs": _listing(folder, _outputs(folder))}
-        write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        _drop_socket_dir()
+    parameters = {"params": str(c.run.path), "a": c.selectors[0], "b": c.selectors[1],
+                  "as_of": c.as_of.isoformat() if c.as_of else None, "cache": None, "shown_params": shown_path(c.run)}
+    about = {"compare": {"a": c.a.rubric.ref, "b": c.b.rubric.ref, "run": c.run.config.name,
+                         "as_of": c.as_of.isoformat() if c.as_of else None}}
+    error = report_folder(source, folder, "compare", c.save, "comparison.pickle", parameters,
+                          f"细则版本比较：{c.a.rubric.ref} 与 {c.b.rubric.ref}（{c.run.config.title}）", timeout, show_code,
+                          c.tables, about, c.inputs)
     return CompareOutcome(folder, c, error)
 
 
