@@ -50,9 +50,18 @@ def setup() -> str:
     return _chosen
 
 
-def new_figure(width: float = 7.5, height: float = 3.6) -> tuple[Figure, object]:
+def new_figure(width: float = 7.5, height: float = 3.6,
+               margins: tuple[float, float, float, float] | None = None) -> tuple[Figure, object]:
+    """A figure of one axes. ``margins`` (left, right, bottom, top, in inches) fix where the axes sit: the
+    charts of every unit report have labels of known size, and matplotlib's constrained layout (the default
+    here, for charts whose labels vary) was about a third of a report's chart time."""
     setup()
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    if margins is None:
+        fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    else:
+        left, right, bottom, top = margins
+        fig = Figure(figsize=(width, height), dpi=DPI)
+        fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height)
     return fig, fig.add_subplot()
 
 
@@ -107,7 +116,8 @@ def _whole_numbers(axis) -> None:
 
 def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal, title: str) -> Figure:
     """Full marks, one falling bar per indicator that lost points, the score."""
-    fig, ax = new_figure(7.5, 2.4 + 0.1 * len(steps))
+    # room for three lines of 7-point tick labels below (_wrap), the axis label and 3-digit ticks left, a title
+    fig, ax = new_figure(7.5, 2.4 + 0.1 * len(steps), margins=(0.65, 0.12, 0.55, 0.3))
     labels, bottoms, heights, colors = ["满分"], [0.0], [_f(points)], ["#4c72b0"]
     level = _f(points)
     for name, lost in steps:
@@ -135,7 +145,7 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
 
 
 def line(labels: list[str], values: list[Decimal], top: Decimal, title: str) -> Figure:
-    fig, ax = new_figure(6.5, 2.2)
+    fig, ax = new_figure(6.5, 2.2, margins=(0.65, 0.12, 0.3, 0.3))  # one line of dates below
     ax.plot(range(len(labels)), [_f(v) for v in values], marker="o", color="#4c72b0")
     for x, v in enumerate(values):
         ax.annotate(f"{_f(v):g}", (x, _f(v)), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
