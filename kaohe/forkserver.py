@@ -24,9 +24,14 @@ import sys
 import time
 from pathlib import Path
 
-#: What a report kernel imports, loaded once in the server (never anything that holds a unit's data).
+#: What a report kernel imports, loaded once in the server (never anything that holds a unit's data). The second
+#: line is what a kernel imported after the fork when only the first was here (listed from a report kernel's
+#: sys.modules): ipykernel's debugger support (debugpy, ~110 modules), IPython's magics, the Agg backend.
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "pandas", "matplotlib.pyplot",
-           "kaohe.report", "kaohe.assessment", "kaohe.comparison")
+           "kaohe.report", "kaohe.assessment", "kaohe.comparison",
+           "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.extensions.storemagic",
+           "matplotlib.backends.backend_agg", "psutil", "sqlite3", "tornado.platform.asyncio", "tornado.queues",
+           "pandas.core.reshape.reshape")
 
 
 def _status_file(sock: str, pid: int) -> Path:
@@ -36,8 +41,13 @@ def _status_file(sock: str, pid: int) -> Path:
 def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tested through the runner
     import importlib
 
+    # debugpy warns about frozen modules when imported (ipykernel's own kernelspecs set this for that reason)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         importlib.import_module(name)
+    import PIL.Image
+
+    PIL.Image.preinit()  # the image plugins PNG output loads on first use
     from kaohe import charts
 
     charts.setup()  # font discovery, once
