@@ -131,23 +131,28 @@ def _remove_stale_socket_dirs(grace: float = 3600) -> None:
 
 
 _server: ForkServer | None = None
+_server_ready = False
 _server_failed = False
 
 
-def _fork_server() -> ForkServer | None:
+def _fork_server(wait: bool = True) -> ForkServer | None:
     """This process's fork server (started on first use), or None where kernels start the slow way:
-    no ``fork`` (Windows), ``KAOHE_FORKSERVER=0``, or a server that did not come up."""
-    global _server, _server_failed
+    no ``fork`` (Windows), ``KAOHE_FORKSERVER=0``, or a server that did not come up. ``wait=False`` only starts
+    it: ``run`` does so before scoring, so that its imports (a second and a half) overlap the scoring."""
+    global _server, _server_ready, _server_failed
     if os.name != "posix" or os.environ.get("KAOHE_FORKSERVER") == "0" or _server_failed:
         return None
     sockets = _socket_dir()
     with _sockets_lock:
         if _server is None or _server.process.poll() is not None:
             env = {**os.environ, **KERNEL_ENV}
-            _server = ForkServer(sockets / f"fork-{uuid.uuid4().hex[:8]}", env)
+            _server, _server_ready = ForkServer(sockets / f"fork-{uuid.uuid4().hex[:8]}", env), False
+        if wait and not _server_ready:
             if not _server.ready():
                 _server.stop()
                 _server, _server_failed = None, True
+            else:
+                _server_ready = True
         return _server
 
 
@@ -304,8 +309,8 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int,
     for attempt in range(1, START_ATTEMPTS + 1):
         failure, seen = None, {}
 
-        # nbclient's hooks: the notebook being executed (papermill writes it only on success or on a cell
-        # error, not when a cell times out or the kernel dies) and whether any cell started.
+        # nbclient's hooks: the notebook being executed (the object papermill returns, and also the one it marks a
+        # cell error in before raising; kept here for a timeout or a dead kernel) and whether any cell started.
         def keep(notebook, seen=seen, **_):
             seen["nb"] = notebook
             if clock is not None:
@@ -326,9 +331,9 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int,
         try:
             # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
             # would chdir this whole process, which breaks the relative paths of the other threads.
-            # No save after every cell: the notebook is written once at the end (or on failure), checked then.
-            # papermill formats both paths with the parameters: braces in a folder or unit name are literal
-            pm.execute_notebook(_literal(source), _literal(target), parameters=parameters,
+            # papermill writes nothing (no output path): the notebook is made reproducible and written once, below.
+            # papermill formats the path with the parameters: braces in a folder or unit name are literal
+            pm.execute_notebook(_literal(source), None, parameters=parameters,
                                 kernel_manager_class=HereKernelManager, progress_bar=False,
                                 execution_timeout=timeout, start_timeout=120, request_save_on_cell_execute=False,
                                 resources={"metadata": {"path": str(source.parent)}},
@@ -339,17 +344,13 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int,
             failure = _explain(exc, timeout)
             # A kernel that failed to start ran nothing: start another (a busy machine, a lost socket).
             if attempt < START_ATTEMPTS and "cell" not in seen and not isinstance(exc, (CellTimeoutError, DeadKernelError)):
-                target.unlink(missing_ok=True)
                 continue
-            if "nb" in seen and not target.exists():  # keep what ran, for the failed notebook
-                nbformat.write(seen["nb"], target)
         break
     if clock is not None:
         clock["checked"] = time.perf_counter()  # papermill is done: reading back and rewriting the notebook follow
-    try:
-        nb = nbformat.read(target, as_version=4)
-    except (OSError, ValueError) as exc:  # never written, or cut off when the kernel died
-        return None, failure or f"笔记本未生成或不完整：{type(exc).__name__}"
+    nb = seen.get("nb")
+    if nb is None:  # the kernel never started
+        return None, failure or "笔记本未生成"
     reproducible(nb, shown)
     nbformat.write(nb, target)
     return nb, failure or incomplete(nb)
@@ -403,6 +404,43 @@ def _explain(exc: Exception, timeout: int) -> str:
 _exporters = threading.local()
 
 
+class ReportExporter(HTMLExporter):
+    """nbconvert's HTMLExporter less two passes that took most of a report's export (measured: about two
+    thirds) and change nothing in a kaohe page:
+
+    - after rendering, HTMLExporter parses the whole page with BeautifulSoup to give an image without alt text
+      an English placeholder and the output areas a ``tabindex``, then writes the page out again. Every chart
+      kaohe draws has its alt text, and the ``tabindex`` is added here to the elements the template opens;
+    - nbconvert validates the notebook after each of its preprocessors: once at the end is nbconvert's own
+      ``optimistic_validation`` (the notebook was validated when it was written, too).
+
+    ``tests/test_reports.py`` checks that a report page is the same document as HTMLExporter's."""
+
+    def __init__(self, **kw):
+        super().__init__(optimistic_validation=True, **kw)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        # what HTMLExporter.from_notebook_node does before rendering (nbconvert 7)
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        self.register_filter("highlight_code", self.filters.get("highlight_code",
+                                                                Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                                                       parent=self, resources=resources))
+        body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _FOCUSABLE.sub(r'<div \1 tabindex="0"', body), resources
+
+
+#: The cells' input wrappers and the output areas as the lab template opens them: HTMLExporter makes them
+#: focusable (keyboard users scroll a wide table), and so does ReportExporter.
+_FOCUSABLE = re.compile(r'<div ((?:id="[^"]*" )?class="(?:jp-Cell-inputWrapper|[^"]*\bjp-OutputArea-output\b[^"]*)")')
+
+
 def css_string(text: str) -> str:
     """``text`` for inside a double-quoted CSS string: quotes, backslashes, line breaks and ``<`` escaped as
     CSS escapes (so it can end neither the string nor the ``<style>`` element)."""
@@ -416,7 +454,7 @@ def render(nb, title: str, show_code: bool) -> str:
     cache = _exporters.__dict__.setdefault("by_setting", {})
     exporter = cache.get(show_code)
     if exporter is None:
-        exporter = cache[show_code] = HTMLExporter(
+        exporter = cache[show_code] = ReportExporter(
             template_name="kaohe", extra_template_basedirs=[str(TEMPLATES)], exclude_input=not show_code,
             exclude_input_prompt=True, exclude_output_prompt=True, language_code="zh")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title},
@@ -580,24 +618,30 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     browser = chromium() if pdf else None
     if pdf:
         fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
-    with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
-        a = assess(params, as_of, replace=replace)
-    marks["scored"] = time.perf_counter()
-    shown = shown_params or shown_path(a.run)
-    everyone = a.units
-    chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
-    unknown = [u for u in chosen if u not in set(everyone)]
-    if unknown:
-        raise KaoheError(f"--units 中的单位不在本次考核的计分范围内：{'、'.join(unknown)}")
-    for name in ("unit_report.ipynb", "summary.ipynb"):
-        if not (notebooks / name).exists():
-            raise KaoheError(f"找不到报告笔记本 {notebooks / name}")
-    final = output_folder(a, Path(out_dir).absolute())
-    files = unit_files(everyone)
-    started, clock = datetime.now(UTC), time.perf_counter()
-    seconds: dict[str | None, float] = {}
-    phases_: dict[str, dict | None] = {}
-    lock = _lock(final)  # one run at a time into a folder
+    if not scheduler:
+        _fork_server(wait=False)  # the kernels' imports meanwhile
+    try:
+        with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
+            a = assess(params, as_of, replace=replace)
+        marks["scored"] = time.perf_counter()
+        shown = shown_params or shown_path(a.run)
+        everyone = a.units
+        chosen = list(dict.fromkeys(units)) if units else everyone  # a name given twice runs once
+        unknown = [u for u in chosen if u not in set(everyone)]
+        if unknown:
+            raise KaoheError(f"--units 中的单位不在本次考核的计分范围内：{'、'.join(unknown)}")
+        for name in ("unit_report.ipynb", "summary.ipynb"):
+            if not (notebooks / name).exists():
+                raise KaoheError(f"找不到报告笔记本 {notebooks / name}")
+        final = output_folder(a, Path(out_dir).absolute())
+        files = unit_files(everyone)
+        started, clock = datetime.now(UTC), time.perf_counter()
+        seconds: dict[str | None, float] = {}
+        phases_: dict[str, dict | None] = {}
+        lock = _lock(final)  # one run at a time into a folder
+    except BaseException:  # no run: the server started above goes too
+        _drop_socket_dir()
+        raise
     # the run is built here and swapped in whole at the end; removed if anything stops it, seeding included
     folder = final.parent / f".{final.name}.building-{os.getpid()}"
     outcome = RunOutcome(folder)

@@ -322,6 +322,24 @@ def test_code_is_hidden_unless_asked_for(demo):
     assert "<title>示例镇08</title>" in hidden and "T019" in hidden and "T019" in shown
 
 
+@pytest.mark.parametrize("page", ["units/示例镇08.ipynb", "summary.ipynb"])
+@pytest.mark.parametrize("show_code", [False, True])
+def test_a_report_page_is_the_document_nbconverts_html_exporter_makes(demo, page, show_code):
+    """ReportExporter skips HTMLExporter's BeautifulSoup pass and its validation after every preprocessor; the
+    page is still the same document, attribute for attribute (the tabindex of cells and outputs included)."""
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(demo.folder / page, as_version=4)
+    theirs, _ = HTMLExporter(template_name="kaohe", extra_template_basedirs=[str(runner.TEMPLATES)],
+                             exclude_input=not show_code, exclude_input_prompt=True, exclude_output_prompt=True,
+                             language_code="zh").from_notebook_node(
+        nb, resources={"metadata": {"name": "标题"}, "print_header": runner.css_string("标题")})
+    ours = runner.render(nb, "标题", show_code)
+    assert 'tabindex="0"' in ours
+    assert BeautifulSoup(ours, "html.parser") == BeautifulSoup(theirs, "html.parser")
+
+
 def test_a_units_slice_of_the_assessment_gives_the_same_report_sections():
     """kaohe run hands each unit's kernel only its slice (Assessment.per_unit): every section of every unit
     report must read the same from it as from the whole assessment."""
