@@ -230,7 +230,8 @@ class HereKernelManager(AsyncKernelManager):
 
     async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False) -> None:
         try:
-            await asyncio.wait_for(self._async_wait(pollinterval=pollinterval), timeout=SHUTDOWN_GRACE)
+            # polled often: an idle kernel exits within a few milliseconds, and jupyter_client polls every 0.1 s
+            await asyncio.wait_for(self._async_wait(pollinterval=SHUTDOWN_POLL), timeout=SHUTDOWN_GRACE)
         except TimeoutError:
             if self.has_kernel:
                 self._still_busy = True
@@ -240,6 +241,8 @@ class HereKernelManager(AsyncKernelManager):
 
 #: Seconds a kernel asked to shut down has to exit before it is interrupted (an idle one exits well within this).
 SHUTDOWN_GRACE = 2.0
+#: Seconds between two looks at whether a kernel asked to shut down has exited.
+SHUTDOWN_POLL = 0.01
 
 
 class ChineseTranslator(PythonTranslator):
@@ -714,7 +717,12 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         bar = tqdm(total=len(chosen) + 1, desc="生成报告", unit="份", disable=not progress, file=sys.stderr)
         in_flight: dict = {}
         todo = iter(chosen)
+        # The summary links only reports that exist, so it is written for the reports expected (those made now
+        # and those kept from before) while the units run, and again at the end in the rare run where one failed.
+        expected = [u for u in everyone if u in set(chosen) or (folder / "units" / f"{files[u]}.html").exists()]
+        summary = None
         try:
+            summary = submit(None, {**common, "published": expected})
             # A few jobs ahead of the workers, not all of them: the client holds only what is in flight.
             while True:
                 while len(in_flight) < window and (unit := next(todo, None)) is not None:
@@ -731,14 +739,16 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                         log(f"失败：{unit}——{failure}")
             for u in everyone:
                 outcome.statuses.setdefault(u, UnitStatus(u, files[u], "本次未生成"))
-            # The summary runs last, so it links only reports that exist.
             published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
             marks["reports"] = time.perf_counter()
-            failure, seconds[None], trace, _ = collect(submit(None, {**common, "published": published}), folder, "summary")
+            failure, seconds[None], trace, _ = collect(summary, folder, "summary")
+            if published != expected:
+                failure, seconds[None], trace, _ = collect(submit(None, {**common, "published": published}), folder,
+                                                           "summary")
             marks["summary"] = time.perf_counter()
             outcome.summary_error, outcome.summary_traceback = failure or "", trace
         except BaseException:  # Ctrl-C: start no more notebooks
-            for fut in in_flight:
+            for fut in [*in_flight, *([summary] if summary is not None else [])]:
                 fut.cancel()
             if client is None:  # the running ones finish (as the CLI says) before the build is removed,
                 pool.shutdown(wait=True, cancel_futures=True)  # or they would write into it as it goes

@@ -228,6 +228,9 @@ def test_failing_units_are_kept_apart_and_do_not_replace_a_good_report(tmp_path,
         assert not (bad.folder / "units" / f"{u}.html").exists()
         # what ran is kept, also when papermill wrote nothing (a cell over the time limit, a dead kernel)
         assert (bad.folder / "units" / f"{u}.failed.ipynb").exists()
+    # the summary was written while the units ran, for all five; it is written again, linking what exists
+    linked = {unquote(h) for h in re.findall(r'href="units/([^"]+)\.html"', read(bad.folder / "summary.html"))}
+    assert {"示例镇01", "示例镇02"} <= linked and not linked & {"示例镇03", "示例镇04", "示例镇05"}
     kept = nbformat.read(bad.folder / "units" / "示例镇02.failed.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
     index = read(bad.folder / "index.html")

@@ -253,7 +253,8 @@ def test_a_failure_after_cells_ran_is_not_retried(tmp_path, monkeypatch):
     monkeypatch.setattr(NotebookClient, "execute_cell", broken)
     outcome = runner.run(PARAMS, units=["示例镇01"], out_dir=tmp_path, progress=False)
     assert outcome.failed == ["示例镇01"] and "消息通道中断" in outcome.statuses["示例镇01"].error
-    assert first_cell == [1, 1]  # the unit once, the summary once: no second attempt
+    # the unit once, no second attempt; the summary twice: written while the unit ran, then without its link
+    assert first_cell == [1, 1, 1]
     assert (outcome.folder / "units" / "示例镇01.failed.ipynb").exists()
 
 
