@@ -311,8 +311,43 @@ def _operations(data: bytes):
                 stack = [[]]
 
 
-def _ops(reader, contents):
+_STRING = re.compile(rb"\((?:[^()\\]|\\.)*\)", re.S)  # a literal string without nested parentheses
+_GLYPH_OPS = re.compile(rb"/([^\s/\[\]<>(){}%#]+)\s+[-+]?[\d.]+\s+(Tf)\b|<([0-9A-Fa-f\s]*)>\s*(Tj)\b"
+                        rb"|/([^\s/\[\]<>(){}%#]+)\s+(Do)\b")
+
+
+def _glyph_ops(data: bytes) -> list | None:
+    """The Tf, Tj and Do operations of a content stream as Chromium writes it (each glyph run a hex string shown
+    with Tj), read with one regular expression: ten times faster than :func:`_operations` on a report's pages.
+    None when the stream holds anything this reading could miss (a string shown another way, a TJ array, the
+    ' and " operators, an escaped name, a string with parentheses inside, an inline image): then every operation
+    is read in full. Each Tf, Tj and Do in the stream (strings aside) must be one this reading found."""
+    plain = _STRING.sub(b"()", data)
+    if b"(" in plain.replace(b"()", b"") or b")" in plain.replace(b"()", b"") or re.search(
+            rb"TJ|['\"#]|(^|\s)BI(\s|/)", plain):
+        return None
+    found = [(m.group(1), m.group(3), m.group(5)) for m in _GLYPH_OPS.finditer(plain)]
+    kinds = [b"Tf" if f else b"Tj" if t is not None else b"Do" for f, t, _ in found]
+    if any(plain.count(op) != kinds.count(op) for op in (b"Tf", b"Tj", b"Do")):
+        return None
+    ops = []
+    for (font, hexdigits, form), op in zip(found, kinds):
+        if op == b"Tj":
+            digits = _SPACE.sub(b"", hexdigits)
+            ops.append(([bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())], op))
+        else:
+            ops.append((["/" + (font or form).decode("latin-1")], op))
+    return ops
+
+
+def _ops(reader, contents, glyphs_only: bool = False):
+    """(operands, operator) of a content stream; ``glyphs_only``: Tf, Tj and Do, where :func:`_glyph_ops` can
+    read them (other operations may then be left out)."""
     data = contents.get_data() if hasattr(contents, "get_data") else b""
+    fast = _glyph_ops(data) if glyphs_only else None
+    if fast is not None:
+        yield from fast
+        return
     if re.search(rb"(^|\s)BI(\s|/)", data):  # inline images hold binary data: pypdf's parser knows where they end
         from pypdf.generic import ContentStream
 
@@ -339,7 +374,7 @@ def _missing_glyphs(reader, contents, resources, seen: set, judged: dict) -> int
     fonts_ = resources.get("/Font", {}) if resources else {}
     forms = resources.get("/XObject", {}) if resources else {}
     missing, notdef = 0, None
-    for operands, op in _ops(reader, contents):
+    for operands, op in _ops(reader, contents, glyphs_only=True):
         if op == b"Tf" and operands:
             font = fonts_.get(operands[0])
             key = getattr(font, "idnum", None) or id(font)  # a font is judged once per PDF, not at every Tf
@@ -363,10 +398,10 @@ _RAW_FONT = re.compile(rb"\d+\s+\d+\s+obj\s*<<(?:(?!endobj).)*?/Encoding\s*<<(?:
 _DIFFERENCE = re.compile(rb"(\d+)|/([^\s/\[\]<>(){}%]+)")
 
 
-def _differences(font, reader) -> dict[int, str] | None:
-    """A simple font's /Differences (code -> glyph name) read straight from the file's bytes, or None when the
-    font is not written the plain way Chromium writes its Type 3 fonts (then pypdf reads it): pypdf parses the
-    whole font dictionary (widths, glyph procedures), which took most of the check's time."""
+def _raw(font, reader) -> bytes | None:
+    """The bytes of an indirect object as the file has them (up to ``endobj``), or None when the reader cannot
+    tell where it is. Reading Chromium's fonts this way skips pypdf's parse of each whole font dictionary
+    (widths, glyph procedures), which took most of the check's time."""
     idnum = getattr(font, "idnum", None)
     offset = (getattr(reader, "xref", None) or {}).get(getattr(font, "generation", 0), {}).get(idnum)
     if offset is None or not hasattr(reader, "stream"):
@@ -374,8 +409,17 @@ def _differences(font, reader) -> dict[int, str] | None:
     reader.stream.seek(offset)
     head = reader.stream.read(65536)
     end = head.find(b"endobj")
-    m = _RAW_FONT.match(head[:end] if end >= 0 else b"")
-    if m is None or b"/Type0" in head[:m.start(1)] or not re.match(rb"\s*%d\s" % idnum, head):
+    if end < 0 or not re.match(rb"\s*%d\s" % idnum, head):
+        return None
+    return head[:end]
+
+
+def _differences(font, reader) -> dict[int, str] | None:
+    """A simple font's /Differences (code -> glyph name) read straight from the file's bytes (:func:`_raw`), or
+    None when the font is not written the plain way Chromium writes its Type 3 fonts (then pypdf reads it)."""
+    head = _raw(font, reader)
+    m = _RAW_FONT.match(head) if head is not None else None
+    if m is None or b"/Type0" in head[:m.start(1)]:
         return None
     names, code = {}, 0
     for number, name in _DIFFERENCE.findall(m.group(1)):
@@ -411,12 +455,29 @@ def _notdef_of(font, reader=None):
     return lambda b: sum(1 for c in b if names.get(c) in _NOTDEF)
 
 
-def _unicode_map(font) -> dict[int, str]:
-    """A font's ToUnicode CMap as code -> text (the bfchar and bfrange sections PDF writers use)."""
+_RAW_TO_UNICODE = re.compile(rb"/ToUnicode\s+(\d+)\s+(\d+)\s+R")
+
+
+def _text_map(font, reader) -> tuple[int, dict[int, str]]:
+    """A font's code width in bytes (2 for Type0 fonts) and its ToUnicode map; the font dictionary read from the
+    file's bytes where Chromium wrote it the plain way (:func:`_raw`), else through pypdf."""
+    head = _raw(font, reader) if font is not None else None
+    m = _RAW_TO_UNICODE.search(head) if head is not None else None
+    if m is not None:
+        from pypdf.generic import IndirectObject
+
+        stream = IndirectObject(int(m.group(1)), int(m.group(2)), reader).get_object()
+        return (2 if re.search(rb"/Subtype\s*/Type0", head) else 1), _unicode_map(stream)
+    font = font.get_object() if font is not None else None
+    if font is None:
+        return 1, {}
     stream = font.get("/ToUnicode")
-    if stream is None:
-        return {}
-    data = stream.get_object().get_data()
+    return (2 if font.get("/Subtype") == "/Type0" else 1), _unicode_map(stream.get_object()) if stream else {}
+
+
+def _unicode_map(stream) -> dict[int, str]:
+    """A ToUnicode CMap stream as code -> text (the bfchar and bfrange sections PDF writers use)."""
+    data = stream.get_data()
 
     def text(hexdigits: bytes) -> str:
         raw = bytes.fromhex(re.sub(rb"\s", b"", hexdigits).decode())
@@ -452,11 +513,9 @@ def page_text(page) -> str:
     for operands, op in _ops(page.pdf, page.get_contents()):
         if op == b"Tf" and operands:
             font = fonts_.get(operands[0])
-            font = font.get_object() if font is not None else None
-            key = getattr(fonts_.get(operands[0]), "idnum", None) or id(font)
+            key = getattr(font, "idnum", None) or id(font)
             if key not in maps:
-                maps[key] = (2 if font is not None and font.get("/Subtype") == "/Type0" else 1,
-                             _unicode_map(font) if font is not None else {})
+                maps[key] = _text_map(font, page.pdf)
             width, table = maps[key]
         elif op in (b"BDC", b"BMC"):
             actual = next((operands[i + 1] for i, o in enumerate(operands[:-1]) if o == "/ActualText"),

@@ -412,8 +412,9 @@ class ReportExporter(HTMLExporter):
     thirds) and change nothing in a kaohe page:
 
     - after rendering, HTMLExporter parses the whole page with BeautifulSoup to give an image without alt text
-      an English placeholder and the output areas a ``tabindex``, then writes the page out again. Every chart
-      kaohe draws has its alt text, and the ``tabindex`` is added here to the elements the template opens;
+      an English placeholder and the output areas a ``tabindex``, then writes the page out again (character
+      references to non-ASCII characters written as the characters). Every chart kaohe draws has its alt text;
+      the ``tabindex`` and the characters are written here with two regular expressions;
     - nbconvert validates the notebook after each of its preprocessors: once at the end is nbconvert's own
       ``optimistic_validation`` (the notebook was validated when it was written, too).
 
@@ -436,7 +437,18 @@ class ReportExporter(HTMLExporter):
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
         body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        body = _NON_ASCII_REFERENCE.sub(_character, body)
         return _FOCUSABLE.sub(r'<div \1 tabindex="0"', body), resources
+
+
+#: A character reference to a character outside ASCII (the markdown cells' headings come out so): written as the
+#: character, as the BeautifulSoup pass did, so the page's source reads (and greps) as the text it shows.
+_NON_ASCII_REFERENCE = re.compile(r"&#(\d{3,7});")
+
+
+def _character(m: re.Match) -> str:
+    code = int(m.group(1))
+    return chr(code) if 0x80 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
 
 
 #: The cells' input wrappers and the output areas as the lab template opens them: HTMLExporter makes them

@@ -79,6 +79,37 @@ def test_the_fonts_read_straight_from_the_file_agree_with_pypdf(printed):
     assert seen > 10
 
 
+def test_the_quick_readings_of_a_print_agree_with_the_full_ones(printed):
+    """check_pdf reads Chromium's pages with one regular expression (printing._glyph_ops) and the fonts' ToUnicode
+    maps straight from the file's bytes (printing._text_map): on every page of the unit report the quick reading
+    is taken and finds the same glyph runs as the full reader, and every font maps its codes as pypdf reads it."""
+    reader = PdfReader(printed / "units" / "示例镇08.pdf")
+    runs = 0
+    for page in reader.pages:
+        data = page.get_contents().get_data()
+        quick = printing._glyph_ops(data)
+        assert quick is not None
+        full = [([o[0]], op) for o, op in printing._operations(data) if op in (b"Tf", b"Tj", b"Do")]
+        assert quick == full
+        runs += sum(op == b"Tj" for _, op in quick)
+        for font in page["/Resources"]["/Font"].values():
+            assert printing._raw(font, reader) is not None
+            assert printing._text_map(font, reader) == printing._text_map(font, None)
+    assert runs > 1000
+
+
+@pytest.mark.parametrize("stream", [
+    b"BT /F4 12 Tf (ab) Tj ET",  # a literal string shown
+    b"BT /F4 12 Tf [<0001> -250 <0002>] TJ ET",
+    b"BT /F#34 12 Tf <0001> Tj ET",
+    b"BT /F4 12 Tf <01> Tj (a(b)c) Tj ET",
+    b"BT /F4 12 Tf <01> Tj T* <02> ' ET",
+    b"q BI /W 1 /H 1 ID \x00Tj EI Q",
+])
+def test_the_quick_reading_leaves_any_other_stream_to_the_full_reader(stream):
+    assert printing._glyph_ops(stream) is None
+
+
 def test_the_pages_draw(printed, tmp_path):
     """poppler draws every page of the unit report: none is blank."""
     subprocess.run([tool("pdftoppm"), "-r", "30", "-png", str(printed / "units" / "示例镇08.pdf"), str(tmp_path / "p")],
