@@ -4,7 +4,7 @@ Measures in one run on this machine, on synthetic townships scored by 衡南 202
 
 1. ``score()`` alone on parsed evidence: 100,000 and 1,000,000 rows over 2,000 units (the ratio tells
    how time grows with rows);
-2. for each N (default 60, 500, 2000): ``kaohe run`` with its defaults — wall time per report (the whole
+2. for each N (default 60 and 2000): ``kaohe run`` with its defaults — wall time per report (the whole
    run's wall time divided by N, so scoring, the summary and the index are included) and the peak memory
    of the whole process tree (kaohe, the fork server and the kernels; PSS), sampled every 0.1 s;
 3. two baselines a papermill user would write, on the same notebook and the same scored data (scored once,
@@ -16,7 +16,7 @@ Measures in one run on this machine, on synthetic townships scored by 衡南 202
      another (``--baseline-sample`` units of each N).
    Their cost per report does not depend on N, so they run on a sample of units of each N.
 4. where a report's time goes: ``kaohe run`` at the first N once more with ``KAOHE_TIMINGS=1``, its run log
-   read back: per report, starting the kernel, each section's cells, stopping it, rewriting the notebook, the
+   read back: per report, starting the kernel, each section's cells, stopping it, writing the notebook, the
    HTML export, writing, and waiting; per run, scoring, the summary and the final tables.
 5. PDFs: ``kaohe run --pdf`` for each N of ``--pdf-units``: the printing phase per report (amortised) and what
    it adds to the whole run's wall time.
@@ -197,7 +197,7 @@ def time_strong(params: Path, units: list[str], work: Path) -> tuple[float, floa
 # --- where a report's time goes ---------------------------------------------------------------------------
 
 #: Phases of one report as the breakdown names them (KAOHE_TIMINGS=1 in kaohe/runner.py).
-PHASES = {"kernel_start": "内核启动", "after_cells": "内核关闭与 papermill 保存", "notebook_write": "笔记本整理与改写",
+PHASES = {"kernel_start": "内核启动", "after_cells": "内核关闭", "notebook_write": "笔记本整理与写出",
           "export": "HTML 导出", "write": "写入文件"}
 RUN_PHASES = {"score": "计分（一次）", "setup": "准备", "summary": "汇总报告", "pdf": "打印 PDF", "finish": "通报表、清单与索引"}
 
@@ -260,7 +260,7 @@ def _sample(names: list[str], k: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="bench.run", description="kaohe 基准测试：score()、kaohe run 对比 papermill 的两种做法（强基线与命令行循环）、每份报告的时间去向、--pdf")
-    p.add_argument("--units", default="60,500,2000", help="单位数，逗号分隔（默认 60,500,2000）")
+    p.add_argument("--units", default="60,2000", help="单位数，逗号分隔（默认 60,2000）")
     p.add_argument("--baseline-sample", type=int, default=5, metavar="K", help="命令行基线每个 N 只跑 K 个单位（默认 5）")
     p.add_argument("--strong-sample", type=int, default=60, metavar="K",
                    help="强基线（papermill Python API + 进程池）每个 N 跑 K 个单位（默认 60，N 更小时全跑）")

@@ -73,8 +73,8 @@ class Printer:
     """One headless Chromium printing page after page; used from one thread only (Playwright's sync API is
     bound to the thread that started it). Started on the first page, and again after a crash or a hang."""
 
-    def __init__(self, browser: str):
-        self.path = browser
+    def __init__(self, browser: str, env: dict[str, str] | None = None):
+        self.path, self.env = browser, env  # env: Chromium's environment (fonts.environ() when None)
         self.marker = f"--kaohe-printer={uuid.uuid4().hex}"  # finds this browser's process to stop it when hung
         self._playwright = self._browser = self._page = None
         self._launch_failed: list[str] = []  # why the last launches failed, since the last page printed
@@ -87,7 +87,7 @@ class Printer:
             self._playwright = sync_playwright().start()
         flags = [f for f in CHROMIUM_FLAGS if f != "--headless"]  # Playwright starts it headless itself
         self._browser = self._playwright.chromium.launch(
-            executable_path=self.path, args=[*flags, self.marker], env=fonts.environ(), headless=True,
+            executable_path=self.path, args=[*flags, self.marker], env=self.env or fonts.environ(), headless=True,
             chromium_sandbox=False, timeout=LAUNCH_TIMEOUT * 1000, handle_sigint=False, handle_sigterm=False,
             handle_sighup=False)
         self._page = self._browser.new_page()
@@ -188,17 +188,50 @@ def print_pdf(browser: str, html: Path, base: Path, header: str, printer: Printe
     return None
 
 
+#: Pages from which on a run's prints use fonts cut to its characters (:func:`kaohe.fonts.subset`, a few seconds
+#: once; below this the whole fonts cost less).
+SUBSET_FROM = 8
+#: How check_pdf's reason for a print with missing-glyph boxes begins.
+BOXED = "PDF 中有字符显示为方框"
+
+
 def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: Path, jobs: int) -> dict[str, str]:
     """Each page of the build folder (with its running header) printed beside it, its links resolved as in
     ``final``; a page that cannot be printed keeps its HTML and is returned (path in the run folder -> why), as a
-    failed report is. ``min(jobs, cores)`` workers, each with one browser printing page after page."""
+    failed report is. ``min(jobs, cores)`` workers, each with one browser printing page after page. From
+    :data:`SUBSET_FROM` pages on, the browsers print with the fonts cut to the pages' characters; the pages that
+    then show a box are printed again, with the whole fonts, after the others (their verdict is that print's:
+    Playwright's sync API allows one browser driver per thread)."""
+    with tempfile.TemporaryDirectory(prefix="kaohe-print-fonts-") as scratch:
+        cut = None
+        if len(pages) >= SUBSET_FROM:
+            chars: set[str] = set()
+            for html, header in pages:
+                chars.update(html.read_text(encoding="utf-8"), header)
+            cut = fonts.subset(chars, Path(scratch))
+        failed = _print_all(browser, pages, build, final, jobs, fonts.environ(cut) if cut else None)
+    boxed = [(html, header) for html, header in pages if failed.get(_pdf_name(html, build), "").startswith(BOXED)]
+    if cut and boxed:  # a character the cut left out (none is expected): those pages again, with the whole fonts
+        for html, _ in boxed:
+            del failed[_pdf_name(html, build)]
+        failed.update(_print_all(browser, boxed, build, final, jobs, None))
+    return failed
+
+
+def _pdf_name(html: Path, build: Path) -> str:
+    """A page's PDF as the run folder names it (the key of print_pdfs's failures)."""
+    return html.relative_to(build).with_suffix(".pdf").as_posix()
+
+
+def _print_all(browser: str, pages: list[tuple[Path, str]], build: Path, final: Path, jobs: int,
+               env: dict[str, str] | None) -> dict[str, str]:
     todo: queue.SimpleQueue = queue.SimpleQueue()
     for item in pages:
         todo.put(item)
     why: dict[Path, str] = {}
 
     def worker() -> None:
-        printer = Printer(browser)
+        printer = Printer(browser, env)
         try:
             while True:
                 try:
@@ -227,7 +260,7 @@ def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: 
         for t in threads:
             t.join()
         raise
-    return {html.relative_to(build).with_suffix(".pdf").as_posix(): why[html] for html, _ in pages if html in why}
+    return {_pdf_name(html, build): why[html] for html, _ in pages if html in why}
 
 
 # --- checking a print ---------------------------------------------------------------------------------
@@ -558,7 +591,7 @@ def check_pdf(data: bytes, header: str, html: str = "") -> str | None:
         named = "、".join(fonts.described(c) for c in lacking[:_SHOWN]) + (f" 等 {len(lacking)} 个" if
                                                                           len(lacking) > _SHOWN else "")
         where = "、".join(f"第 {i} 页 {n} 处" for i, n in boxed[:5]) + ("等" if len(boxed) > 5 else "")
-        return (f"PDF 中有字符显示为方框（打印字体缺字：{where}）" + (f"，缺字：{named}" if named else "")
+        return (f"{BOXED}（打印字体缺字：{where}）" + (f"，缺字：{named}" if named else "")
                 + f"；打印字体目录：{fonts.print_fonts()}")
     # Every page's header is drawn with the same font objects, so the first page's tells for all of them.
     want = "".join(header.split())

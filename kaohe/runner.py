@@ -350,7 +350,7 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int,
                 continue
         break
     if clock is not None:
-        clock["checked"] = time.perf_counter()  # papermill is done: reading back and rewriting the notebook follow
+        clock["checked"] = time.perf_counter()  # papermill is done; the notebook is made reproducible and written next
     nb = seen.get("nb")
     if nb is None:  # the kernel never started
         return None, failure or "笔记本未生成"
@@ -501,7 +501,7 @@ PRELUDE = "载入（参数与计分结果）"
 def phases(clock: dict, nb, executed: float) -> dict:
     """Seconds per phase of one executed notebook from ``execute``'s ``clock``: starting the kernel (papermill's
     setup included), each section's cells (by the notebook's ``##`` headings) and what follows the last cell
-    (stopping the kernel, papermill writing the notebook); ``executed`` is when ``execute`` returned."""
+    (papermill's closing kernel_info, stopping the kernel); ``executed`` is when ``execute`` returned."""
     marks = clock.get("cells", [])
     out = {"kernel_start": clock.get("ready", executed) - clock.get("start", executed), "sections": {}}
     where, heading = {}, PRELUDE

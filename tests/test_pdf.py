@@ -177,6 +177,44 @@ def print_page(tmp_path, text: str, header: str) -> tuple[Path, str | None]:
     return html.with_suffix(".pdf"), printing.print_pdf(printing.chromium(), html, tmp_path, header)
 
 
+def test_a_run_of_many_pages_prints_with_fonts_cut_to_its_characters_and_the_same_text(tmp_path, monkeypatch):
+    """From printing.SUBSET_FROM pages on, Chromium prints with the print fonts cut to the run's characters: the
+    same run (the unit and the summary) printed with the whole fonts and with the threshold lowered to 2 pages
+    reads the same page for page, the cut fonts are the three print fonts, and the file is smaller."""
+    def printed_with(threshold: int, out: Path) -> Path:
+        monkeypatch.setattr(printing, "SUBSET_FROM", threshold)
+        assert cli.main(["run", str(PARAMS), "--units", "示例镇08", "--pdf", "--out-dir", str(out)]) == 0
+        return out / "hengnan-2020" / "2020" / "units" / "示例镇08.pdf"
+
+    cuts, real = [], fonts.subset
+
+    def cut_fonts(chars, folder):
+        made = real(chars, folder)
+        cuts.append(sorted(p.name for p in made.iterdir()))  # the folder goes with the print phase
+        return made
+
+    monkeypatch.setattr(fonts, "subset", cut_fonts)
+    whole = printed_with(3, tmp_path / "whole")
+    assert cuts == []
+    cut = printed_with(2, tmp_path / "cut")
+    assert cuts == [sorted([fonts.SANS, fonts.SERIF, fonts.MONO])]
+    assert pages(cut) == pages(whole)
+    assert cut.stat().st_size < whole.stat().st_size
+
+
+def test_a_character_left_out_of_the_cut_fonts_is_printed_with_the_whole_fonts(tmp_path, monkeypatch):
+    """A page whose character the cut fonts lack (here 示, left out on purpose) shows a box; it is printed again
+    with the whole fonts, which have it, and kept."""
+    real = fonts.subset
+    monkeypatch.setattr(fonts, "subset", lambda chars, folder: real(set(chars) - {"示"}, folder))
+    monkeypatch.setattr(printing, "SUBSET_FROM", 1)
+    html = tmp_path / "page.html"
+    html.write_text('<html><head><meta charset="utf-8"><style>@page { size: A4; @top-left { content: "页眉"; } }'
+                    '</style></head><body><p>示例镇08</p></body></html>', encoding="utf-8")
+    assert printing.print_pdfs(printing.chromium(), [(html, "页眉")], tmp_path, tmp_path, jobs=1) == {}
+    assert printing.page_text(PdfReader(html.with_suffix(".pdf")).pages[0]) == "页眉示例镇08"
+
+
 def test_a_long_run_of_chinese_prints_and_reads_back_exactly(tmp_path):
     """A whole clause of 衡南's rubric, 〔〕 and ①–⑤, and a clause of 衡阳's in traditional characters: the text
     read back from the PDF (by pypdf and by poppler) is the source text, character for character."""
