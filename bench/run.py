@@ -197,9 +197,9 @@ def time_strong(params: Path, units: list[str], work: Path) -> tuple[float, floa
 # --- where a report's time goes ---------------------------------------------------------------------------
 
 #: Phases of one report as the breakdown names them (KAOHE_TIMINGS=1 in kaohe/runner.py).
-PHASES = {"kernel_start": "内核启动", "after_cells": "内核关闭", "notebook_write": "笔记本整理与写出",
+PHASES = {"kernel_start": "内核启动", "after_cells": "内核关闭与 papermill 收尾", "notebook_write": "笔记本整理与写出",
           "export": "HTML 导出", "write": "写入文件"}
-RUN_PHASES = {"score": "计分（一次）", "setup": "准备", "summary": "汇总报告", "pdf": "打印 PDF", "finish": "通报表、清单与索引"}
+RUN_PHASES = {"score": "计分（一次）", "setup": "准备", "summary": "等待汇总报告", "pdf": "打印 PDF", "finish": "通报表、清单与索引"}
 
 
 def breakdown(log: dict, n: int) -> dict:

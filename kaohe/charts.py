@@ -73,6 +73,15 @@ def to_html(fig: Figure, alt: str) -> str:
     return f'<img class="kaohe-chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
+def _room_for_ticks(fig: Figure, ax) -> None:
+    """The left margin of a fixed-margin chart widened to its y tick labels as they will be written (a
+    1,000-point rubric's "1000", a narrow range's "102.5"): the rotated axis label must not be cut off."""
+    labels = ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())
+    width = fig.get_figwidth()
+    left = 0.4 + 0.085 * max([len(t) for t in labels] + [3])  # inches: label and padding, then ~0.085 a digit
+    fig.subplots_adjust(left=max(fig.subplotpars.left, left / width))
+
+
 def _wrap(text: str, width: int = 8, lines: int = 3) -> str:
     """Long indicator names over a few short lines, so that bars keep their labels apart."""
     parts = [text[i:i + width] for i in range(0, len(text), width)]
@@ -141,6 +150,7 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
     ax.set_ylim(floor, _f(points) * 1.05)
     ax.set_ylabel("分" if not floor else f"分（纵轴自 {floor:g} 分起）")
     ax.set_title(title, fontsize=10)
+    _room_for_ticks(fig, ax)
     return fig
 
 
@@ -153,6 +163,7 @@ def line(labels: list[str], values: list[Decimal], top: Decimal, title: str) -> 
     ax.set_ylim(0, _f(top) * 1.08)
     ax.set_ylabel("得分")
     ax.set_title(title, fontsize=10)
+    _room_for_ticks(fig, ax)
     return fig
 
 

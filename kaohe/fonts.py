@@ -134,6 +134,10 @@ def fontconfig() -> Path:
 
 @cache
 def _fontconfig(fonts: Path, home: Path) -> Path:
+    return _write_fontconfig(fonts, home)
+
+
+def _write_fontconfig(fonts: Path, home: Path) -> Path:
     """The fontconfig file for the fonts in ``fonts``, written with fontconfig's own cache into ``home``."""
     aliases = "".join(f"  <alias binding=\"same\"><family>{escape(name)}</family><prefer><family>{escape(target)}"
                       f"</family></prefer></alias>\n" for target, names in ALIASES.items() for name in names)
@@ -152,7 +156,7 @@ def _fontconfig(fonts: Path, home: Path) -> Path:
 def environ(fonts: Path | None = None) -> dict[str, str]:
     """This process's environment with :func:`fontconfig` in force, for Chromium and LibreOffice; ``fonts``: a
     folder of :func:`subset` print fonts instead (its fontconfig file and cache go into the folder above it)."""
-    conf = fontconfig() if fonts is None else _fontconfig(fonts, fonts.parent)
+    conf = fontconfig() if fonts is None else _write_fontconfig(fonts, fonts.parent)  # a temporary folder: uncached
     return {**os.environ, "FONTCONFIG_FILE": str(conf)}
 
 
@@ -183,10 +187,19 @@ def subset(chars, folder: Path) -> Path | None:
     codes.write_text(" ".join(map(str, unicodes)), encoding="ascii")
     # one process a font (fontTools is pure Python, about 2 s a font here), side by side; plain subprocesses, not
     # multiprocessing, which would import the caller's __main__ again (a notebook, a script)
-    jobs = [subprocess.Popen([sys.executable, "-m", "kaohe.fonts", str(print_fonts() / n), str(folder / n), str(codes)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in (SANS, SERIF, MONO)]
-    for job in jobs:
-        job.communicate()
+    jobs: list[subprocess.Popen] = []
+    try:
+        for name in (SANS, SERIF, MONO):
+            jobs.append(subprocess.Popen([sys.executable, "-m", "kaohe.fonts", str(print_fonts() / name),
+                                          str(folder / name), str(codes)], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL))
+        for job in jobs:
+            job.wait()
+    finally:  # interrupted, or a process that could not start: none is left running on a folder about to go
+        for job in jobs:
+            if job.poll() is None:
+                job.kill()
+                job.wait()
     return None if any(job.returncode for job in jobs) else folder  # no cut: the whole fonts, slower, same pages
 
 

@@ -24,14 +24,15 @@ import sys
 import time
 from pathlib import Path
 
-#: What a report kernel imports, loaded once in the server (never anything that holds a unit's data). The second
-#: line is what a kernel imported after the fork when only the first was here (listed from a report kernel's
-#: sys.modules): ipykernel's debugger support (debugpy, ~110 modules), IPython's magics, the Agg backend.
+#: What a report kernel imports, loaded once in the server (never anything that holds a unit's data).
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "pandas", "matplotlib.pyplot",
-           "kaohe.report", "kaohe.assessment", "kaohe.comparison",
-           "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.extensions.storemagic",
-           "matplotlib.backends.backend_agg", "psutil", "sqlite3", "tornado.platform.asyncio", "tornado.queues",
-           "pandas.core.reshape.reshape")
+           "kaohe.report", "kaohe.assessment", "kaohe.comparison")
+#: What a kernel still imported after the fork with only PRELOAD here (listed from a report kernel's sys.modules):
+#: ipykernel's debugger support (debugpy, ~110 modules), IPython's magics, the Agg backend. Each is optional: one
+#: that a later release renames, or a Python built without sqlite3, costs its kernels the import, nothing more.
+ALSO_PRELOAD = ("ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
+                "IPython.extensions.storemagic", "matplotlib.backends.backend_agg", "psutil", "sqlite3",
+                "tornado.platform.asyncio", "tornado.queues", "pandas.core.reshape.reshape")
 
 
 def _status_file(sock: str, pid: int) -> Path:
@@ -45,6 +46,11 @@ def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tes
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
         importlib.import_module(name)
+    for name in ALSO_PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
     import PIL.Image
 
     PIL.Image.preinit()  # the image plugins PNG output loads on first use
@@ -176,8 +182,10 @@ class ForkServer:
 
     def __init__(self, sock: Path, env: dict[str, str]):
         self.sock = str(sock)
+        # a session of its own: a Ctrl-C while it imports (kaohe run starts it before scoring) is the runner's to
+        # handle, not a traceback of the server's on the terminal; it exits when the runner does
         self.process = subprocess.Popen([sys.executable, "-m", "kaohe.forkserver", self.sock], env=env,
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
 
     def ready(self, timeout: float = 60) -> bool:
         """Whether the server accepts connections (it has imported everything by then)."""

@@ -3,8 +3,9 @@
 - One long-lived headless Chromium per print worker, driven over its DevTools protocol by Playwright (the
   maintained client library; only its driver is used: the browser is the system's Chromium, nothing is
   downloaded), prints page after page: starting a browser per page cost most of a second per PDF.
-- Chromium runs with kaohe's own fontconfig (:func:`kaohe.fonts.environ`): it sees the bundled fonts and no
-  system font, so the pages are the same on every machine and a machine without a Chinese font prints Chinese.
+- Chromium runs with kaohe's own fontconfig (:func:`kaohe.fonts.environ`): it sees the bundled fonts (from
+  :data:`SUBSET_FROM` pages on, copies cut to the run's characters) and no system font, so the pages are the
+  same on every machine and a machine without a Chinese font prints Chinese.
 - A print is kept only when every glyph on its pages is a real one (no missing-glyph box) and the running
   header of page 1 reads back as the header that was written (every page draws it with the same fonts);
   otherwise it counts as a failed PDF, as a Chromium failure does.
@@ -193,6 +194,7 @@ def print_pdf(browser: str, html: Path, base: Path, header: str, printer: Printe
 SUBSET_FROM = 8
 #: How check_pdf's reason for a print with missing-glyph boxes begins.
 BOXED = "PDF 中有字符显示为方框"
+_ASCII = re.compile(r"[\x00-\x7f]+")  # what is taken out of a page to leave its other characters
 
 
 def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: Path, jobs: int) -> dict[str, str]:
@@ -206,8 +208,8 @@ def print_pdfs(browser: str, pages: list[tuple[Path, str]], build: Path, final: 
         cut = None
         if len(pages) >= SUBSET_FROM:
             chars: set[str] = set()
-            for html, header in pages:
-                chars.update(html.read_text(encoding="utf-8"), header)
+            for html, header in pages:  # ASCII (most of a page: CSS, base64) is kept in any cut
+                chars.update(_ASCII.sub("", html.read_text(encoding="utf-8")), header)
             cut = fonts.subset(chars, Path(scratch))
         failed = _print_all(browser, pages, build, final, jobs, fonts.environ(cut) if cut else None)
     boxed = [(html, header) for html, header in pages if failed.get(_pdf_name(html, build), "").startswith(BOXED)]
@@ -353,11 +355,11 @@ def _glyph_ops(data: bytes) -> list | None:
     """The Tf, Tj and Do operations of a content stream as Chromium writes it (each glyph run a hex string shown
     with Tj), read with one regular expression: ten times faster than :func:`_operations` on a report's pages.
     None when the stream holds anything this reading could miss (a string shown another way, a TJ array, the
-    ' and " operators, an escaped name, a string with parentheses inside, an inline image): then every operation
+    ' and " operators, an escaped name, a comment, a string with parentheses inside, an inline image): then every operation
     is read in full. Each Tf, Tj and Do in the stream (strings aside) must be one this reading found."""
     plain = _STRING.sub(b"()", data)
     if b"(" in plain.replace(b"()", b"") or b")" in plain.replace(b"()", b"") or re.search(
-            rb"TJ|['\"#]|(^|\s)BI(\s|/)", plain):
+            rb"TJ|['\"#%]|(^|\s)BI(\s|/)", plain):
         return None
     found = [(m.group(1), m.group(3), m.group(5)) for m in _GLYPH_OPS.finditer(plain)]
     kinds = [b"Tf" if f else b"Tj" if t is not None else b"Do" for f, t, _ in found]

@@ -334,7 +334,8 @@ def execute(source: Path, target: Path, parameters: dict, timeout: int,
         try:
             # The kernel starts in the notebook's folder through nbclient's resources; papermill's own `cwd`
             # would chdir this whole process, which breaks the relative paths of the other threads.
-            # papermill writes nothing (no output path): the notebook is made reproducible and written once, below.
+            # No output path: papermill writes no file (it still serialises the notebook once, to nowhere); the
+            # notebook is made reproducible and written once, below, instead of written, read back and rewritten.
             # papermill formats the path with the parameters: braces in a folder or unit name are literal
             pm.execute_notebook(_literal(source), None, parameters=parameters,
                                 kernel_manager_class=HereKernelManager, progress_bar=False,
@@ -448,7 +449,8 @@ _NON_ASCII_REFERENCE = re.compile(r"&#(\d{3,7});")
 
 def _character(m: re.Match) -> str:
     code = int(m.group(1))
-    return chr(code) if 0x80 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+    # from U+00A0: references in 128-159 mean cp1252 characters to an HTML parser, not C1 controls
+    return chr(code) if 0xA0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
 
 
 #: The cells' input wrappers and the output areas as the lab template opens them: HTMLExporter makes them
@@ -501,7 +503,8 @@ PRELUDE = "载入（参数与计分结果）"
 def phases(clock: dict, nb, executed: float) -> dict:
     """Seconds per phase of one executed notebook from ``execute``'s ``clock``: starting the kernel (papermill's
     setup included), each section's cells (by the notebook's ``##`` headings) and what follows the last cell
-    (papermill's closing kernel_info, stopping the kernel); ``executed`` is when ``execute`` returned."""
+    (papermill's closing kernel_info and serialisation, stopping the kernel); ``executed`` is when ``execute``
+    returned."""
     marks = clock.get("cells", [])
     out = {"kernel_start": clock.get("ready", executed) - clock.get("start", executed), "sections": {}}
     where, heading = {}, PRELUDE
@@ -633,9 +636,12 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     browser = chromium() if pdf else None
     if pdf:
         fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
-    if not scheduler:
-        _fork_server(wait=False)  # the kernels' imports meanwhile
     try:
+        if not scheduler:
+            try:
+                _fork_server(wait=False)  # the kernels' imports meanwhile
+            except OSError:
+                pass  # no server now: the first kernel tries again, or starts the usual way
         with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
             a = assess(params, as_of, replace=replace)
         marks["scored"] = time.perf_counter()
@@ -730,8 +736,10 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         in_flight: dict = {}
         todo = iter(chosen)
         # The summary links only reports that exist, so it is written for the reports expected (those made now
-        # and those kept from before) while the units run, and again at the end in the rare run where one failed.
-        expected = [u for u in everyone if u in set(chosen) or (folder / "units" / f"{files[u]}.html").exists()]
+        # and those kept from before) while the units run, and again at the end in the rare run where a unit failed
+        # and no earlier report of it is kept.
+        made_now = set(chosen)
+        expected = [u for u in everyone if u in made_now or (folder / "units" / f"{files[u]}.html").exists()]
         summary = None
         try:
             summary = submit(None, {**common, "published": expected})
@@ -754,7 +762,9 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
             published = [u for u in everyone if (folder / "units" / f"{files[u]}.html").exists()]
             marks["reports"] = time.perf_counter()
             failure, seconds[None], trace, _ = collect(summary, folder, "summary")
-            if published != expected:
+            if published != expected:  # a unit failed with no earlier report: the summary again, without its link
+                for ext in ("html", "ipynb"):  # the first one's, lest it stand if this one fails
+                    (folder / f"summary.{ext}").unlink(missing_ok=True)
                 failure, seconds[None], trace, _ = collect(submit(None, {**common, "published": published}), folder,
                                                            "summary")
             marks["summary"] = time.perf_counter()

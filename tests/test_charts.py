@@ -149,3 +149,21 @@ class TestNarrowColumns:
         row = ["T018", "2020-08-19", "次数/数量 8", "示例数据：差评整改不到位 8 次", "示例：县政务公开政务服务领导小组办公室检查记录",
                "示例佐证/T018.pdf", "衡南2020-示例数据-台账.csv 第 19 行", Decimal(4), Decimal(4), ""]
         assert self.th_widths(str(table(headers, [row]))) == ["2.5", "3.5", "3.5", "3.5", "3.5", "3.5", "3.5", "2", "2", "2"]
+
+
+@pytest.mark.parametrize(("points", "steps", "total"), [
+    (Decimal(100), [("1 政务公开", Decimal(3))], Decimal(97)),
+    (Decimal(1000), [("1 电子政务模块", Decimal(50))], Decimal(950)),  # four-digit ticks
+    (Decimal(10000), [("1 模块", Decimal(500))], Decimal(9500)),  # five-digit ticks: the margin widens
+])
+def test_a_unit_reports_charts_keep_every_label_inside_the_figure(points, steps, total):
+    """The unit report's two charts sit on fixed margins (no layout pass): the left one is widened to the
+    tick labels, so no label or axis title is cut off at the edge of the image."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for fig in (charts.waterfall(points, steps, total, "示例镇01：从满分到得分"),
+                charts.line(["03-31", "06-30", "09-30", "12-31"], [total] * 4, points, "示例镇01：年内累计得分")):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        box = fig.get_tightbbox(canvas.get_renderer())
+        assert 0 <= box.x0 and 0 <= box.y0 and box.x1 <= fig.get_figwidth() and box.y1 <= fig.get_figheight()

@@ -53,3 +53,20 @@ def test_without_the_fork_server_kernels_start_as_new_interpreters(tmp_path, mon
     _, ppid, leak, preloaded = _run(tmp_path, "c.ipynb")
     assert ppid == os.getpid() and leak is None and preloaded is False
     runner._drop_socket_dir()
+
+
+def test_a_run_stopped_before_its_reports_stops_the_server_it_started_early(tmp_path):
+    """kaohe run starts the fork server before scoring (its imports overlap the scoring); a run refused after
+    that (here an unknown unit) leaves no server and no socket folder behind."""
+    import psutil
+    from conftest import ROOT
+
+    from kaohe.errors import KaoheError
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(KaoheError, match="示例镇99"):
+        runner.run(ROOT / "params" / "hengnan-2020.yaml", units=["示例镇99"], out_dir=tmp_path, progress=False)
+    assert runner._server is None and runner._sockets is None
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.is_running()
+            and p.status() != psutil.STATUS_ZOMBIE]
+    assert left == []

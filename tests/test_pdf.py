@@ -93,7 +93,7 @@ def test_the_quick_readings_of_a_print_agree_with_the_full_ones(printed):
         assert quick == full
         runs += sum(op == b"Tj" for _, op in quick)
         for font in page["/Resources"]["/Font"].values():
-            assert printing._raw(font, reader) is not None
+            assert printing._RAW_TO_UNICODE.search(printing._raw(font, reader))  # the quick reading applies
             assert printing._text_map(font, reader) == printing._text_map(font, None)
     assert runs > 1000
 
@@ -205,13 +205,24 @@ def test_a_run_of_many_pages_prints_with_fonts_cut_to_its_characters_and_the_sam
 def test_a_character_left_out_of_the_cut_fonts_is_printed_with_the_whole_fonts(tmp_path, monkeypatch):
     """A page whose character the cut fonts lack (here 示, left out on purpose) shows a box; it is printed again
     with the whole fonts, which have it, and kept."""
-    real = fonts.subset
+    real, passes = fonts.subset, []
     monkeypatch.setattr(fonts, "subset", lambda chars, folder: real(set(chars) - {"示"}, folder))
     monkeypatch.setattr(printing, "SUBSET_FROM", 1)
+    each = printing._print_all
+
+    def spied(browser, pages, build, final, jobs, env):
+        failed = each(browser, pages, build, final, jobs, env)
+        passes.append((env is None, dict(failed)))
+        return failed
+
+    monkeypatch.setattr(printing, "_print_all", spied)
     html = tmp_path / "page.html"
     html.write_text('<html><head><meta charset="utf-8"><style>@page { size: A4; @top-left { content: "页眉"; } }'
                     '</style></head><body><p>示例镇08</p></body></html>', encoding="utf-8")
     assert printing.print_pdfs(printing.chromium(), [(html, "页眉")], tmp_path, tmp_path, jobs=1) == {}
+    # the cut fonts' print showed a box; the whole fonts' print passed
+    assert [whole for whole, _ in passes] == [False, True]
+    assert passes[0][1]["page.pdf"].startswith(printing.BOXED) and passes[1][1] == {}
     assert printing.page_text(PdfReader(html.with_suffix(".pdf")).pages[0]) == "页眉示例镇08"
 
 
