@@ -358,8 +358,8 @@ def _glyph_ops(data: bytes) -> list | None:
     ' and " operators, an escaped name, a comment, a string with parentheses inside, an inline image): then every operation
     is read in full. Each Tf, Tj and Do in the stream (strings aside) must be one this reading found."""
     plain = _STRING.sub(b"()", data)
-    if b"(" in plain.replace(b"()", b"") or b")" in plain.replace(b"()", b"") or re.search(
-            rb"TJ|['\"#%]|(^|\s)BI(\s|/)", plain):
+    bare = plain.replace(b"()", b"")  # a parenthesis left here was in a string _STRING could not take whole
+    if b"(" in bare or b")" in bare or re.search(rb"TJ|['\"#%]|(^|\s)BI(\s|/)", plain):
         return None
     found = [(m.group(1), m.group(3), m.group(5)) for m in _GLYPH_OPS.finditer(plain)]
     kinds = [b"Tf" if f else b"Tj" if t is not None else b"Do" for f, t, _ in found]
