@@ -123,6 +123,11 @@ def _whole_numbers(axis) -> None:
     axis.set_major_locator(MaxNLocator(integer=True))
 
 
+#: The title of a unit report's chart, at the top of its axes. Its height given: otherwise matplotlib measures every
+#: tick label at each draw to lift the title over top ticks that these charts do not have (a fifth of their time).
+_TITLE = {"fontsize": 10, "y": 1.0}
+
+
 def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal, title: str) -> Figure:
     """Full marks, one falling bar per indicator that lost points, the score."""
     # room for three lines of 7-point tick labels below (_wrap), the axis label and 3-digit ticks left, a title
@@ -149,7 +154,7 @@ def waterfall(points: Decimal, steps: list[tuple[str, Decimal]], total: Decimal,
     floor = max(0.0, (_f(total) // 10) * 10 - 10)
     ax.set_ylim(floor, _f(points) * 1.05)
     ax.set_ylabel("分" if not floor else f"分（纵轴自 {floor:g} 分起）")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, **_TITLE)
     _room_for_ticks(fig, ax)
     return fig
 
@@ -162,7 +167,7 @@ def line(labels: list[str], values: list[Decimal], top: Decimal, title: str) -> 
     ax.set_xticks(range(len(labels)), labels, fontsize=8)
     ax.set_ylim(0, _f(top) * 1.08)
     ax.set_ylabel("得分")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, **_TITLE)
     _room_for_ticks(fig, ax)
     return fig
 

@@ -23,7 +23,17 @@ from .scoring import Result, parse_as_of, score_checked, scores_table
 from .validate import check, missing_periods, resolve
 
 
+def _without_iri_formats() -> None:
+    """nbformat validates notebooks with jsonschema, which imports ``rfc3987_syntax`` for its "iri" format checks
+    when that is installed (jupyterlab's jupyter_events asks for it). That import builds some 35 Lark parsers:
+    about a second of every ``kaohe run``'s start, for a format no notebook schema uses (jsonschema issue 1428).
+    kaohe's own commands go without it; a program that imports kaohe keeps its jsonschema as it is."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: the import fails, and jsonschema skips that check
+
+
 def main(argv: list[str] | None = None) -> int:
+    _without_iri_formats()
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

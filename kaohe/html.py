@@ -22,6 +22,11 @@ from .ledger import visible
 from .numbers import fmt
 
 
+#: The class of the last thing a report shows (:func:`kaohe.report.end`): the runner publishes a notebook only when
+#: its last cell shows it. Here, not in kaohe.report, so that the runner can check for it without matplotlib.
+END_MARKER = "kaohe-report-complete"
+
+
 class Fragment(Markup):
     """Escaped HTML that Jupyter shows as HTML (``_repr_html_``) and that ``escape`` leaves alone."""
 

@@ -17,7 +17,7 @@ from . import charts
 from .assessment import Assessment
 from .comparison import LEVEL_NAMES, Comparison
 from .composite import SCORE_KINDS
-from .html import Fragment, dl, join, link, table, tag, unit_files
+from .html import END_MARKER, Fragment, dl, join, link, table, tag, unit_files
 from .numbers import fmt, round_half_up
 from .provenance import copy_names, versions
 from .rubric import Rubric
@@ -26,8 +26,6 @@ from .rules.periodic import PERIOD_NAMES, PERIODS_SAID, period_of, periods
 from .rules.veto import EFFECTS as VETO_EFFECTS
 from .scoring import Result, excellent_label
 
-#: The marker the runner looks for in the last cell: a report that lacks it did not run to the end.
-END_MARKER = "kaohe-report-complete"
 EVIDENCE_FIELDS = (("count", "次数/数量"), ("value", "数值"), ("level", "级别"), ("points", "分值/扣分"),
                    ("status", "完成情况"), ("required", "要求任务量"), ("done", "完成任务量"))
 

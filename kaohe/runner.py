@@ -4,7 +4,7 @@ Choices (see README):
 - Kernels run on the interpreter kaohe runs in (never whatever a ``python3`` kernelspec points at),
   with ``PYTHONHASHSEED=0``, over IPC sockets on POSIX (no open ports, no port races between kernels).
 - A report is published only when its notebook ran to the end: every code cell executed, no error
-  output, and the last cell showed :data:`kaohe.report.END_MARKER`. ``sys.exit(0)`` in a cell, a dead
+  output, and the last cell showed :data:`kaohe.html.END_MARKER`. ``sys.exit(0)`` in a cell, a dead
   kernel or a cell over the time limit is a failure even when papermill returns normally.
 - Files are written to a staging folder and moved into place, so a failed unit never overwrites the
   previous good report; its executed notebook is kept as ``units/<unit>.failed.ipynb``.
@@ -28,9 +28,11 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 import pandas as pd
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
@@ -38,7 +40,7 @@ from markupsafe import Markup, escape
 from nbconvert import HTMLExporter
 from papermill.translators import PythonTranslator, papermill_translators
 from tqdm import tqdm
-from traitlets import default
+from traitlets import DottedObjectName, Type, default
 
 from . import fonts, snapshot
 from .assessment import Assessment, assess
@@ -55,7 +57,7 @@ from .files import (
     xlsx_bytes,
 )
 from .forkserver import ForkServer
-from .html import cell, link, table, unit_files
+from .html import END_MARKER, cell, link, table, unit_files
 from .numbers import fmt
 from .printing import chromium, print_pdfs
 from .provenance import copy_names, sha256, versions
@@ -189,8 +191,47 @@ class ForkProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+class HereKernelClient(AsyncKernelClient):
+    """jupyter_client's client, less an idle fifth of a second per report.
+
+    ``wait_for_ready`` asks for ``kernel_info`` until the kernel replies and IOPub has delivered a message (so no
+    output of the first cell can be lost), as jupyter_client's does. jupyter_client's then drains IOPub until
+    0.2 s pass without a message: every kernel start waited that long. Here IOPub is drained of what has already
+    arrived; a status message of the ``kernel_info`` requests that comes later is not the reply to any cell's
+    request, and nbclient reads only those."""
+
+    async def wait_for_ready(self, timeout: float | None = None) -> None:
+        end = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                try:
+                    await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    pass  # IOPub not connected yet: ask again
+                else:
+                    self._handle_kernel_info_reply(reply)
+                    break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > end:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                break
+
+
 class HereKernelManager(AsyncKernelManager):
     """A kernel on this interpreter with a fixed hash seed, over an IPC socket of its own."""
+
+    client_class = DottedObjectName("kaohe.runner.HereKernelClient")
+    client_factory = Type(HereKernelClient, klass=AsyncKernelClient)
 
     @default("transport")
     def _transport_default(self):
@@ -285,8 +326,6 @@ def incomplete(nb) -> str | None:
     if skipped:
         return f"有 {len(skipped)} 个代码单元未运行（笔记本中途停止）"
     last = code[-1].get("outputs", []) if code else []
-    from .report import END_MARKER  # here: the report module loads matplotlib, which kaohe verify must not
-
     if not any(END_MARKER in json.dumps(o.get("data", {}), ensure_ascii=False) for o in last):
         return "最后一个单元没有输出报告结束标记（笔记本未运行到最后）"
     return None

@@ -167,3 +167,23 @@ def test_a_unit_reports_charts_keep_every_label_inside_the_figure(points, steps,
         canvas.draw()
         box = fig.get_tightbbox(canvas.get_renderer())
         assert 0 <= box.x0 and 0 <= box.y0 and box.x1 <= fig.get_figwidth() and box.y1 <= fig.get_figheight()
+
+
+def test_a_unit_reports_charts_place_their_title_where_matplotlib_would():
+    """The unit charts give their title's height (charts._TITLE) so that matplotlib does not measure the tick labels
+    at every draw: the picture is the one matplotlib draws when it places the title itself."""
+    import hashlib
+
+    def png(fig) -> str:
+        return hashlib.sha256(charts.to_html(fig, "图").encode()).hexdigest()
+
+    steps = [("1.1 政务公开平台建设", Decimal(2)), ("2.3 依申请公开办理", Decimal("1.5"))]
+    made = [lambda: charts.waterfall(Decimal(100), steps, Decimal("96.5"), "示例镇01：从满分到得分"),
+            lambda: charts.line(["03-31", "06-30"], [Decimal(98), Decimal("96.5")], Decimal(100), "示例镇01：年内累计得分")]
+    for make in made:
+        fig = make()
+        assert fig.axes[0].title.get_position()[1] == 1.0 and fig.axes[0]._autotitlepos is False
+        given = png(fig)
+        fig = make()
+        fig.axes[0]._autotitlepos = None  # as set_title leaves it without a height: placed at each draw
+        assert png(fig) == given

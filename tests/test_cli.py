@@ -369,3 +369,23 @@ class TestPythonDashM:
                                 cwd=ROOT, capture_output=True, text=True, encoding="utf-8")
         assert failed.returncode == 2 and str(missing) in failed.stderr
         assert not (tmp_path / "x.csv").exists()
+
+
+def test_kaohes_commands_leave_out_jsonschemas_iri_checks_and_still_validate_notebooks():
+    """A command imports nbformat (and jsonschema) without rfc3987_syntax, whose import built ~35 parsers at the
+    start of every run; notebooks are validated as before (their schema has no "iri" format)."""
+    code = ("import sys\n"
+            "from kaohe.cli import main\n"
+            "assert main(['rubric', 'list']) == 0\n"
+            "import kaohe.runner, nbformat\n"
+            "nb = nbformat.read('notebooks/unit_report.ipynb', as_version=4)\n"
+            "nbformat.validate(nb)\n"
+            "del nb.cells[0]['source']\n"
+            "try:\n"
+            "    nbformat.validate(nb)\n"
+            "except nbformat.ValidationError:\n"
+            "    print('invalid', sys.modules['rfc3987_syntax'])\n")
+    done = subprocess.run([sys.executable, "-c", code],
+                          capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "invalid None"

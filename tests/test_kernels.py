@@ -71,3 +71,37 @@ def test_a_kernel_over_the_time_limit_is_still_stopped(tmp_path, kernels):
     pid = json.loads(nb.cells[0].outputs[0]["text"])
     with pytest.raises(ProcessLookupError):  # gone (and reaped), not left sleeping
         os.kill(pid, 0)
+
+
+def test_a_kernel_is_ready_once_it_answered_and_its_output_channel_delivers(kernels):
+    """HereKernelClient.wait_for_ready ends when the kernel has replied and IOPub works, without waiting for IOPub to
+    fall silent as jupyter_client's does (a fifth of a second per report). A kernel that keeps talking on IOPub
+    would hold jupyter_client's wait for ever; here it does not, and the first cell's output still arrives."""
+    import asyncio
+
+    chatty = ("import threading, time\n"
+              "def talk():\n"
+              "    while True:\n"
+              "        print('…', flush=True)\n"
+              "        time.sleep(0.02)\n"
+              "threading.Thread(target=talk, daemon=True).start()")
+
+    async def scenario():
+        km = runner.HereKernelManager()
+        assert km.client_factory is runner.HereKernelClient
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            first = await kc.execute_interactive("print('第一行')", timeout=30, output_hook=lambda m: seen.append(m))
+            assert first["content"]["status"] == "ok"
+            await kc.execute_interactive(chatty, timeout=30, output_hook=lambda m: None)
+            await asyncio.wait_for(kc.wait_for_ready(timeout=60), timeout=10)  # jupyter_client's: still waiting
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    seen: list = []
+    asyncio.run(scenario())
+    assert [m["content"]["text"] for m in seen if m["msg_type"] == "stream"] == ["第一行\n"]
