@@ -21,7 +21,6 @@ from .files import NAME_BYTES, cut_to_bytes
 from .ledger import visible
 from .numbers import fmt
 
-
 #: The class of the last thing a report shows (:func:`kaohe.report.end`): the runner publishes a notebook only when
 #: its last cell shows it. Here, not in kaohe.report, so that the runner can check for it without matplotlib.
 END_MARKER = "kaohe-report-complete"
