@@ -235,10 +235,24 @@ def _print_ranking(results: list[Result], as_of) -> None:
 
 
 def cmd_run(args) -> int:
-    from .runner import run  # papermill and nbconvert load slowly; only this command needs them
+    from . import forkserver
 
     if args.jobs < 1 or args.timeout < 1:
         raise KaoheError("--jobs 和 --timeout 必须是正整数")
+    if not args.scheduler:
+        try:  # the kernels' fork server first: its imports overlap the runner's (below) and the scoring
+            forkserver.server(wait=False)
+        except OSError:
+            pass  # no server now: run() tries again, or kernels start the usual way
+    try:
+        return _run(args)
+    finally:
+        forkserver.release()  # run() has released it already, unless it never started
+
+
+def _run(args) -> int:
+    from .runner import run  # papermill and nbconvert load slowly; only this command needs them
+
     units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
     if args.scheduler:
         try:

@@ -17,11 +17,15 @@ import json
 import os
 import random
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
 
 #: What a report kernel imports, loaded once in the server (never anything that holds a unit's data).
@@ -215,6 +219,116 @@ class ForkServer:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+# --- this process's server ----------------------------------------------------------------------------
+# Here, not in kaohe.runner: this module imports nothing heavy, so `kaohe run` starts the server before it loads
+# the runner (papermill, nbconvert) and scores.
+
+_sockets_lock = threading.Lock()
+_sockets: Path | None = None
+_sockets_alive: int | None = None  # an fd holding a lock on the folder's .alive file while this process lives
+SOCKETS_PREFIX = "kaohe-kernels-"
+_ALIVE = ".alive"
+
+
+def socket_dir() -> Path:
+    """A private folder (mkdtemp: 0700, unpredictable name) for this process's kernel sockets. The folders
+    of runs that were killed (their lock no longer held) are removed first."""
+    global _sockets, _sockets_alive
+    with _sockets_lock:
+        if _sockets is None or not _sockets.exists():
+            _remove_stale_socket_dirs()
+            _sockets = Path(tempfile.mkdtemp(prefix=SOCKETS_PREFIX))
+            _sockets_alive = _hold(_sockets / _ALIVE)
+        return _sockets
+
+
+def _hold(path: Path) -> int | None:
+    """An exclusive lock on ``path`` for as long as this process (or a child it forked) lives; None without
+    ``fcntl`` (Windows, where kernels do not use socket files)."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd
+
+
+def _remove_stale_socket_dirs(grace: float = 3600) -> None:
+    """Socket folders in the temp folder whose run is gone: ours, and either their ``.alive`` lock can be taken
+    (its process died) or, with no lock file (an older kaohe), untouched for ``grace`` seconds."""
+    try:
+        import fcntl
+    except ImportError:
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*"):
+        try:
+            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            alive = folder / _ALIVE
+            if not alive.exists():
+                stale = time.time() - folder.stat().st_mtime > grace
+            else:
+                fd = os.open(alive, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    stale = True
+                except BlockingIOError:
+                    stale = False  # a run is using it
+                finally:
+                    os.close(fd)
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # another process removed it meanwhile, or it is not ours to look into
+
+
+_server: ForkServer | None = None
+_server_ready = False
+_server_failed = False
+
+
+def server(wait: bool = True) -> ForkServer | None:
+    """This process's fork server (started on first use), or None where kernels start the slow way:
+    no ``fork`` (Windows), ``KAOHE_FORKSERVER=0``, or a server that did not come up. ``wait=False`` only starts
+    it: ``kaohe run`` does so before it imports the runner and scores, so that the server's imports (a second
+    and a half) overlap those."""
+    global _server, _server_ready, _server_failed
+    if os.name != "posix" or os.environ.get("KAOHE_FORKSERVER") == "0" or _server_failed:
+        return None
+    sockets = socket_dir()
+    with _sockets_lock:
+        if _server is None or _server.process.poll() is not None:
+            env = {**os.environ, **KERNEL_ENV}
+            _server, _server_ready = ForkServer(sockets / f"fork-{uuid.uuid4().hex[:8]}", env), False
+        if wait and not _server_ready:
+            if not _server.ready():
+                _server.stop()
+                _server, _server_failed = None, True
+            else:
+                _server_ready = True
+        return _server
+
+
+def release() -> None:
+    """Stop this process's fork server and remove its socket folder (each run does so as it ends)."""
+    global _sockets, _server, _sockets_alive
+    with _sockets_lock:
+        if _server is not None:
+            _server.stop()
+            _server = None
+        if _sockets is not None:
+            shutil.rmtree(_sockets, ignore_errors=True)
+            _sockets = None
+        if _sockets_alive is not None:
+            os.close(_sockets_alive)
+            _sockets_alive = None
+
+
+#: Set for every report kernel: a fixed hash seed, no GUI backend, one BLAS thread (kernels run in parallel).
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 if __name__ == "__main__":  # pragma: no cover

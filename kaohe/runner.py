@@ -42,7 +42,7 @@ from papermill.translators import PythonTranslator, papermill_translators
 from tqdm import tqdm
 from traitlets import DottedObjectName, Type, default
 
-from . import fonts, snapshot
+from . import fonts, forkserver, snapshot
 from .assessment import Assessment, assess
 from .comparison import Comparison, compare_params
 from .config import DEFAULT_TIMEOUT, Run
@@ -56,7 +56,7 @@ from .files import (
     write_text_atomic,
     xlsx_bytes,
 )
-from .forkserver import ForkServer
+from .forkserver import KERNEL_ENV
 from .html import END_MARKER, cell, link, table, unit_files
 from .numbers import fmt
 from .printing import chromium, print_pdfs
@@ -72,115 +72,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # --- kernels ----------------------------------------------------------------------------------------
 
-_sockets_lock = threading.Lock()
-_sockets: Path | None = None
-_sockets_alive: int | None = None  # an fd holding a lock on the folder's .alive file while this process lives
-SOCKETS_PREFIX = "kaohe-kernels-"
-_ALIVE = ".alive"
-
-
-def _socket_dir() -> Path:
-    """A private folder (mkdtemp: 0700, unpredictable name) for this process's kernel sockets. The folders
-    of runs that were killed (their lock no longer held) are removed first."""
-    global _sockets, _sockets_alive
-    with _sockets_lock:
-        if _sockets is None or not _sockets.exists():
-            _remove_stale_socket_dirs()
-            _sockets = Path(tempfile.mkdtemp(prefix=SOCKETS_PREFIX))
-            _sockets_alive = _hold(_sockets / _ALIVE)
-        return _sockets
-
-
-def _hold(path: Path) -> int | None:
-    """An exclusive lock on ``path`` for as long as this process (or a child it forked) lives; None without
-    ``fcntl`` (Windows, where kernels do not use socket files)."""
-    try:
-        import fcntl
-    except ImportError:
-        return None
-    fd = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    return fd
-
-
-def _remove_stale_socket_dirs(grace: float = 3600) -> None:
-    """Socket folders in the temp folder whose run is gone: ours, and either their ``.alive`` lock can be taken
-    (its process died) or, with no lock file (an older kaohe), untouched for ``grace`` seconds."""
-    try:
-        import fcntl
-    except ImportError:
-        return
-    for folder in Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*"):
-        try:
-            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
-                continue
-            alive = folder / _ALIVE
-            if not alive.exists():
-                stale = time.time() - folder.stat().st_mtime > grace
-            else:
-                fd = os.open(alive, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    stale = True
-                except BlockingIOError:
-                    stale = False  # a run is using it
-                finally:
-                    os.close(fd)
-            if stale:
-                shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue  # another process removed it meanwhile, or it is not ours to look into
-
-
-_server: ForkServer | None = None
-_server_ready = False
-_server_failed = False
-
-
-def _fork_server(wait: bool = True) -> ForkServer | None:
-    """This process's fork server (started on first use), or None where kernels start the slow way:
-    no ``fork`` (Windows), ``KAOHE_FORKSERVER=0``, or a server that did not come up. ``wait=False`` only starts
-    it: ``run`` does so before scoring, so that its imports (a second and a half) overlap the scoring."""
-    global _server, _server_ready, _server_failed
-    if os.name != "posix" or os.environ.get("KAOHE_FORKSERVER") == "0" or _server_failed:
-        return None
-    sockets = _socket_dir()
-    with _sockets_lock:
-        if _server is None or _server.process.poll() is not None:
-            env = {**os.environ, **KERNEL_ENV}
-            _server, _server_ready = ForkServer(sockets / f"fork-{uuid.uuid4().hex[:8]}", env), False
-        if wait and not _server_ready:
-            if not _server.ready():
-                _server.stop()
-                _server, _server_failed = None, True
-            else:
-                _server_ready = True
-        return _server
-
-
-def _drop_socket_dir() -> None:
-    global _sockets, _server, _sockets_alive
-    with _sockets_lock:
-        if _server is not None:
-            _server.stop()
-            _server = None
-        if _sockets is not None:
-            shutil.rmtree(_sockets, ignore_errors=True)
-            _sockets = None
-        if _sockets_alive is not None:
-            os.close(_sockets_alive)
-            _sockets_alive = None
-
-
-#: Set for every report kernel: a fixed hash seed, no GUI backend, one BLAS thread (kernels run in parallel).
-KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-
 
 class ForkProvisioner(LocalProvisioner):
     """Starts the kernel as a child of the fork server instead of a new interpreter."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        server = _fork_server()
+        server = forkserver.server()
         if server is None:
             return await super().launch_kernel(cmd, **kwargs)
         cwd = str(kwargs.get("cwd") or os.getcwd())
@@ -241,7 +138,7 @@ class HereKernelManager(AsyncKernelManager):
     def _ip_default(self):
         if self.transport != "ipc":
             return super()._ip_default()
-        return str(_socket_dir() / uuid.uuid4().hex[:12])
+        return str(forkserver.socket_dir() / uuid.uuid4().hex[:12])
 
     @property
     def kernel_spec(self) -> KernelSpec:
@@ -678,7 +575,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     try:
         if not scheduler:
             try:
-                _fork_server(wait=False)  # the kernels' imports meanwhile
+                forkserver.server(wait=False)  # the kernels' imports meanwhile
             except OSError:
                 pass  # no server now: the first kernel tries again, or starts the usual way
         with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
@@ -700,7 +597,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         phases_: dict[str, dict | None] = {}
         lock = _lock(final)  # one run at a time into a folder
     except BaseException:  # no run: the server started above goes too
-        _drop_socket_dir()
+        forkserver.release()
         raise
     # the run is built here and swapped in whole at the end; removed if anything stops it, seeding included
     folder = final.parent / f".{final.name}.building-{os.getpid()}"
@@ -847,7 +744,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     finally:
         if folder.exists():  # interrupted or failed: the previous run stays as it was
             shutil.rmtree(folder, ignore_errors=True)
-        _drop_socket_dir()
+        forkserver.release()
         if lock is not None:
             lock.close()  # releases the lock
     marks["end"] = time.perf_counter()
@@ -989,7 +886,7 @@ def report_folder(source: Path, folder: Path, stem: str, save, pickle_name: str,
         write_text_atomic(folder / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-        _drop_socket_dir()
+        forkserver.release()
     return error
 
 

@@ -6,7 +6,7 @@ import os
 import nbformat
 import pytest
 
-from kaohe import runner
+from kaohe import forkserver, runner
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the fork server needs fork (POSIX)")
 
@@ -39,20 +39,20 @@ def _run(tmp_path, name):
 def test_each_kernel_is_a_new_child_of_the_fork_server(tmp_path):
     try:
         first, second = _run(tmp_path, "a.ipynb"), _run(tmp_path, "b.ipynb")
-        server = runner._fork_server()
+        server = forkserver.server()
         assert server is not None and first[1] == second[1] == server.process.pid
         assert first[0] != second[0]
         assert first[2] is None and second[2] is None  # one report's module attribute never reaches the next
         assert first[3] is True  # pandas came imported from the server
     finally:
-        runner._drop_socket_dir()
+        forkserver.release()
 
 
 def test_without_the_fork_server_kernels_start_as_new_interpreters(tmp_path, monkeypatch):
     monkeypatch.setenv("KAOHE_FORKSERVER", "0")
     _, ppid, leak, preloaded = _run(tmp_path, "c.ipynb")
     assert ppid == os.getpid() and leak is None and preloaded is False
-    runner._drop_socket_dir()
+    forkserver.release()
 
 
 def test_a_run_stopped_before_its_reports_stops_the_server_it_started_early(tmp_path):
@@ -66,7 +66,42 @@ def test_a_run_stopped_before_its_reports_stops_the_server_it_started_early(tmp_
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     with pytest.raises(KaoheError, match="示例镇99"):
         runner.run(ROOT / "params" / "hengnan-2020.yaml", units=["示例镇99"], out_dir=tmp_path, progress=False)
-    assert runner._server is None and runner._sockets is None
+    assert forkserver._server is None and forkserver._sockets is None
     left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before and p.is_running()
             and p.status() != psutil.STATUS_ZOMBIE]
     assert left == []
+
+
+# The command in a process of its own: whether the runner was imported when the server started, and what is left.
+_COMMAND = """
+import json, sys
+from kaohe import forkserver
+from kaohe.cli import main
+seen = []
+original = forkserver.ForkServer.__init__
+def init(self, sock, env):
+    seen.append("kaohe.runner" in sys.modules)
+    original(self, sock, env)
+forkserver.ForkServer.__init__ = init
+code = main(sys.argv[1:])
+print(json.dumps([code, seen, forkserver._server is None, forkserver._sockets is None]))
+"""
+
+
+@pytest.mark.parametrize("refused", [["--units", "示例镇99"], ["--pdf"]])
+def test_kaohe_run_starts_the_server_before_the_runner_and_stops_it_when_the_run_is_refused(tmp_path, refused):
+    """The command starts the fork server before it imports the runner. Refused later (an unknown unit, in run();
+    --pdf on a machine without Chromium, before run() starts anything), it leaves no server and no socket folder."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable), "TMPDIR": str(tmp_path)}  # no Chromium on PATH
+    done = subprocess.run([sys.executable, "-c", _COMMAND, "run", str(ROOT / "params" / "hengnan-2020.yaml"),
+                           "--out-dir", str(tmp_path / "out"), *refused], capture_output=True, text=True, env=env,
+                          cwd=ROOT)
+    code, seen, no_server, no_sockets = json.loads(done.stdout.splitlines()[-1])
+    assert code == 2 and seen == [False] and no_server and no_sockets, done.stderr
+    assert ("示例镇99" if "--units" in refused else "--pdf 需要 Chromium") in done.stderr
+    assert not list(tmp_path.glob("kaohe-kernels-*"))  # the socket folder went with the server

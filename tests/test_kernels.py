@@ -13,7 +13,7 @@ import os
 import nbformat
 import pytest
 
-from kaohe import runner
+from kaohe import forkserver, runner
 
 # Installed by the notebook's first cell: kernel_info_request sends its reply, then stays in the handler.
 SLOW_LAST_REPLY = """\
@@ -46,9 +46,9 @@ def kernels(request, monkeypatch):
         pytest.skip("the fork server needs fork (POSIX)")
     if request.param == "new interpreter":
         monkeypatch.setenv("KAOHE_FORKSERVER", "0")
-    runner._drop_socket_dir()
+    forkserver.release()
     yield request.param
-    runner._drop_socket_dir()
+    forkserver.release()
 
 
 def test_a_kernel_still_in_its_last_handler_is_shut_down_without_an_error_on_stderr(tmp_path, kernels, capfd):

@@ -22,7 +22,7 @@ import docx
 import pytest
 from conftest import ROOT, sabotaged_notebooks
 
-from kaohe import cli, runner
+from kaohe import cli, forkserver, runner
 from kaohe.assessment import assess
 from kaohe.errors import KaoheError
 from kaohe.verify import rebuild, verify
@@ -394,16 +394,16 @@ def test_a_full_disk_anywhere_in_a_run_is_a_chinese_error_not_a_traceback(first,
 def test_the_kernel_socket_folder_of_a_killed_run_is_removed_by_the_next_one(tmp_path):
     """A run killed with SIGKILL cannot remove its socket folder; the next run does, and leaves alone the
     folder of a run still going (its .alive lock is held)."""
-    child = subprocess.Popen([sys.executable, "-c", "from kaohe import runner; print(runner._socket_dir(), flush=True);"
+    child = subprocess.Popen([sys.executable, "-c", "from kaohe import forkserver; print(forkserver.socket_dir(), flush=True);"
                               "import time; time.sleep(120)"], stdout=subprocess.PIPE, text=True)
     killed = Path(child.stdout.readline().strip())
     child.kill()
     child.wait()
-    assert killed.is_dir() and killed.name.startswith(runner.SOCKETS_PREFIX)
-    going = Path(__import__("tempfile").mkdtemp(prefix=runner.SOCKETS_PREFIX))
-    fd = runner._hold(going / ".alive")
+    assert killed.is_dir() and killed.name.startswith(forkserver.SOCKETS_PREFIX)
+    going = Path(__import__("tempfile").mkdtemp(prefix=forkserver.SOCKETS_PREFIX))
+    fd = forkserver._hold(going / ".alive")
     try:
-        runner._remove_stale_socket_dirs()
+        forkserver._remove_stale_socket_dirs()
         assert not killed.exists() and going.is_dir()
     finally:
         os.close(fd)
