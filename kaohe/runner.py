@@ -63,7 +63,7 @@ from .printing import chromium, print_pdfs
 from .provenance import copy_names, sha256, versions
 from .rules import get_kind, shown_ids
 from .scoring import scores_table
-from .word import scores_docx
+from .word import scores_document
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -602,8 +602,12 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
     # the run is built here and swapped in whole at the end; removed if anything stops it, seeding included
     folder = final.parent / f".{final.name}.building-{os.getpid()}"
     outcome = RunOutcome(folder)
+    finishing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kaohe-finish")
     try:
         _start_build(final, lock, folder)
+        # The tables and the 通报 do not depend on the reports: made while they run (the 通报's fingerprint last),
+        # not after them on one core.
+        tables, bulletin = finishing.submit(_write_tables, a, folder), finishing.submit(scores_document, a)
         stage = folder / ".staging"
         (stage / "units").mkdir(parents=True)
         cache = stage / "assessment.pickle"
@@ -731,17 +735,17 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
                 if log:
                     log(f"PDF 未生成：{name}——{why}")
         marks["printed"] = time.perf_counter()
-        # Tables and inputs last: an interrupted run leaves the previous set whole.
-        _write_tables(a, folder)
+        tables.result()
         _copy_inputs(a, folder, held)
         shutil.rmtree(stage)
         outcome.fingerprint = _write_manifest(a, folder, notebooks, outcome, shown, show_code)
         # the two files that carry the manifest's fingerprint, so they are not listed in it (verify remakes them)
         write_text_atomic(folder / "index.html", index_html(a, outcome, outcome.fingerprint))
-        write_bytes_atomic(folder / "scores.docx", scores_docx(a, outcome.fingerprint))
+        write_bytes_atomic(folder / "scores.docx", bulletin.result()(outcome.fingerprint))
         _swap(folder, final)
         outcome.folder = final
     finally:
+        finishing.shutdown(wait=True, cancel_futures=True)  # nothing writes into the folder as it is removed
         if folder.exists():  # interrupted or failed: the previous run stays as it was
             shutil.rmtree(folder, ignore_errors=True)
         forkserver.release()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from itertools import combinations
 
@@ -196,6 +197,13 @@ def _low_gates(r: Result) -> dict[str, str]:
 def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
     """The document's bytes, the same for the same inputs (fixed document and zip times). ``fingerprint``, the
     SHA-256 of the run's manifest.json, is printed at its end: the issued 通报 names the run folder it came from."""
+    return scores_document(a)(fingerprint)
+
+
+def scores_document(a: Assessment) -> Callable[[str], bytes]:
+    """:func:`scores_docx` in two steps: the document is built now (nearly all of its time), and the function
+    returned (called once) adds the fingerprint and gives the bytes. ``kaohe run`` builds it while the reports
+    run; the fingerprint is known only once every other file of the run is written."""
     from docx import Document
     from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -313,22 +321,24 @@ def scores_docx(a: Assessment, fingerprint: str = "") -> bytes:
             if d["units"]:
                 para(f"注：{d['units']}同为{d['total']}分，{d['award']}待定，需研究决定。", "附注")
 
-    if fingerprint:
-        para(f"运行清单指纹（manifest.json 的 SHA-256）：{fingerprint}。可用 kaohe verify 输出目录 --expect 此指纹 核验该次运行的全部文件。",
-             "附注")
+    def finish(fingerprint: str) -> bytes:
+        if fingerprint:
+            para(f"运行清单指纹（manifest.json 的 SHA-256）：{fingerprint}。可用 kaohe verify 输出目录 --expect 此指纹 核验该次运行的全部文件。",
+                 "附注")
+        _page_numbers(doc, section, qn, OxmlElement)
+        _font_table(doc)
+        props = doc.core_properties
+        props.author = props.last_modified_by = "kaohe"
+        # python-docx refuses a core property over 255 characters (a long run title failed the run at its very
+        # end): the property, which only file managers show, is cut; the title at the head of the document stays.
+        props.title = run_title if len(run_title) <= 255 else run_title[:254] + "…"
+        props.created = props.modified = props.last_printed = datetime(*FIXED_TIME)
+        props.revision = 1
+        buf = io.BytesIO()
+        doc.save(buf)
+        return fixed_zip(buf.getvalue())
 
-    _page_numbers(doc, section, qn, OxmlElement)
-    _font_table(doc)
-    props = doc.core_properties
-    props.author = props.last_modified_by = "kaohe"
-    # python-docx refuses a core property over 255 characters (a long run title failed the run at its very end):
-    # the property, which only file managers show, is cut; the title at the head of the document stays whole.
-    props.title = run_title if len(run_title) <= 255 else run_title[:254] + "…"
-    props.created = props.modified = props.last_printed = datetime(*FIXED_TIME)
-    props.revision = 1
-    buf = io.BytesIO()
-    doc.save(buf)
-    return fixed_zip(buf.getvalue())
+    return finish
 
 
 def _table(doc, r: Result) -> None:
