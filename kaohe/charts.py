@@ -68,7 +68,8 @@ def new_figure(width: float = 7.5, height: float = 3.6,
 def to_html(fig: Figure, alt: str) -> str:
     """The figure as a standalone ``<img>`` (base64 PNG, no timestamp in its metadata)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    # zlib's fastest level: half the encoding time of the default, and about the same size for flat-coloured charts
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return f'<img class="kaohe-chart" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 

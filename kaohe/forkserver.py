@@ -59,8 +59,10 @@ def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tes
 
     PIL.Image.preinit()  # the image plugins PNG output loads on first use
     from kaohe import charts
+    from kaohe.provenance import versions
 
     charts.setup()  # font discovery, once
+    versions()  # the packages' metadata, read once (each report shows it)
     # The preloaded objects go to the collector's permanent generation: each kernel's collections would otherwise
     # walk (and, touching their headers, copy) the whole inherited heap: ~12% of a report kernel's CPU, a quarter
     # of its page faults, measured on the sample unit.

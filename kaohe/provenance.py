@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import platform
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -50,6 +51,11 @@ def input_files(run: Run, rubric_files: list[Path] | None = None) -> list[dict]:
 
 
 def versions() -> dict[str, str]:
+    return dict(_versions())
+
+
+@cache  # read once per process: each report kernel inherits it from the fork server, which reads it first
+def _versions() -> dict[str, str]:
     out = {"kaohe": __version__, "python": platform.python_version()}
     for name in PACKAGES:
         try:

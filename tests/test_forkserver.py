@@ -19,7 +19,9 @@ def _notebook(path):
                                   "leak = getattr(kaohe, '_left_by_another_report', None)\n"
                                   "kaohe._left_by_another_report = os.getpid()\n"
                                   "print(json.dumps([os.getpid(), os.getppid(), leak, 'pandas' in sys.modules,\n"
-                                  "      get_ipython().history_manager.hist_file, sys.path]))"),
+                                  "      get_ipython().history_manager.hist_file, sys.path,\n"
+                                  "      sys.modules['kaohe.provenance']._versions.cache_info().currsize\n"
+                                  "      if 'kaohe.provenance' in sys.modules else 0]))"),
         nbformat.v4.new_code_cell("from kaohe import report\nreport.end()"),
     ]
     nbformat.write(nb, path)
@@ -29,10 +31,12 @@ def _notebook(path):
 def _run(tmp_path, name):
     nb, failure = runner.execute(_notebook(tmp_path / "nb.ipynb"), tmp_path / name, {}, timeout=60)
     assert failure is None
-    pid, ppid, leak, preloaded, history, path = json.loads(nb.cells[0].outputs[0]["text"])
+    pid, ppid, leak, preloaded, history, path, versions_read = json.loads(nb.cells[0].outputs[0]["text"])
     # nbclient's own kernel options reach a forked kernel too: no history file shared between reports;
     # and the folder the runner started in is not on the kernel's path, as with a new interpreter
     assert history == ":memory:" and os.getcwd() not in path
+    # the packages' versions a report shows: read once in the fork server, inherited by its kernels
+    assert versions_read == (1 if preloaded else 0)
     return pid, ppid, leak, preloaded
 
 
