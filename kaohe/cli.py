@@ -27,7 +27,8 @@ def _without_iri_formats() -> None:
     """nbformat validates notebooks with jsonschema, which imports ``rfc3987_syntax`` for its "iri" format checks
     when that is installed (jupyterlab's jupyter_events asks for it). That import builds some 35 Lark parsers:
     about a second of every ``kaohe run``'s start, for a format no notebook schema uses (jsonschema issue 1428).
-    kaohe's own commands go without it; a program that imports kaohe keeps its jsonschema as it is."""
+    kaohe's commands go without it. Only ``main`` does this: a program that imports kaohe keeps its jsonschema as
+    it is, unless it calls ``main`` in-process before jsonschema is imported (then it has no "iri" checks)."""
     if "jsonschema" not in sys.modules:
         sys.modules.setdefault("rfc3987_syntax", None)  # None: the import fails, and jsonschema skips that check
 
@@ -239,12 +240,12 @@ def cmd_run(args) -> int:
 
     if args.jobs < 1 or args.timeout < 1:
         raise KaoheError("--jobs 和 --timeout 必须是正整数")
-    if not args.scheduler:
-        try:  # the kernels' fork server first: its imports overlap the runner's (below) and the scoring
-            forkserver.server(wait=False)
-        except OSError:
-            pass  # no server now: run() tries again, or kernels start the usual way
     try:
+        if not args.scheduler:
+            try:  # the kernels' fork server first: its imports overlap the runner's (below) and the scoring
+                forkserver.server(wait=False)
+            except OSError:
+                pass  # no server now: run() tries again, or kernels start the usual way
         return _run(args)
     finally:
         forkserver.release()  # run() has released it already, unless it never started

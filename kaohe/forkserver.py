@@ -9,6 +9,9 @@ left behind — the same fresh kernel, without paying for the imports again.
 Run as ``python -m kaohe.forkserver SOCKET``. A request is one JSON line on the UNIX socket
 (``connection_file``, ``cwd``, ``env``); the answer is the child's pid. The server reaps its children
 and writes each exit status to ``SOCKET.<pid>.exit`` for :class:`ForkedKernel` to read.
+
+The process that runs reports keeps its one server here too (:func:`server`, :func:`release`, its socket folder):
+this module imports nothing heavy, so ``kaohe run`` starts the server before it loads the runner.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def _status_file(sock: str, pid: int) -> Path:
 def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tested through the runner
     import importlib
 
+    parent = os.getppid()  # first: a runner killed during the imports below leaves the server an orphan, which exits
+
     # debugpy warns about frozen modules when imported (ipykernel's own kernelspecs set this for that reason)
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in PRELOAD:
@@ -73,7 +78,6 @@ def serve(sock: str) -> None:  # pragma: no cover - runs in its own process; tes
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock)
     server.listen(64)
-    parent = os.getppid()
     signal.signal(signal.SIGCHLD, lambda *_: _reap(sock))  # a kernel's exit is known at once
     while os.getppid() == parent:  # the runner went away: so does the server
         ready, _, _ = select.select([server], [], [], 0.5)

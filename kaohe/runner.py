@@ -94,7 +94,7 @@ class HereKernelClient(AsyncKernelClient):
     ``wait_for_ready`` asks for ``kernel_info`` until the kernel replies and IOPub has delivered a message (so no
     output of the first cell can be lost), as jupyter_client's does. jupyter_client's then drains IOPub until
     0.2 s pass without a message: every kernel start waited that long. Here IOPub is drained of what has already
-    arrived; a status message of the ``kernel_info`` requests that comes later is not the reply to any cell's
+    arrived; a status message of the ``kernel_info`` requests that comes later is not a child of any cell's
     request, and nbclient reads only those."""
 
     async def wait_for_ready(self, timeout: float | None = None) -> None:
@@ -745,12 +745,14 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         _swap(folder, final)
         outcome.folder = final
     finally:
-        finishing.shutdown(wait=True, cancel_futures=True)  # nothing writes into the folder as it is removed
-        if folder.exists():  # interrupted or failed: the previous run stays as it was
-            shutil.rmtree(folder, ignore_errors=True)
-        forkserver.release()
-        if lock is not None:
-            lock.close()  # releases the lock
+        try:
+            finishing.shutdown(wait=True, cancel_futures=True)  # nothing writes into the folder as it is removed
+        finally:  # a second Ctrl-C during that wait still cleans up
+            if folder.exists():  # interrupted or failed: the previous run stays as it was
+                shutil.rmtree(folder, ignore_errors=True)
+            forkserver.release()
+            if lock is not None:
+                lock.close()  # releases the lock
     marks["end"] = time.perf_counter()
     run_phases = {name: marks[b] - marks[a] for name, a, b in (
         ("score", "begin", "scored"), ("setup", "scored", "submit"), ("reports", "submit", "reports"),

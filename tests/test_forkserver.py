@@ -101,10 +101,12 @@ def test_kaohe_run_starts_the_server_before_the_runner_and_stops_it_when_the_run
 
     from conftest import ROOT
 
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable), "TMPDIR": str(tmp_path)}  # no Chromium on PATH
+    (tmp_path / "bin").mkdir()
+    env = {**os.environ, "PATH": str(tmp_path / "bin"), "TMPDIR": str(tmp_path)}  # nothing on PATH: no Chromium
     done = subprocess.run([sys.executable, "-c", _COMMAND, "run", str(ROOT / "params" / "hengnan-2020.yaml"),
                            "--out-dir", str(tmp_path / "out"), *refused], capture_output=True, text=True, env=env,
                           cwd=ROOT)
+    assert done.stdout.strip(), done.stderr
     code, seen, no_server, no_sockets = json.loads(done.stdout.splitlines()[-1])
     assert code == 2 and seen == [False] and no_server and no_sockets, done.stderr
     assert ("示例镇99" if "--units" in refused else "--pdf 需要 Chromium") in done.stderr
