@@ -242,10 +242,7 @@ def cmd_run(args) -> int:
         raise KaoheError("--jobs 和 --timeout 必须是正整数")
     try:
         if not args.scheduler:
-            try:  # the kernels' fork server first: its imports overlap the runner's (below) and the scoring
-                forkserver.server(wait=False)
-            except OSError:
-                pass  # no server now: run() tries again, or kernels start the usual way
+            forkserver.start()  # the kernels' fork server first: its imports overlap the runner's (below) and scoring
         return _run(args)
     finally:
         forkserver.release()  # run() has released it already, unless it never started

@@ -318,6 +318,15 @@ def server(wait: bool = True) -> ForkServer | None:
         return _server
 
 
+def start() -> None:
+    """Start this process's server without waiting for its imports (``server(wait=False)``); where it cannot
+    start now (no socket folder), the first kernel tries again, or starts the usual way."""
+    try:
+        server(wait=False)
+    except OSError:
+        pass
+
+
 def release() -> None:
     """Stop this process's fork server and remove its socket folder (each run does so as it ends)."""
     global _sockets, _server, _sockets_alive

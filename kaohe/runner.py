@@ -574,10 +574,7 @@ def run(params: str | Path, units: list[str] | None = None, jobs: int = 1, as_of
         fonts.print_fonts()  # a bad KAOHE_FONT_DIR is said now, not after every notebook ran
     try:
         if not scheduler:
-            try:
-                forkserver.server(wait=False)  # the kernels' imports meanwhile
-            except OSError:
-                pass  # no server now: the first kernel tries again, or starts the usual way
+            forkserver.start()  # the kernels' imports meanwhile (kaohe run has started it already)
         with snapshot.recording() as held:  # the inputs' bytes as scored: hashed, and copied into inputs/ at the end
             a = assess(params, as_of, replace=replace)
         marks["scored"] = time.perf_counter()
