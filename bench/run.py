@@ -225,14 +225,18 @@ def breakdown(log: dict, n: int) -> dict:
             "run": {k: round(v, 3) for k, v in t["run"].items()}}
 
 
-def print_breakdown(b: dict) -> None:
-    slot = b["slot_seconds_per_report"]
-    print(f"\n每份报告的时间去向（kaohe run，N={b['units']}，{b['slots']} 个工作槽；每份在其工作槽内的秒数）")
-    rows = [(PHASES["kernel_start"], b["per_report"]["kernel_start"]),
+def breakdown_rows(b: dict) -> list[tuple[str, float]]:
+    """The breakdown's rows in the order a report goes through them: (name, seconds per report in its slot)."""
+    return [(PHASES["kernel_start"], b["per_report"]["kernel_start"]),
             *[(f"执行：{name}", sec) for name, sec in b["sections"].items()],
             *[(PHASES[k], b["per_report"][k]) for k in ("after_cells", "notebook_write", "export", "write")],
             ("等待（工作槽空闲：排队、提交、切片）", b["per_report"]["waiting"])]
-    for name, sec in rows:
+
+
+def print_breakdown(b: dict) -> None:
+    slot = b["slot_seconds_per_report"]
+    print(f"\n每份报告的时间去向（kaohe run，N={b['units']}，{b['slots']} 个工作槽；每份在其工作槽内的秒数）")
+    for name, sec in breakdown_rows(b):
         print(f"  {name:<32}{sec:7.3f} 秒  {100 * sec / slot if slot else 0:5.1f}%")
     print(f"  {'合计（工作槽秒数 ÷ N）':<32}{slot:7.3f} 秒；整次运行墙钟 ÷ N = {b['wall_per_report']:.3f} 秒")
     print("  整次运行（墙钟秒数）：" + "，".join(f"{RUN_PHASES.get(k, '报告')} {v:.2f}" for k, v in b["run"].items()))
